@@ -1,0 +1,297 @@
+/**
+ * Turns a text into normalised words, each remembering the span of the original text it came
+ * from, so that a match can be shown to a moderator exactly as it was written.
+ *
+ * Three passes over the text:
+ * 1. fold every code point (see fold.ts) into normalised characters with their original span;
+ *    invisible characters vanish and a lone combining mark widens the span of the letter before;
+ * 2. decide whether `@ $ !` and the digits `0 1 3 4 5 7` are leetspeak or themselves: a symbol
+ *    is a letter only among letters (`my$elf`, `k!ll`, `@ss`), and digits are letters only in a
+ *    word that also has letters (`k1ll`), so `30 days`, `day 1`, `$20` and `3:30` stay numbers;
+ * 3. cut words at everything that is not a letter, digit or apostrophe, then join a run of at
+ *    least three one-character words separated by one to three soft separators (`k i l l`,
+ *    `k.1.l.l`, `k-i-l-l`) into one spelled word; the matcher later segments it into words.
+ */
+import { CharClass, foldCodePoint } from './fold.js'
+
+const LEET: Readonly<Record<number, number>> = {
+  0x30: 0x6f, // 0 → o
+  0x31: 0x69, // 1 → i
+  0x33: 0x65, // 3 → e
+  0x34: 0x61, // 4 → a
+  0x35: 0x73, // 5 → s
+  0x37: 0x74, // 7 → t
+  0x40: 0x61, // @ → a
+  0x24: 0x73, // $ → s
+  0x21: 0x69 // ! → i
+}
+const ONE = 0x31
+const LOWER_L = 0x6c
+
+/** Longest gap of soft separators allowed inside a word spelled letter by letter. */
+const MAX_SPELLED_GAP = 3
+/** A spelled word longer than this is not segmented (bounded work on hostile input). */
+export const MAX_SPELLED_LETTERS = 64
+
+export interface Token {
+  /** The normalised word. */
+  text: string
+  /** The same word reading leet `1` as `l` instead of `i` (`ki11`), or null when there is no `1`. */
+  alt: string | null
+  /** Span in the original text, end exclusive, UTF-16 indices. */
+  start: number
+  end: number
+  /** For a word spelled letter by letter: the original span of each letter, in order. */
+  letters: Array<{ start: number; end: number }> | null
+}
+
+interface CharStream {
+  length: number
+  codes: Int32Array
+  classes: Uint8Array
+  starts: Int32Array
+  ends: Int32Array
+}
+
+function grow(s: CharStream): void {
+  const size = s.codes.length * 2
+  const codes = new Int32Array(size)
+  codes.set(s.codes)
+  const classes = new Uint8Array(size)
+  classes.set(s.classes)
+  const starts = new Int32Array(size)
+  starts.set(s.starts)
+  const ends = new Int32Array(size)
+  ends.set(s.ends)
+  s.codes = codes
+  s.classes = classes
+  s.starts = starts
+  s.ends = ends
+}
+
+function foldText(text: string): CharStream {
+  const capacity = text.length + 16
+  const s: CharStream = {
+    length: 0,
+    codes: new Int32Array(capacity),
+    classes: new Uint8Array(capacity),
+    starts: new Int32Array(capacity),
+    ends: new Int32Array(capacity)
+  }
+  const n = text.length
+  let i = 0
+  while (i < n) {
+    const cp = text.codePointAt(i) ?? 0
+    const width = cp > 0xffff ? 2 : 1
+    const folded = foldCodePoint(cp)
+    const first = folded.classes[0]
+    if (first === CharClass.Ignorable) {
+      i += width
+      continue
+    }
+    if (first === CharClass.Mark) {
+      const last = s.length - 1
+      if (last >= 0 && s.ends[last] === i) s.ends[last] = i + width
+      i += width
+      continue
+    }
+    const count = folded.codes.length
+    while (s.length + count > s.codes.length) grow(s)
+    for (let k = 0; k < count; k++) {
+      const at = s.length++
+      s.codes[at] = folded.codes[k] ?? 0
+      s.classes[at] = folded.classes[k] ?? CharClass.Other
+      s.starts[at] = i
+      s.ends[at] = i + width
+    }
+    i += width
+  }
+  return s
+}
+
+/** Leet symbols become letters only where the writer plainly meant a letter. */
+function resolveSymbols(s: CharStream): void {
+  const { codes, classes } = s
+  for (let k = 0; k < s.length; k++) {
+    if (classes[k] !== CharClass.Symbol) continue
+    const prev = k > 0 ? classes[k - 1] : CharClass.Other
+    const next = k + 1 < s.length ? classes[k + 1] : CharClass.Other
+    const code = codes[k]
+    const letter =
+      code === 0x40
+        ? next === CharClass.Letter // @ss, h@te; a trailing @ is not an a
+        : code === 0x24
+          ? (prev === CharClass.Letter || next === CharClass.Letter) && next !== CharClass.Digit // my$elf, $elf; not $20
+          : prev === CharClass.Letter && next === CharClass.Letter // k!ll; not "help!"
+    if (letter) {
+      codes[k] = LEET[code ?? 0] ?? 0x3f
+      classes[k] = CharClass.Letter
+    } else {
+      classes[k] = CharClass.Other
+    }
+  }
+}
+
+interface RawWord {
+  token: Token
+  /** Range in the character stream, for measuring the gap to the next word. */
+  from: number
+  to: number
+  /** A one-character word: a candidate for a word spelled letter by letter. */
+  single: boolean
+  /** The single character is a real letter (not a digit). */
+  letter: boolean
+  /** The single character, leet-mapped. */
+  char: string
+}
+
+function isWordClass(c: number | undefined): boolean {
+  return c === CharClass.Letter || c === CharClass.Digit || c === CharClass.Apostrophe
+}
+
+function cutWords(s: CharStream): RawWord[] {
+  const { codes, classes, starts, ends } = s
+  const words: RawWord[] = []
+  let k = 0
+  while (k < s.length) {
+    if (!isWordClass(classes[k])) {
+      k++
+      continue
+    }
+    const from = k
+    let hasLetter = false
+    let hasOne = false
+    while (k < s.length && isWordClass(classes[k])) {
+      if (classes[k] === CharClass.Letter) hasLetter = true
+      k++
+    }
+    const to = k
+    let text = ''
+    let first = -1
+    let last = -1
+    for (let j = from; j < to; j++) {
+      const cls = classes[j]
+      if (cls === CharClass.Apostrophe) continue
+      let code = codes[j] ?? 0
+      if (cls === CharClass.Digit && hasLetter) {
+        if (code === ONE) hasOne = true
+        code = LEET[code] ?? code
+      }
+      text += String.fromCodePoint(code)
+      if (first < 0) first = j
+      last = j
+    }
+    if (first < 0) continue
+    let alt: string | null = null
+    if (hasOne) {
+      alt = ''
+      for (let j = from; j < to; j++) {
+        const cls = classes[j]
+        if (cls === CharClass.Apostrophe) continue
+        const code = codes[j] ?? 0
+        alt += String.fromCodePoint(code === ONE ? LOWER_L : cls === CharClass.Digit ? (LEET[code] ?? code) : code)
+      }
+    }
+    const single = first === last
+    words.push({
+      token: { text, alt, start: starts[first] ?? 0, end: ends[last] ?? 0, letters: null },
+      from: first,
+      to: last + 1,
+      single,
+      letter: single && classes[first] === CharClass.Letter,
+      char: single ? String.fromCodePoint(LEET[codes[first] ?? 0] ?? codes[first] ?? 0) : ''
+    })
+  }
+  return words
+}
+
+function softGap(s: CharStream, from: number, to: number): boolean {
+  const gap = to - from
+  if (gap < 1 || gap > MAX_SPELLED_GAP) return false
+  for (let j = from; j < to; j++) if (s.classes[j] !== CharClass.Separator) return false
+  return true
+}
+
+/** Joins runs like `k i l l` and `k.1.l.l` into one spelled word. */
+function joinSpelled(s: CharStream, words: RawWord[]): Token[] {
+  const tokens: Token[] = []
+  let i = 0
+  while (i < words.length) {
+    const w = words[i] as RawWord
+    if (!w.single) {
+      tokens.push(w.token)
+      i++
+      continue
+    }
+    let j = i
+    let letters = w.letter ? 1 : 0
+    while (j + 1 < words.length) {
+      const next = words[j + 1] as RawWord
+      if (!next.single || !softGap(s, (words[j] as RawWord).to, next.from)) break
+      j++
+      if (next.letter) letters++
+    }
+    const count = j - i + 1
+    if (count >= 3 && letters >= 2) {
+      let text = ''
+      const spans: Array<{ start: number; end: number }> = []
+      for (let k = i; k <= j; k++) {
+        const part = words[k] as RawWord
+        text += part.char
+        spans.push({ start: part.token.start, end: part.token.end })
+      }
+      const last = words[j] as RawWord
+      tokens.push({ text, alt: null, start: w.token.start, end: last.token.end, letters: spans })
+    } else {
+      for (let k = i; k <= j; k++) tokens.push((words[k] as RawWord).token)
+    }
+    i = j + 1
+  }
+  return tokens
+}
+
+export function tokenize(text: string): Token[] {
+  const stream = foldText(text)
+  resolveSymbols(stream)
+  return joinSpelled(stream, cutWords(stream))
+}
+
+export interface Normalized {
+  /** The normalised words separated by single spaces. */
+  text: string
+  /** For each UTF-16 unit of `text`: where its source starts in the original (for a space: the end of the word before). */
+  starts: Int32Array
+  /** For each UTF-16 unit of `text`: where its source ends in the original, exclusive. */
+  ends: Int32Array
+}
+
+/**
+ * The normalised form of a text as the matcher sees it, with a map back to the original.
+ * Stretched letters are kept (`killlll`): the matcher compares runs of letters instead of
+ * collapsing them, so that `ass` never becomes `as`.
+ */
+export function normalize(text: string): Normalized {
+  const tokens = tokenize(text)
+  let out = ''
+  const starts: number[] = []
+  const ends: number[] = []
+  tokens.forEach((token, index) => {
+    if (index > 0) {
+      out += ' '
+      const prevEnd = (tokens[index - 1] as Token).end
+      starts.push(prevEnd)
+      ends.push(token.start)
+    }
+    let c = 0
+    for (const ch of token.text) {
+      const span = token.letters?.[c] ?? token
+      for (let u = 0; u < ch.length; u++) {
+        starts.push(span.start)
+        ends.push(span.end)
+      }
+      c++
+    }
+    out += token.text
+  })
+  return { text: out, starts: Int32Array.from(starts), ends: Int32Array.from(ends) }
+}

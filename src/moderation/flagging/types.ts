@@ -1,0 +1,46 @@
+export type RuleCategory = 'crisis' | 'sourcing' | 'personal_info' | 'harassment' | 'spam' | 'custom'
+export type RuleAction = 'escalate' | 'hold' | 'flag' | 'block' | 'content_warning'
+
+export interface FlagRule {
+  id: string
+  pattern: string
+  category: RuleCategory
+  action: RuleAction
+}
+
+export interface FlagMatch {
+  /** null for the built-in detectors (phone, e-mail, link). */
+  ruleId: string | null
+  category: RuleCategory
+  action: RuleAction
+  /** Offsets into the original text, UTF-16 indices, end exclusive. */
+  start: number
+  end: number
+  /** Exactly `text.slice(start, end)`. */
+  excerpt: string
+  detector?: 'phone' | 'email' | 'link'
+}
+
+export interface ScanOptions {
+  /** Report links (category spam, action flag). Default false: the caller enables it for new accounts. */
+  detectLinks?: boolean
+  /** Report phone numbers and e-mail addresses (category personal_info, action hold). Default true. */
+  detectPersonalInfo?: boolean
+}
+
+export interface CompiledRules {
+  readonly size: number
+  scan(text: string, options?: ScanOptions): FlagMatch[]
+}
+
+export class InvalidPatternError extends Error {
+  readonly code = 'invalid_pattern'
+  constructor(
+    readonly ruleId: string,
+    readonly pattern: string,
+    reason: string
+  ) {
+    super(`rule ${ruleId}: invalid pattern ${JSON.stringify(pattern)}: ${reason}`)
+    this.name = 'InvalidPatternError'
+  }
+}
