@@ -1,0 +1,221 @@
+import { eq, inArray } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import type { Deps } from '../deps.js'
+import { accounts, postRevisions, posts, reports, sessions, threads } from '../db/schema.js'
+import { DomainError, invalid, notFound } from '../errors.js'
+import { generateHandle, handleKey, handleProblem } from './handles.js'
+import { type AccountRow, type Circle, type Role, accountView, effectiveStatus } from './model.js'
+import { hashPassword, verifyPassword } from './passwords.js'
+import { createSession, invalidateAllSessions, type TokenGenerator } from './sessions.js'
+
+export interface AccountDeps extends Deps {
+  generateToken?: TokenGenerator
+}
+
+const sessionDeps = (deps: AccountDeps) => ({
+  db: deps.db,
+  clock: deps.clock,
+  ttlDays: deps.config.sessionTtlDays,
+  generateToken: deps.generateToken
+})
+
+export async function suggestHandles(deps: Deps, count = 5): Promise<string[]> {
+  const suggestions = new Set<string>()
+  for (let round = 0; round < 10 && suggestions.size < count; round++) {
+    const candidates = Array.from({ length: count * 2 }, generateHandle).filter((h) => !suggestions.has(h))
+    const taken = await deps.db
+      .select({ key: accounts.handleKey })
+      .from(accounts)
+      .where(inArray(accounts.handleKey, candidates.map(handleKey)))
+    const takenKeys = new Set(taken.map((t) => t.key))
+    for (const candidate of candidates) {
+      if (suggestions.size < count && !takenKeys.has(handleKey(candidate))) suggestions.add(candidate)
+    }
+  }
+  return [...suggestions]
+}
+
+export interface NewAccount {
+  handle: string
+  password: string
+  circle: Circle
+  role?: Role
+}
+
+export async function createAccount(deps: AccountDeps, input: NewAccount) {
+  const problem = handleProblem(input.handle)
+  if (problem) throw invalid(problem, { field: 'handle' })
+  const passwordHash = await hashPassword(input.password)
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const [account] = await tx
+      .insert(accounts)
+      .values({
+        id: uuidv7(),
+        handle: input.handle,
+        handleKey: handleKey(input.handle),
+        passwordHash,
+        circle: input.circle,
+        role: input.role ?? 'member',
+        createdAt: now
+      })
+      .onConflictDoNothing({ target: accounts.handleKey })
+      .returning()
+    if (!account) throw new DomainError('handle_taken', 'That handle is taken. Try one of the suggestions.')
+    const { token, session } = await createSession({ ...sessionDeps(deps), db: tx }, account.id)
+    return { account: accountView(account, now), token, session }
+  })
+}
+
+export async function logIn(deps: AccountDeps, handle: string, password: string) {
+  const [account] = await deps.db
+    .select()
+    .from(accounts)
+    .where(eq(accounts.handleKey, handleKey(handle)))
+    .limit(1)
+  const usable = account && account.status !== 'deleted' ? account : undefined
+  // An unknown handle is checked against a decoy hash: same answer, same time, as a wrong password.
+  const ok = await verifyPassword(usable?.passwordHash ?? null, password)
+  if (!usable || !ok) throw new DomainError('invalid_credentials', 'That handle and password do not match.')
+  const { token, session } = await createSession(sessionDeps(deps), usable.id)
+  return { account: accountView(usable, deps.clock.now()), token, session }
+}
+
+/**
+ * Deleting an account ends its sessions, wipes its password, keeps its handle reserved (so nobody can
+ * impersonate a former member) and keeps its posts with author null.
+ */
+export async function deleteAccount(deps: Deps, account: AccountRow, password: string): Promise<void> {
+  if (!(await verifyPassword(account.passwordHash, password))) {
+    throw new DomainError('invalid_credentials', 'That password is not right.')
+  }
+  await deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    await invalidateAllSessions(tx, account.id)
+    await tx.update(posts).set({ authorId: null }).where(eq(posts.authorId, account.id))
+    await tx.update(threads).set({ authorId: null }).where(eq(threads.authorId, account.id))
+    await tx.update(reports).set({ reporterId: null }).where(eq(reports.reporterId, account.id))
+    await tx.update(postRevisions).set({ editorId: null }).where(eq(postRevisions.editorId, account.id))
+    await tx
+      .update(accounts)
+      .set({ status: 'deleted', passwordHash: null, deletedAt: now, suspendedUntil: null, suspensionReason: null })
+      .where(eq(accounts.id, account.id))
+  })
+}
+
+/** Everything Lantern stores about the caller, as plain JSON. */
+export async function exportAccount(deps: Deps, account: AccountRow) {
+  const now = deps.clock.now()
+  const [ownPosts, ownThreads, ownReports, ownSessions] = await Promise.all([
+    deps.db.select().from(posts).where(eq(posts.authorId, account.id)).orderBy(posts.createdAt),
+    deps.db.select().from(threads).where(eq(threads.authorId, account.id)).orderBy(threads.createdAt),
+    deps.db.select().from(reports).where(eq(reports.reporterId, account.id)).orderBy(reports.createdAt),
+    deps.db
+      .select({ createdAt: sessions.createdAt, expiresAt: sessions.expiresAt })
+      .from(sessions)
+      .where(eq(sessions.accountId, account.id))
+  ])
+  const revisions = ownPosts.length
+    ? await deps.db
+        .select()
+        .from(postRevisions)
+        .where(inArray(postRevisions.postId, ownPosts.map((p) => p.id)))
+        .orderBy(postRevisions.createdAt)
+    : []
+  const iso = (d: Date | null) => (d ? d.toISOString() : null)
+  return {
+    exportedAt: now.toISOString(),
+    account: {
+      ...accountView(account, now),
+      suspendedUntil: iso(account.suspendedUntil),
+      suspensionReason: account.suspensionReason
+    },
+    threads: ownThreads.map((t) => ({
+      id: t.id,
+      board: t.boardSlug,
+      title: t.title,
+      contentWarning: t.contentWarning,
+      state: t.state,
+      createdAt: t.createdAt.toISOString()
+    })),
+    posts: ownPosts.map((p) => ({
+      id: p.id,
+      threadId: p.threadId,
+      body: p.bodySource,
+      bodyHtml: p.bodyHtml,
+      contentWarning: p.contentWarning,
+      state: p.state,
+      removalReason: p.removalReason,
+      createdAt: p.createdAt.toISOString(),
+      editedAt: iso(p.editedAt),
+      revisions: revisions
+        .filter((r) => r.postId === p.id)
+        .map((r) => ({
+          body: r.bodySource,
+          contentWarning: r.contentWarning,
+          kind: r.kind,
+          createdAt: r.createdAt.toISOString()
+        }))
+    })),
+    reports: ownReports.map((r) => ({
+      id: r.id,
+      postId: r.postId,
+      reason: r.reason,
+      note: r.note,
+      createdAt: r.createdAt.toISOString()
+    })),
+    sessions: ownSessions.map((s) => ({ createdAt: s.createdAt.toISOString(), expiresAt: s.expiresAt.toISOString() }))
+  }
+}
+
+/** `npm run cli -- create-admin`: creates the admin, or promotes an existing account and resets its password. */
+export async function createOrPromoteAdmin(deps: Deps, handle: string, password: string) {
+  const problem = handleProblem(handle)
+  if (problem) throw invalid(problem, { field: 'handle' })
+  if (password.length < 10 || password.length > 256) throw invalid('A password is 10 to 256 characters.')
+  const passwordHash = await hashPassword(password)
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const [existing] = await tx.select().from(accounts).where(eq(accounts.handleKey, handleKey(handle))).limit(1)
+    if (existing?.status === 'deleted') throw invalid('That handle belongs to a deleted account.')
+    if (existing) {
+      const [updated] = await tx
+        .update(accounts)
+        .set({ role: 'admin', passwordHash })
+        .where(eq(accounts.id, existing.id))
+        .returning()
+      return { account: accountView(updated!, now), created: false }
+    }
+    const [created] = await tx
+      .insert(accounts)
+      .values({
+        id: uuidv7(),
+        handle,
+        handleKey: handleKey(handle),
+        passwordHash,
+        circle: 'recovery',
+        role: 'admin',
+        createdAt: now
+      })
+      .returning()
+    return { account: accountView(created!, now), created: true }
+  })
+}
+
+export async function findAccount(deps: Deps, id: string): Promise<AccountRow> {
+  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
+  if (!account) throw notFound('That account')
+  return account
+}
+
+/** Writing (posting, editing, reporting) needs an active account; a suspended one may still read. */
+export function assertCanWrite(account: AccountRow, now: Date): void {
+  if (effectiveStatus(account, now) === 'suspended') {
+    const until = account.suspendedUntil ? ` until ${account.suspendedUntil.toISOString()}` : ''
+    throw new DomainError('suspended', `This account is suspended${until}.`, {
+      until: account.suspendedUntil?.toISOString() ?? null,
+      reason: account.suspensionReason
+    })
+  }
+}
+

@@ -1,0 +1,92 @@
+import { sha256 } from '@oslojs/crypto/sha2'
+import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
+import { eq } from 'drizzle-orm'
+import { randomBytes } from 'node:crypto'
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/client.js'
+import { accounts, sessions } from '../db/schema.js'
+import type { AccountRow } from './model.js'
+
+/**
+ * Sessions after Lucia's design (lucia-auth.com/sessions): the client holds a random token; the database
+ * holds only its SHA-256, so a leaked sessions table opens no account. Expiry slides forward when a session
+ * is used in the second half of its life.
+ */
+export interface SessionRecord {
+  id: string
+  accountId: string
+  expiresAt: Date
+}
+
+export type TokenGenerator = () => string
+
+/** 20 random bytes (160 bits), base32: Lucia's recommended token. */
+export const generateSessionToken: TokenGenerator = () => encodeBase32LowerCaseNoPadding(randomBytes(20))
+
+export function sessionIdFromToken(token: string): string {
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)))
+}
+
+export interface SessionDeps {
+  db: Db
+  clock: Clock
+  ttlDays: number
+  generateToken?: TokenGenerator
+}
+
+export async function createSession(
+  deps: SessionDeps,
+  accountId: string
+): Promise<{ token: string; session: SessionRecord }> {
+  const token = (deps.generateToken ?? generateSessionToken)()
+  const now = deps.clock.now()
+  const session = {
+    id: sessionIdFromToken(token),
+    accountId,
+    expiresAt: new Date(now.getTime() + deps.ttlDays * 86_400_000)
+  }
+  await deps.db.insert(sessions).values({ ...session, createdAt: now })
+  return { token, session }
+}
+
+/**
+ * The account behind a token, or null. Expired sessions are deleted; a session past half its life is
+ * extended (`renewed` tells the caller to refresh the cookie).
+ */
+export async function validateSessionToken(
+  deps: SessionDeps,
+  token: string
+): Promise<{ session: SessionRecord; account: AccountRow; renewed: boolean } | null> {
+  if (!/^[a-z2-7]{16,64}$/.test(token)) return null
+  const id = sessionIdFromToken(token)
+  const [row] = await deps.db
+    .select({ session: sessions, account: accounts })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .where(eq(sessions.id, id))
+    .limit(1)
+  if (!row) return null
+  const now = deps.clock.now().getTime()
+  const ttl = deps.ttlDays * 86_400_000
+  if (now >= row.session.expiresAt.getTime()) {
+    await deps.db.delete(sessions).where(eq(sessions.id, id))
+    return null
+  }
+  if (row.account.status === 'deleted') return null
+  let renewed = false
+  const session: SessionRecord = { id, accountId: row.session.accountId, expiresAt: row.session.expiresAt }
+  if (now >= row.session.expiresAt.getTime() - ttl / 2) {
+    session.expiresAt = new Date(now + ttl)
+    await deps.db.update(sessions).set({ expiresAt: session.expiresAt }).where(eq(sessions.id, id))
+    renewed = true
+  }
+  return { session, account: row.account, renewed }
+}
+
+export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, sessionId))
+}
+
+export async function invalidateAllSessions(db: Db, accountId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.accountId, accountId))
+}

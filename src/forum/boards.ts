@@ -1,0 +1,53 @@
+import { eq, inArray, sql } from 'drizzle-orm'
+import type { AccountRow } from '../accounts/model.js'
+import { isStaff } from '../accounts/model.js'
+import type { Deps } from '../deps.js'
+import type { Db } from '../db/client.js'
+import { boards, threads } from '../db/schema.js'
+import { DomainError, forbidden, notFound } from '../errors.js'
+import { audienceAllows, readableAudiences } from './audience.js'
+import { type BoardRow, boardView } from './views.js'
+
+export async function listBoards(deps: Deps, reader: AccountRow | null) {
+  // Without a session only the boards open to everyone are listed: a family board's existence is private.
+  const audiences = reader ? readableAudiences(reader) : (['everyone'] as const)
+  const rows = await deps.db
+    .select({
+      board: boards,
+      threadCount: sql<number>`(select count(*)::int from ${threads} where ${threads.boardSlug} = ${boards.slug} and ${threads.state} = 'visible')`
+    })
+    .from(boards)
+    .where(inArray(boards.audience, [...audiences]))
+    .orderBy(boards.position, boards.createdAt, boards.slug)
+  return rows.map((r) => boardView(r.board, Number(r.threadCount)))
+}
+
+/** The board if this reader may see it; otherwise 404, as if it did not exist. */
+export async function readableBoard(db: Db, reader: AccountRow, slug: string): Promise<BoardRow> {
+  const [board] = await db.select().from(boards).where(eq(boards.slug, slug)).limit(1)
+  if (!board || !audienceAllows(board, reader)) throw notFound('That board')
+  return board
+}
+
+export interface NewBoard {
+  slug: string
+  name: string
+  description: string
+  audience: BoardRow['audience']
+  requiresContentWarning: boolean
+}
+
+export async function createBoard(deps: Deps, actor: AccountRow, input: NewBoard) {
+  if (actor.role !== 'admin') throw forbidden('Only admins create boards.')
+  const [board] = await deps.db
+    .insert(boards)
+    .values({ ...input, createdAt: deps.clock.now() })
+    .onConflictDoNothing({ target: boards.slug })
+    .returning()
+  if (!board) throw new DomainError('slug_taken', 'A board with that slug exists already.', { field: 'slug' })
+  return boardView(board, 0)
+}
+
+export const staffOnly = (account: AccountRow) => {
+  if (!isStaff(account)) throw forbidden('Only moderators and admins may do that.')
+}

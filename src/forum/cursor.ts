@@ -1,0 +1,37 @@
+import { invalid } from '../errors.js'
+
+/**
+ * Keyset cursors: the sort key of the last row of a page, opaque to clients (base64url JSON).
+ * Rows that arrive between pages never shift a page, so nothing is skipped or shown twice.
+ */
+export interface Position {
+  at: Date
+  id: string
+}
+
+export function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url')
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+export function decodeCursor(cursor: string | undefined): Position | null {
+  if (cursor === undefined) return null
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      const at = new Date(value[0])
+      if (!Number.isNaN(at.getTime()) && UUID.test(value[1])) return { at, id: value[1] }
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw invalid('That cursor is not one this server gave out.', { field: 'cursor' })
+}
+
+/** Fetch one row more than the page to know whether there is a next page. */
+export function page<T>(rows: T[], limit: number, positionOf: (row: T) => Position) {
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(positionOf(last)) : null }
+}

@@ -1,0 +1,180 @@
+import { and, eq, sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import { assertCanWrite } from '../accounts/service.js'
+import { isStaff, type AccountRow } from '../accounts/model.js'
+import type { Deps } from '../deps.js'
+import type { Db } from '../db/client.js'
+import { accounts, boards, postRevisions, posts, threads } from '../db/schema.js'
+import { forbidden, invalid, notFound } from '../errors.js'
+import { audienceAllows } from './audience.js'
+import { renderBody } from './sanitize.js'
+import { type BoardRow, type PostRow, type ThreadRow, postView, publishedToOthers, selectPosts } from './views.js'
+
+/** The moderation outcome every create or edit answers with. */
+export interface ModerationOutcome {
+  state: 'visible' | 'held'
+  flags: Array<{ category: string; action: string }>
+  crisisResources: Array<{ name: string; contact: string; url: string }>
+}
+
+/** Sanitised HTML for a body, refusing one that sanitising leaves empty (it would show as nothing). */
+export function prepareBody(body: string): string {
+  const html = renderBody(body)
+  if (html.replace(/<[^>]*>/g, '').trim() === '') {
+    throw invalid('The post has no text left once unsupported HTML is removed.', { field: 'body' })
+  }
+  return html
+}
+
+type Viewer = Pick<AccountRow, 'id' | 'role' | 'circle'>
+
+/** May this viewer see this thread at all? Held or removed threads exist only for their author and staff. */
+export function threadVisibleTo(thread: ThreadRow, viewer: Viewer): boolean {
+  return thread.state === 'visible' || isStaff(viewer) || (thread.authorId !== null && thread.authorId === viewer.id)
+}
+
+export function postVisibleTo(post: PostRow, viewer: Viewer): boolean {
+  if (isStaff(viewer) || (post.authorId !== null && post.authorId === viewer.id)) return true
+  return post.publishedAt !== null && post.state !== 'held'
+}
+
+/** SQL twin of postVisibleTo, for lists. */
+export function postsVisibleTo(viewer: Viewer) {
+  if (isStaff(viewer)) return sql`true`
+  return sql`(${publishedToOthers} or ${posts.authorId} = ${viewer.id})`
+}
+
+export interface PostContext {
+  post: PostRow
+  thread: ThreadRow
+  board: BoardRow
+}
+
+/** A post with its thread and board, if the viewer may see it; otherwise 404 (never reveal existence). */
+export async function readablePost(db: Db, viewer: Viewer, postId: string): Promise<PostContext> {
+  const [row] = await db
+    .select({ post: posts, thread: threads, board: boards })
+    .from(posts)
+    .innerJoin(threads, eq(threads.id, posts.threadId))
+    .innerJoin(boards, eq(boards.slug, threads.boardSlug))
+    .where(eq(posts.id, postId))
+    .limit(1)
+  if (
+    !row ||
+    !audienceAllows(row.board, viewer) ||
+    !threadVisibleTo(row.thread, viewer) ||
+    !postVisibleTo(row.post, viewer)
+  ) {
+    throw notFound('That post')
+  }
+  return row
+}
+
+export async function loadPostView(db: Db, viewer: Viewer, postId: string) {
+  const [row] = await selectPosts(db).where(eq(posts.id, postId)).limit(1)
+  if (!row) throw notFound('That post')
+  return postView(row, viewer)
+}
+
+const noFlags = (state: ModerationOutcome['state']): ModerationOutcome => ({ state, flags: [], crisisResources: [] })
+
+export interface NewPost {
+  body: string
+  contentWarning?: string | undefined
+}
+
+/** Counts the post towards the author's history (the first posts of a new account are held). */
+async function countPostWritten(tx: Db, accountId: string) {
+  await tx
+    .update(accounts)
+    .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
+    .where(eq(accounts.id, accountId))
+}
+
+export async function createReply(deps: Deps, author: AccountRow, threadId: string, input: NewPost) {
+  const now = deps.clock.now()
+  assertCanWrite(author, now)
+  const [row] = await deps.db
+    .select({ thread: threads, board: boards })
+    .from(threads)
+    .innerJoin(boards, eq(boards.slug, threads.boardSlug))
+    .where(eq(threads.id, threadId))
+    .limit(1)
+  if (!row || !audienceAllows(row.board, author) || !threadVisibleTo(row.thread, author)) throw notFound('That thread')
+  if (row.thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
+  const bodyHtml = prepareBody(input.body)
+  const state = 'visible' as const
+  return deps.db.transaction(async (tx) => {
+    const [post] = await tx
+      .insert(posts)
+      .values({
+        id: uuidv7(),
+        threadId,
+        authorId: author.id,
+        bodySource: input.body,
+        bodyHtml,
+        contentWarning: input.contentWarning ?? null,
+        state,
+        publishedAt: now,
+        createdAt: now
+      })
+      .returning()
+    await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, threadId))
+    await countPostWritten(tx, author.id)
+    return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: noFlags(state) }
+  })
+}
+
+export interface PostEdit {
+  body?: string | undefined
+  contentWarning?: string | null | undefined
+}
+
+export async function editPost(deps: Deps, editor: AccountRow, postId: string, edit: PostEdit) {
+  const now = deps.clock.now()
+  assertCanWrite(editor, now)
+  const { post, thread, board } = await readablePost(deps.db, editor, postId)
+  if (post.authorId !== editor.id) throw forbidden('Only the author can edit a post.')
+  if (post.state === 'deleted') throw notFound('That post')
+  if (post.state === 'removed') throw forbidden('A moderator removed this post; it cannot be edited.')
+  if (thread.locked && !isStaff(editor)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
+  const contentWarning = edit.contentWarning === undefined ? post.contentWarning : edit.contentWarning
+  if (post.opening && board.requiresContentWarning && !contentWarning) {
+    throw invalid(`Threads on "${board.name}" need a content warning.`, { field: 'contentWarning' })
+  }
+  const bodySource = edit.body ?? post.bodySource
+  const bodyHtml = edit.body === undefined ? post.bodyHtml : prepareBody(edit.body)
+  return deps.db.transaction(async (tx) => {
+    await tx.insert(postRevisions).values({
+      id: uuidv7(),
+      postId: post.id,
+      bodySource: post.bodySource,
+      bodyHtml: post.bodyHtml,
+      contentWarning: post.contentWarning,
+      kind: 'edit',
+      editorId: editor.id,
+      createdAt: now
+    })
+    if (post.opening) await tx.update(threads).set({ contentWarning }).where(eq(threads.id, thread.id))
+    const [updated] = await tx
+      .update(posts)
+      .set({ bodySource, bodyHtml, contentWarning, editedAt: now })
+      .where(eq(posts.id, post.id))
+      .returning()
+    const state = updated!.state === 'held' ? 'held' : 'visible'
+    return { post: postView({ post: updated!, authorHandle: editor.handle }, editor), moderation: noFlags(state) }
+  })
+}
+
+/** The author's delete: the post stays as a placeholder so the thread keeps its shape. */
+export async function deletePost(deps: Deps, author: AccountRow, postId: string): Promise<void> {
+  const { post } = await readablePost(deps.db, author, postId)
+  if (post.authorId !== author.id) throw forbidden('Only the author can delete a post.')
+  if (post.state === 'deleted') throw notFound('That post')
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .update(posts)
+      .set({ state: 'deleted' })
+      .where(and(eq(posts.id, post.id), eq(posts.authorId, author.id)))
+  })
+}

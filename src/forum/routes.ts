@@ -1,0 +1,227 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Deps } from '../deps.js'
+import { requireAccount } from '../http/auth.js'
+import {
+  Audience,
+  Body,
+  Board,
+  ContentWarning,
+  errorResponses,
+  Id,
+  Moderation,
+  Nullable,
+  PageQuery,
+  Post,
+  Report,
+  ReportReason,
+  Slug,
+  Thread
+} from '../http/schemas.js'
+import { writeLimit } from '../http/security.js'
+import { createBoard, listBoards } from './boards.js'
+import { createReply, deletePost, editPost } from './posts.js'
+import { reportPost } from './reports.js'
+import { createThread, listThreads, readThread, setThreadLocked } from './threads.js'
+
+const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
+const SlugParams = Type.Object({ slug: Slug }, { additionalProperties: false })
+const PostResult = Type.Object({ post: Post, moderation: Moderation })
+
+export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  const writes = { rateLimit: writeLimit(deps.config) }
+
+  app.get(
+    '/boards',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['forum'],
+        summary: 'The boards the caller may read (without a session: boards open to everyone)',
+        response: { 200: Type.Object({ boards: Type.Array(Board) }) }
+      }
+    },
+    async (request) => ({ boards: await listBoards(deps, request.account) })
+  )
+
+  app.post(
+    '/boards',
+    {
+      config: writes,
+      schema: {
+        tags: ['forum'],
+        summary: 'Create a board (admin)',
+        body: Type.Object(
+          {
+            slug: Slug,
+            name: Type.String({ minLength: 1, maxLength: 80 }),
+            description: Type.String({ maxLength: 500, default: '' }),
+            audience: Audience,
+            requiresContentWarning: Type.Boolean({ default: false })
+          },
+          { additionalProperties: false }
+        ),
+        response: { 201: Type.Object({ board: Board }), ...errorResponses(400, 401, 403, 409) }
+      }
+    },
+    async (request, reply) => {
+      const board = await createBoard(deps, requireAccount(request), request.body)
+      return reply.code(201).send({ board })
+    }
+  )
+
+  app.get(
+    '/boards/:slug/threads',
+    {
+      schema: {
+        tags: ['forum'],
+        summary: "A board's threads, newest activity first",
+        params: SlugParams,
+        querystring: PageQuery,
+        response: {
+          200: Type.Object({ threads: Type.Array(Thread), nextCursor: Nullable(Type.String()) }),
+          ...errorResponses(400, 401, 404)
+        }
+      }
+    },
+    async (request) => listThreads(deps, requireAccount(request), request.params.slug, request.query)
+  )
+
+  app.post(
+    '/boards/:slug/threads',
+    {
+      config: writes,
+      schema: {
+        tags: ['forum'],
+        summary: 'Start a thread; the body is sanitised and scanned',
+        params: SlugParams,
+        body: Type.Object(
+          {
+            title: Type.String({ minLength: 3, maxLength: 140 }),
+            body: Body,
+            contentWarning: Type.Optional(ContentWarning)
+          },
+          { additionalProperties: false }
+        ),
+        response: {
+          201: Type.Object({ thread: Thread, post: Post, moderation: Moderation }),
+          ...errorResponses(400, 401, 403, 404, 422, 429)
+        }
+      }
+    },
+    async (request, reply) => {
+      const result = await createThread(deps, requireAccount(request), request.params.slug, request.body)
+      return reply.code(201).send(result)
+    }
+  )
+
+  app.get(
+    '/threads/:id',
+    {
+      schema: {
+        tags: ['forum'],
+        summary: 'A thread and a page of its posts, oldest first',
+        params: IdParams,
+        querystring: PageQuery,
+        response: {
+          200: Type.Object({ thread: Thread, posts: Type.Array(Post), nextCursor: Nullable(Type.String()) }),
+          ...errorResponses(400, 401, 404)
+        }
+      }
+    },
+    async (request) => readThread(deps, requireAccount(request), request.params.id, request.query)
+  )
+
+  app.patch(
+    '/threads/:id',
+    {
+      schema: {
+        tags: ['moderation'],
+        summary: 'Lock or unlock a thread (staff)',
+        params: IdParams,
+        body: Type.Object({ locked: Type.Boolean() }, { additionalProperties: false }),
+        response: { 200: Type.Object({ thread: Thread }), ...errorResponses(400, 401, 403, 404) }
+      }
+    },
+    async (request) => ({
+      thread: await setThreadLocked(deps, requireAccount(request), request.params.id, request.body.locked)
+    })
+  )
+
+  app.post(
+    '/threads/:id/posts',
+    {
+      config: writes,
+      schema: {
+        tags: ['forum'],
+        summary: 'Reply to a thread',
+        params: IdParams,
+        body: Type.Object({ body: Body, contentWarning: Type.Optional(ContentWarning) }, { additionalProperties: false }),
+        response: { 201: PostResult, ...errorResponses(400, 401, 403, 404, 422, 429) }
+      }
+    },
+    async (request, reply) => {
+      const result = await createReply(deps, requireAccount(request), request.params.id, request.body)
+      return reply.code(201).send(result)
+    }
+  )
+
+  app.patch(
+    '/posts/:id',
+    {
+      config: writes,
+      schema: {
+        tags: ['forum'],
+        summary: 'Edit your post; it is scanned again and the previous version kept',
+        params: IdParams,
+        body: Type.Object(
+          { body: Type.Optional(Body), contentWarning: Type.Optional(Nullable(ContentWarning)) },
+          { additionalProperties: false, minProperties: 1 }
+        ),
+        response: { 200: PostResult, ...errorResponses(400, 401, 403, 404, 422, 429) }
+      }
+    },
+    async (request) => editPost(deps, requireAccount(request), request.params.id, request.body)
+  )
+
+  app.delete(
+    '/posts/:id',
+    {
+      config: writes,
+      schema: {
+        tags: ['forum'],
+        summary: 'Delete your post; it stays as a placeholder',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 429) }
+      }
+    },
+    async (request, reply) => {
+      await deletePost(deps, requireAccount(request), request.params.id)
+      return reply.code(204).send(null)
+    }
+  )
+
+  app.post(
+    '/posts/:id/reports',
+    {
+      config: writes,
+      schema: {
+        tags: ['forum'],
+        summary: 'Report a post to the moderators; reporting it again returns the first report',
+        params: IdParams,
+        body: Type.Object(
+          {
+            reason: ReportReason,
+            note: Type.Optional(Type.String({ maxLength: 1000 }))
+          },
+          { additionalProperties: false }
+        ),
+        response: { 200: Type.Object({ report: Report }), 201: Type.Object({ report: Report }), ...errorResponses(400, 401, 403, 404, 429) }
+      }
+    },
+    async (request, reply) => {
+      const { report, created } = await reportPost(deps, requireAccount(request), request.params.id, request.body)
+      return reply.code(created ? 201 : 200).send({ report })
+    }
+  )
+}

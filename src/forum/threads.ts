@@ -1,0 +1,132 @@
+import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import { assertCanWrite } from '../accounts/service.js'
+import { isStaff, type AccountRow } from '../accounts/model.js'
+import type { Deps } from '../deps.js'
+import { accounts, boards, posts, threads } from '../db/schema.js'
+import { forbidden, invalid, notFound } from '../errors.js'
+import { audienceAllows } from './audience.js'
+import { readableBoard } from './boards.js'
+import { decodeCursor, page } from './cursor.js'
+import { type ModerationOutcome, postsVisibleTo, prepareBody, threadVisibleTo } from './posts.js'
+import { postCountOf, postView, selectPosts, selectThreads, threadView } from './views.js'
+
+export interface PageRequest {
+  limit: number
+  cursor?: string | undefined
+}
+
+function threadsVisibleTo(viewer: AccountRow) {
+  if (isStaff(viewer)) return sql`true`
+  return or(eq(threads.state, 'visible'), eq(threads.authorId, viewer.id))!
+}
+
+/** A board's threads, newest activity first. */
+export async function listThreads(deps: Deps, viewer: AccountRow, slug: string, request: PageRequest) {
+  await readableBoard(deps.db, viewer, slug)
+  const after = decodeCursor(request.cursor)
+  const rows = await selectThreads(deps.db)
+    .where(
+      and(
+        eq(threads.boardSlug, slug),
+        threadsVisibleTo(viewer),
+        after ? sql`(${threads.lastPostAt}, ${threads.id}) < (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined
+      )
+    )
+    .orderBy(desc(threads.lastPostAt), desc(threads.id))
+    .limit(request.limit + 1)
+  const { items, nextCursor } = page(rows, request.limit, (r) => ({ at: r.thread.lastPostAt, id: r.thread.id }))
+  return { threads: items.map(threadView), nextCursor }
+}
+
+export interface NewThread {
+  title: string
+  body: string
+  contentWarning?: string | undefined
+}
+
+export async function createThread(deps: Deps, author: AccountRow, slug: string, input: NewThread) {
+  const now = deps.clock.now()
+  assertCanWrite(author, now)
+  const board = await readableBoard(deps.db, author, slug)
+  if (board.requiresContentWarning && !input.contentWarning) {
+    throw invalid(`Threads on "${board.name}" need a content warning.`, { field: 'contentWarning' })
+  }
+  const bodyHtml = prepareBody(input.body)
+  const state = 'visible' as const
+  const moderation: ModerationOutcome = { state, flags: [], crisisResources: [] }
+  return deps.db.transaction(async (tx) => {
+    const [thread] = await tx
+      .insert(threads)
+      .values({
+        id: uuidv7(),
+        boardSlug: board.slug,
+        title: input.title,
+        authorId: author.id,
+        contentWarning: input.contentWarning ?? null,
+        state,
+        lastPostAt: now,
+        createdAt: now
+      })
+      .returning()
+    const [post] = await tx
+      .insert(posts)
+      .values({
+        id: uuidv7(),
+        threadId: thread!.id,
+        authorId: author.id,
+        bodySource: input.body,
+        bodyHtml,
+        contentWarning: input.contentWarning ?? null,
+        opening: true,
+        state,
+        publishedAt: now,
+        createdAt: now
+      })
+      .returning()
+    await tx
+      .update(accounts)
+      .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
+      .where(eq(accounts.id, author.id))
+    return {
+      thread: threadView({ thread: thread!, authorHandle: author.handle, postCount: 1 }),
+      post: postView({ post: post!, authorHandle: author.handle }, author),
+      moderation
+    }
+  })
+}
+
+/** A thread with a page of its posts, oldest first. */
+export async function readThread(deps: Deps, viewer: AccountRow, threadId: string, request: PageRequest) {
+  const [row] = await deps.db
+    .select({ thread: threads, authorHandle: accounts.handle, postCount: postCountOf, audience: boards.audience })
+    .from(threads)
+    .innerJoin(boards, eq(boards.slug, threads.boardSlug))
+    .leftJoin(accounts, eq(accounts.id, threads.authorId))
+    .where(eq(threads.id, threadId))
+    .limit(1)
+  if (!row || !audienceAllows(row, viewer) || !threadVisibleTo(row.thread, viewer)) throw notFound('That thread')
+  const after = decodeCursor(request.cursor)
+  const rows = await selectPosts(deps.db)
+    .where(
+      and(
+        eq(posts.threadId, threadId),
+        postsVisibleTo(viewer),
+        after ? sql`(${posts.createdAt}, ${posts.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined
+      )
+    )
+    .orderBy(asc(posts.createdAt), asc(posts.id))
+    .limit(request.limit + 1)
+  const { items, nextCursor } = page(rows, request.limit, (r) => ({ at: r.post.createdAt, id: r.post.id }))
+  return { thread: threadView(row), posts: items.map((r) => postView(r, viewer)), nextCursor }
+}
+
+/** Staff lock a thread to stop new replies (a heated or finished conversation), or unlock it. */
+export async function setThreadLocked(deps: Deps, actor: AccountRow, threadId: string, locked: boolean) {
+  if (!isStaff(actor)) throw forbidden('Only moderators and admins lock threads.')
+  const [updated] = await deps.db.update(threads).set({ locked }).where(eq(threads.id, threadId)).returning({ id: threads.id })
+  if (!updated) throw notFound('That thread')
+  const [row] = await selectThreads(deps.db).where(eq(threads.id, threadId))
+  return threadView(row!)
+}
+

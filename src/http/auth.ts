@@ -1,0 +1,104 @@
+import cookie from '@fastify/cookie'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AccountRow } from '../accounts/model.js'
+import { isStaff } from '../accounts/model.js'
+import { type SessionRecord, validateSessionToken } from '../accounts/sessions.js'
+import type { Deps } from '../deps.js'
+import { DomainError } from '../errors.js'
+
+export const SESSION_COOKIE = 'lantern_session'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    account: AccountRow | null
+    session: SessionRecord | null
+    /** How the request authenticated: the Origin check applies to cookies only. */
+    authVia: 'cookie' | 'bearer' | null
+  }
+  interface FastifyContextConfig {
+    /** Routes that work without a session (the contract lists them). */
+    public?: boolean
+  }
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization
+  if (!header) return null
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match?.[1] ?? null
+}
+
+export function setSessionCookie(reply: FastifyReply, secure: boolean, token: string, expiresAt: Date) {
+  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/', secure, expires: expiresAt })
+}
+
+export function clearSessionCookie(reply: FastifyReply, secure: boolean) {
+  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure })
+}
+
+/** The server's own origin as the browser sees it, for the Origin check. */
+export function ownOrigin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`
+}
+
+export function originAllowed(origin: string | undefined, request: FastifyRequest, allowed: string[]): boolean {
+  if (!origin) return false
+  return origin === ownOrigin(request) || allowed.includes(origin)
+}
+
+/** The signed-in account, or 401. */
+export function requireAccount(request: FastifyRequest): AccountRow {
+  if (!request.account) throw new DomainError('unauthenticated', 'Sign in to do that.')
+  return request.account
+}
+
+export function requireStaff(request: FastifyRequest): AccountRow {
+  const account = requireAccount(request)
+  if (!isStaff(account)) throw new DomainError('forbidden', 'Only moderators and admins may do that.')
+  return account
+}
+
+/**
+ * Resolves the session (cookie or bearer) onto request.account, refuses cross-origin cookie writes
+ * (CSRF), and answers 401 on routes that need a session before their body is even validated.
+ */
+export const authentication = fp(async function authentication(app: FastifyInstance, opts: { deps: Deps }) {
+  const { deps } = opts
+  const sessionDeps = { db: deps.db, clock: deps.clock, ttlDays: deps.config.sessionTtlDays }
+  await app.register(cookie)
+  app.decorateRequest('account', null)
+  app.decorateRequest('session', null)
+  app.decorateRequest('authVia', null)
+
+  app.addHook('onRequest', async (request, reply) => {
+    const bearer = bearerToken(request)
+    const fromCookie = bearer ? undefined : request.cookies[SESSION_COOKIE]
+    const token = bearer ?? fromCookie
+    if (token) {
+      const result = await validateSessionToken(sessionDeps, token)
+      if (result) {
+        request.account = result.account
+        request.session = result.session
+        request.authVia = bearer ? 'bearer' : 'cookie'
+        if (result.renewed && !bearer) setSessionCookie(reply, deps.config.cookieSecure, token, result.session.expiresAt)
+      } else if (fromCookie) {
+        clearSessionCookie(reply, deps.config.cookieSecure)
+      }
+    }
+    if (
+      request.authVia === 'cookie' &&
+      UNSAFE_METHODS.has(request.method) &&
+      !originAllowed(request.headers.origin, request, deps.config.allowedOrigins)
+    ) {
+      throw new DomainError('bad_origin', 'Cross-origin requests with a session cookie are refused.')
+    }
+    // Only the API needs sessions: /docs and the health checks at the root are open.
+    const apiRoute = request.routeOptions.url?.startsWith('/api/') ?? false
+    if (!request.account && apiRoute && !request.routeOptions.config.public) {
+      throw new DomainError('unauthenticated', token ? 'Your session has ended; sign in again.' : 'Sign in to do that.')
+    }
+  })
+})

@@ -1,0 +1,101 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { DomainError, type ErrorCode } from '../errors.js'
+
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  suspended: 403,
+  bad_origin: 403,
+  not_found: 404,
+  handle_taken: 409,
+  slug_taken: 409,
+  already_claimed: 409,
+  idempotency_key_reused: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  blocked_by_rule: 422,
+  rate_limited: 429,
+  unavailable: 503,
+  internal_error: 500
+}
+
+export const statusOf = (code: ErrorCode): number => STATUS[code]
+
+// Errors meaning "the database cannot be reached right now": the request had no effect, try again later.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300'])
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const err = e as { code?: unknown; message?: unknown; cause?: unknown }
+    if (typeof err.code === 'string' && (UNAVAILABLE_CODES.has(err.code) || err.code.startsWith('08'))) return true
+    if (typeof err.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|PGlite is closed/i.test(err.message)) {
+      return true
+    }
+    e = err.cause
+  }
+  return false
+}
+
+function toDomainError(error: FastifyError | DomainError | Error): DomainError {
+  if (error instanceof DomainError) return error
+  const fe = error as FastifyError & { statusCode?: number }
+  if (fe.validation) {
+    const context = fe.validationContext ?? 'body'
+    return new DomainError(
+      'validation_failed',
+      `The request ${context} is not valid: ${fe.message.replace(/^(body|querystring|params|headers)\/?/, '')}`.trim(),
+      fe.validation.map((v) => ({
+        in: context,
+        path: v.instancePath || '/',
+        message: v.message ?? 'is not valid',
+        ...(v.params && 'additionalProperty' in v.params ? { property: v.params.additionalProperty } : {})
+      }))
+    )
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DomainError('payload_too_large', 'The request body is larger than this server accepts.')
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DomainError('unsupported_media_type', 'Send JSON, with content-type: application/json.')
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new DomainError('validation_failed', 'The request body is not valid JSON.')
+  }
+  if (fe.statusCode === 429) {
+    return new DomainError('rate_limited', 'Too many requests; wait a little and try again.')
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new DomainError('unavailable', 'The service is briefly unavailable; nothing was changed. Try again shortly.')
+  }
+  if (fe.statusCode === 400 && (error as SyntaxError).name === 'SyntaxError') {
+    return new DomainError('validation_failed', 'The request body is not valid JSON.')
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new DomainError('validation_failed', fe.message)
+  }
+  return new DomainError('internal_error', 'Something went wrong on our side; nothing you wrote was lost.')
+}
+
+export function sendError(reply: FastifyReply, error: DomainError) {
+  const status = statusOf(error.code)
+  if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5')
+  return reply.code(status).send({
+    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) }
+  })
+}
+
+/** One error shape for every failure, Fastify's own 404, validation and body-limit errors included. */
+export const errorHandling = fp(async function errorHandling(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
+    const domain = toDomainError(error)
+    if (domain.code === 'internal_error') request.log.error({ err: error }, 'unhandled error')
+    else if (domain.code === 'unavailable') request.log.warn({ err: { message: error.message } }, 'database unavailable')
+    return sendError(reply, domain)
+  })
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new DomainError('not_found', `There is no ${request.method} ${request.url.split('?')[0]}.`))
+  )
+})

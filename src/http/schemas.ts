@@ -1,0 +1,133 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
+
+/** Shared TypeBox schemas: the contract's objects, used for validation, serialisation and the OpenAPI document. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const Timestamp = Type.String({ format: 'date-time' })
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'snake_case error code' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown())
+    })
+  },
+  { title: 'Error', description: 'Every error has this shape.' }
+)
+
+export const Account = Type.Object(
+  {
+    id: Type.String(),
+    handle: Type.String(),
+    circle: Type.Union([Type.Literal('recovery'), Type.Literal('family')]),
+    role: Type.Union([Type.Literal('member'), Type.Literal('moderator'), Type.Literal('admin')]),
+    status: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('deleted')]),
+    createdAt: Timestamp
+  },
+  { title: 'Account' }
+)
+
+export const Author = Nullable(Type.Object({ id: Type.String(), handle: Type.String() }))
+
+export const Audience = Type.Union([Type.Literal('everyone'), Type.Literal('recovery'), Type.Literal('family')])
+
+export const Board = Type.Object(
+  {
+    slug: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    audience: Audience,
+    requiresContentWarning: Type.Boolean(),
+    threadCount: Type.Integer()
+  },
+  { title: 'Board' }
+)
+
+export const Thread = Type.Object(
+  {
+    id: Type.String(),
+    board: Type.String(),
+    title: Type.String(),
+    author: Author,
+    contentWarning: Nullable(Type.String()),
+    postCount: Type.Integer(),
+    lastPostAt: Timestamp,
+    createdAt: Timestamp,
+    locked: Type.Boolean(),
+    state: Type.Union([Type.Literal('visible'), Type.Literal('held'), Type.Literal('removed')], {
+      description: 'held or removed threads are seen only by their author and staff'
+    })
+  },
+  { title: 'Thread' }
+)
+
+export const PostState = Type.Union([
+  Type.Literal('visible'),
+  Type.Literal('held'),
+  Type.Literal('removed'),
+  Type.Literal('deleted')
+])
+
+export const Post = Type.Object(
+  {
+    id: Type.String(),
+    threadId: Type.String(),
+    author: Author,
+    bodyHtml: Nullable(Type.String({ description: 'null for removed and deleted posts' })),
+    contentWarning: Nullable(Type.String()),
+    state: PostState,
+    removalReason: Nullable(Type.String({ description: 'shown to the author and staff' })),
+    createdAt: Timestamp,
+    editedAt: Nullable(Timestamp)
+  },
+  { title: 'Post' }
+)
+
+export const Moderation = Type.Object(
+  {
+    state: Type.Union([Type.Literal('visible'), Type.Literal('held')]),
+    flags: Type.Array(Type.Object({ category: Type.String(), action: Type.String() })),
+    crisisResources: Type.Array(Type.Object({ name: Type.String(), contact: Type.String(), url: Type.String() }))
+  },
+  { title: 'Moderation', description: 'crisisResources is non-empty exactly when an escalate rule matched' }
+)
+
+export const ReportReason = Type.Union([
+  Type.Literal('crisis'),
+  Type.Literal('triggering'),
+  Type.Literal('harassment'),
+  Type.Literal('sourcing'),
+  Type.Literal('personal_info'),
+  Type.Literal('spam'),
+  Type.Literal('other')
+])
+
+export const Report = Type.Object(
+  {
+    id: Type.String(),
+    postId: Type.String(),
+    reason: ReportReason,
+    note: Nullable(Type.String()),
+    createdAt: Timestamp
+  },
+  { title: 'Report' }
+)
+
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]{1,64}$' })
+export const Slug = Type.String({ minLength: 2, maxLength: 40, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' })
+
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+  },
+  { additionalProperties: false }
+)
+export type PageQuery = Static<typeof PageQuery>
+
+export const ContentWarning = Type.String({ minLength: 1, maxLength: 200 })
+export const Body = Type.String({ minLength: 1, maxLength: 20000 })
+
+/** Responses every authenticated route may give besides its success. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorResponse])) as Record<number, typeof ErrorResponse>

@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream'
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import { eq } from 'drizzle-orm'
+import { buildApp } from '../../src/app.js'
+import { ManualClock } from '../../src/clock.js'
+import { type Config, loadConfig } from '../../src/config.js'
+import { accounts } from '../../src/db/schema.js'
+import { createTestDatabase, type TestDatabase } from './database.js'
+
+type Tap = { teardown(fn: () => unknown): void }
+
+export interface TestAccount {
+  id: string
+  handle: string
+  token: string
+  /** Bearer headers for inject. */
+  auth: { authorization: string }
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  clock: ManualClock
+  db: TestDatabase
+  /** Every log line the app wrote. */
+  logs: string[]
+  signUp(options?: { circle?: 'recovery' | 'family'; handle?: string; role?: 'member' | 'moderator' | 'admin' }): Promise<TestAccount>
+  /** inject with a bearer token. */
+  as(account: TestAccount, options: InjectOptions): ReturnType<FastifyInstance['inject']>
+  /** Starts a thread and returns its id and the opening post's id. */
+  startThread(account: TestAccount, board?: string, fields?: Record<string, unknown>): Promise<{ threadId: string; postId: string }>
+  reply(account: TestAccount, threadId: string, body?: string): Promise<{ postId: string }>
+}
+
+let handleCounter = 0
+
+export const testConfig = (overrides: Partial<Config> = {}): Config => ({
+  ...loadConfig({ LOG_LEVEL: 'info' }),
+  // Tests would trip the production limits; a test of a limit sets its own.
+  rateLimit: { loginPerMinute: 10_000, signupPerHour: 10_000, writesPerMinute: 10_000 },
+  newAccountHoldPosts: 0,
+  ...overrides
+})
+
+export async function buildTestApp(t: Tap, overrides: Partial<Config> = {}, existing?: TestDatabase): Promise<TestApp> {
+  const db = existing ?? (await createTestDatabase())
+  const config = testConfig(overrides)
+  const clock = new ManualClock(new Date())
+  const logs: string[] = []
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk))
+      done()
+    }
+  })
+  const app = await buildApp({ config, database: db.database, clock, logStream })
+  await app.ready()
+  t.teardown(async () => {
+    await app.close()
+    if (!existing) await db.drop()
+  })
+
+  const as: TestApp['as'] = (account, options) =>
+    app.inject({ ...options, headers: { ...account.auth, ...(options.headers ?? {}) } })
+
+  const signUp: TestApp['signUp'] = async (options = {}) => {
+    const handle = options.handle ?? `member-${process.pid % 1000}-${++handleCounter}`
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/accounts',
+      payload: { handle, password: 'a long enough password', circle: options.circle ?? 'recovery' }
+    })
+    if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`)
+    const body = res.json() as { account: { id: string; handle: string }; token: string }
+    if (options.role && options.role !== 'member') {
+      await db.database.db.update(accounts).set({ role: options.role }).where(eq(accounts.id, body.account.id))
+    }
+    return { id: body.account.id, handle: body.account.handle, token: body.token, auth: { authorization: `Bearer ${body.token}` } }
+  }
+
+  const startThread: TestApp['startThread'] = async (account, board = 'general', fields = {}) => {
+    const res = await as(account, {
+      method: 'POST',
+      url: `/api/v1/boards/${board}/threads`,
+      payload: { title: 'A thread to talk in', body: 'Hello everyone, checking in today.', ...fields }
+    })
+    if (res.statusCode !== 201) throw new Error(`startThread failed: ${res.statusCode} ${res.body}`)
+    const body = res.json() as { thread: { id: string }; post: { id: string } }
+    return { threadId: body.thread.id, postId: body.post.id }
+  }
+
+  const reply: TestApp['reply'] = async (account, threadId, body = 'Thanks for sharing, I hear you.') => {
+    const res = await as(account, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
+    if (res.statusCode !== 201) throw new Error(`reply failed: ${res.statusCode} ${res.body}`)
+    return { postId: (res.json() as { post: { id: string } }).post.id }
+  }
+
+  return { app, config, clock, db, logs, signUp, as, startThread, reply }
+}
