@@ -121,7 +121,7 @@ function resolveSymbols(s: CharStream): void {
       code === 0x40
         ? next === CharClass.Letter // @ss, h@te; a trailing @ is not an a
         : code === 0x24
-          ? (prev === CharClass.Letter || next === CharClass.Letter) && next !== CharClass.Digit // my$elf, $elf; not $20
+          ? prev === CharClass.Letter || next === CharClass.Letter // my$elf, $elf, my$3lf; not $20
           : prev === CharClass.Letter && next === CharClass.Letter // k!ll; not "help!"
     if (letter) {
       codes[k] = LEET[code ?? 0] ?? 0x3f
