@@ -15,6 +15,8 @@ export interface Span {
 const PHONE_COUNTRIES: readonly CountryCode[] = ['US', 'GB']
 const MIN_PHONE_DIGITS = 7
 const MAX_PHONE_DIGITS = 15
+/** A number spelled digit by digit must be as long as a full national number. */
+const SPELLED_PHONE_DIGITS = 10
 
 const DIGIT_WORDS: Readonly<Record<string, number>> = {
   zero: 0, oh: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9
@@ -36,8 +38,8 @@ function isWordChar(c: string | undefined): boolean {
 }
 
 /**
- * Numbers read out digit by digit (`4 1 5 5 5 5 2 6 7 1`, `four one five ...`): at least ten
- * digits, at least seven of them standing alone or as words, so that lists like
+ * Numbers read out digit by digit (`4 1 5 5 5 5 2 6 7 1`, `four one five ...`): ten to fifteen
+ * digits, at least ten of them standing alone or as words, so that counting lists like
  * `1 2 3 4 5 6 7 8 9 10` (nine alone) and dates stay unflagged.
  */
 function findSpelledPhones(text: string): Span[] {
@@ -58,7 +60,7 @@ function findSpelledPhones(text: string): Span[] {
         if (part.length === 1) alone++
       }
     }
-    if (digits >= 10 && digits <= MAX_PHONE_DIGITS && alone >= MIN_PHONE_DIGITS) spans.push({ start, end })
+    if (digits >= SPELLED_PHONE_DIGITS && digits <= MAX_PHONE_DIGITS && alone >= SPELLED_PHONE_DIGITS) spans.push({ start, end })
   }
   return spans
 }
@@ -75,6 +77,9 @@ export function findPhones(text: string): Span[] {
         const before = text[found.startsAt - 1]
         // Money and amounts: `$1,234,567` is not a phone number.
         if (raw.includes(',') || (before !== undefined && /[$£€¥]/u.test(before))) continue
+        // Digits standing alone (`1 2 3 4 ...`) are a list unless long enough to be read out
+        // as a number, which findSpelledPhones decides.
+        if ((raw.match(/\d+/gu) ?? []).filter((g) => g.length === 1).length >= 4) continue
         const digits = countDigits(raw)
         if (digits < MIN_PHONE_DIGITS || digits > MAX_PHONE_DIGITS) continue
         spans.push({ start: found.startsAt, end: found.endsAt })
