@@ -65,9 +65,14 @@ function findSpelledPhones(text: string): Span[] {
   return spans
 }
 
+/** Seven digits with at most three separators between each: cheap test before the real parser. */
+const PHONE_LIKE = /(?:\d[\s().\-/]{0,3}){6}\d/u
+const DIGIT_WORD = /zero|oh|one|two|three|four|five|six|seven|eight|nine/giu
+const SPELLED_LIKE = /(?:(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s.\-()/]{1,3}){9}/iu
+
 export function findPhones(text: string): Span[] {
   const spans: Span[] = []
-  if (countDigits(text) >= MIN_PHONE_DIGITS) {
+  if (countDigits(text) >= MIN_PHONE_DIGITS && PHONE_LIKE.test(text)) {
     for (const country of PHONE_COUNTRIES) {
       // `leniency` is a documented option that the bundled types leave out. POSSIBLE, not VALID:
       // ranges reserved for fiction (07700 900xxx, 555) are still someone's attempt to share a number.
@@ -86,7 +91,9 @@ export function findPhones(text: string): Span[] {
       }
     }
   }
-  if (/zero|one|two|three|four|five|six|seven|eight|nine|\d\s/iu.test(text)) spans.push(...findSpelledPhones(text))
+  if ((countDigits(text) >= SPELLED_PHONE_DIGITS || (text.match(DIGIT_WORD) ?? []).length >= SPELLED_PHONE_DIGITS) && SPELLED_LIKE.test(text)) {
+    spans.push(...findSpelledPhones(text))
+  }
   return mergeSpans(spans)
 }
 
@@ -94,6 +101,9 @@ export function findPhones(text: string): Span[] {
 const TLDS = 'com|net|org|edu|gov|mil|info|biz|io|co|me|us|uk|ca|au|nz|ie|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|ru|in|br|mx|jp|cn|xyz|app|dev|ly|gg|tv|to|cc|ws|link|site|online|shop|store|club|live|top|pro|eu'
 const AT = String.raw`(?:\s*@\s*|\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)`
 const DOT = String.raw`(?:\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)`
+const AT_WORD = /[\s[({<]at[\s\])}>]/iu
+const DOT_WORD = /[\s[({<]dot[\s\])}>]/iu
+const TLD_ENDING = new RegExp(String.raw`\.(?:${TLDS})\b`, 'iu')
 const LABEL = String.raw`[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?`
 const EMAIL = new RegExp(
   String.raw`(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}${AT}(?:${LABEL}${DOT})+(?:${TLDS})(?![\p{L}\p{N}])`,
@@ -101,7 +111,9 @@ const EMAIL = new RegExp(
 )
 
 export function findEmails(text: string): Span[] {
-  if (!/@|\bat\b/iu.test(text)) return []
+  // Cheap tests first: most posts have neither an at-sign nor a domain ending.
+  if (!text.includes('@') && !AT_WORD.test(text)) return []
+  if (!DOT_WORD.test(text) && !TLD_ENDING.test(text)) return []
   const spans: Span[] = []
   for (const m of text.matchAll(EMAIL)) {
     let start = m.index

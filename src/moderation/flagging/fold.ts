@@ -9,22 +9,24 @@
  */
 import confusablesData from './confusables.json' with { type: 'json' }
 
-export const enum CharClass {
+/** Plain numbers rather than an enum: the tokenizer's inner loop compares them millions of times. */
+export const CharClass = {
   /** Hard boundary: punctuation, emoji, newline. */
-  Other = 0,
-  Letter = 1,
-  Digit = 2,
+  Other: 0,
+  Letter: 1,
+  Digit: 2,
   /** `@ $ !`: leetspeak for a, s, i when they sit among letters, punctuation otherwise. */
-  Symbol = 3,
+  Symbol: 3,
   /** Apostrophes join a word (`don't` → `dont`) instead of splitting it. */
-  Apostrophe = 4,
+  Apostrophe: 4,
   /** Soft separators that may split a word letter by letter: `k i l l`, `k.i.l.l`, `k-i-l-l`. */
-  Separator = 5,
+  Separator: 5,
   /** Zero-width and invisible characters: dropped as if they were not there. */
-  Ignorable = 6,
+  Ignorable: 6,
   /** A combining mark on its own: dropped, but it belongs to the letter before it. */
-  Mark = 7
-}
+  Mark: 7
+} as const
+export type CharClass = (typeof CharClass)[keyof typeof CharClass]
 
 export interface Folded {
   /** Code points of the normalised characters this code point becomes. */
@@ -81,10 +83,14 @@ function foldUncached(cp: number): Folded {
   return { codes, classes }
 }
 
+/** ASCII folds to itself in lower case; these tables let the tokenizer skip the cache entirely. */
+export const ASCII_LOWER = new Uint8Array(128)
+export const ASCII_CLASS = new Uint8Array(128)
 const ASCII: Folded[] = []
 for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c)
-  const lower = ch.toLowerCase()
+  const lower = String.fromCharCode(c).toLowerCase()
+  ASCII_LOWER[c] = lower.charCodeAt(0)
+  ASCII_CLASS[c] = classify(lower)
   ASCII.push({ codes: [lower.charCodeAt(0)], classes: [classify(lower)] })
 }
 

@@ -1,14 +1,17 @@
 /**
  * The word automaton: every rule's pattern, as a sequence of normalised words and wildcards,
  * is a path in one trie whose edges are word ids. Scanning walks the text's words once,
- * carrying the set of trie nodes reached by paths that started at an earlier word (at most one
- * per pattern prefix still alive, never more than MAX_ACTIVE), so its cost grows with the text
+ * carrying the set of trie nodes reached by paths that started at an earlier word (one per
+ * pattern prefix still alive, never more than MAX_ACTIVE). Scanning is not re-entrant: it keeps
+ * its buffers on the instance, which is safe because JavaScript runs one scan at a time, so its cost grows with the text
  * and with how many patterns share a prefix with it, not with the number of rules. Looking a
  * word up is one hash lookup; a stretched word (`killlll`) falls back to comparing its runs
  * of letters with the pattern words that have the same letters (`kil`).
  */
 import type { PatternWord } from './pattern.js'
-import { MAX_SPELLED_LETTERS, type Token } from './tokenize.js'
+import { MAX_SPELLED_LETTERS as maxSpelled, type Token } from './tokenize.js'
+
+const MAX_SPELLED_LETTERS = maxSpelled
 
 /** A word stretched this much (`killl`, `diiie`) may stand for one or two of that letter. */
 const STRETCHED_RUN = 3
@@ -46,13 +49,6 @@ function hasStretch(word: string): boolean {
 }
 
 const NONE: readonly number[] = []
-
-/** One position in the text as the automaton sees it: the pattern words it can be, and its span. */
-interface Slot {
-  ids: readonly number[]
-  start: number
-  end: number
-}
 
 export interface RawMatch {
   rule: number
@@ -159,12 +155,12 @@ export class WordAutomaton {
    * words that leave the fewest letters unexplained; unexplained letters next to each other
    * form one unknown word, which only a wildcard can match.
    */
-  private segment(token: Token, slots: Slot[]): void {
+  private segment(token: Token): void {
     const letters = token.letters ?? []
     const text = token.text
     const n = text.length
     if (n > MAX_SPELLED_LETTERS || n !== letters.length) {
-      slots.push({ ids: this.lookupToken(token), start: token.start, end: token.end })
+      this.step(this.lookupToken(token), token.start, token.end)
       return
     }
     const unknown = new Array<number>(n + 1).fill(Infinity)
@@ -205,51 +201,75 @@ export class WordAutomaton {
       if (part.id < 0) {
         while (k + 1 < parts.length && (parts[k + 1]?.id ?? 0) < 0) to = (parts[++k] as { to: number }).to
       }
-      slots.push({
-        ids: part.id < 0 ? NONE : (this.single[part.id] ?? NONE),
-        start: letters[part.from]?.start ?? token.start,
-        end: letters[to - 1]?.end ?? token.end
-      })
+      this.step(part.id < 0 ? NONE : (this.single[part.id] ?? NONE), letters[part.from]?.start ?? token.start, letters[to - 1]?.end ?? token.end)
       k++
     }
   }
 
-  scan(tokens: readonly Token[]): RawMatch[] {
-    const slots: Slot[] = []
-    for (const token of tokens) {
-      if (token.letters !== null) this.segment(token, slots)
-      else slots.push({ ids: this.lookupToken(token), start: token.start, end: token.end })
+  private active = new Int32Array(64)
+  private next = new Int32Array(64)
+  private activeCount = 0
+  private matches: RawMatch[] = []
+
+  /** Advances every live partial match by one word; `origin` of a path is where its first word starts. */
+  private step(ids: readonly number[], start: number, end: number): void {
+    let active = this.active
+    const count = this.activeCount
+    if (count + 2 > active.length) {
+      const bigger = new Int32Array(active.length * 2)
+      bigger.set(active)
+      active = this.active = bigger
     }
-    const matches: RawMatch[] = []
-    let active: number[] = [] // pairs: node, index of the slot where the path started
-    let next: number[] = []
-    for (let s = 0; s < slots.length; s++) {
-      const slot = slots[s] as Slot
-      next.length = 0
-      active.push(0, s)
-      for (let a = 0; a < active.length && next.length < MAX_ACTIVE * 2; a += 2) {
-        const node = active[a] ?? 0
-        const origin = active[a + 1] ?? 0
-        const map = this.children[node]
-        if (map !== null && map !== undefined) {
-          for (const id of slot.ids) {
-            const child = map.get(id)
-            if (child !== undefined) next.push(child, origin)
+    active[count] = 0
+    active[count + 1] = start
+    let next = this.next
+    let n = 0
+    const limit = MAX_ACTIVE * 2
+    for (let a = 0; a <= count && n < limit; a += 2) {
+      const node = active[a] ?? 0
+      const origin = active[a + 1] ?? 0
+      const w = this.wild[node] ?? -1
+      const map = this.children[node]
+      const needed = n + 2 * (ids.length + 1)
+      if (needed > next.length) {
+        const bigger = new Int32Array(Math.max(needed, next.length * 2))
+        bigger.set(next)
+        next = this.next = bigger
+      }
+      if (map !== null && map !== undefined) {
+        for (const id of ids) {
+          const child = map.get(id)
+          if (child !== undefined) {
+            next[n++] = child
+            next[n++] = origin
           }
         }
-        const w = this.wild[node] ?? -1
-        if (w >= 0) next.push(w, origin)
       }
-      for (let a = 0; a < next.length; a += 2) {
-        const out = this.outputs[next[a] ?? 0]
-        if (out === null || out === undefined) continue
-        const start = slots[next[a + 1] ?? 0]?.start ?? slot.start
-        for (const rule of out) matches.push({ rule, start, end: slot.end })
+      if (w >= 0) {
+        next[n++] = w
+        next[n++] = origin
       }
-      const swap = active
-      active = next
-      next = swap
     }
+    for (let a = 0; a < n; a += 2) {
+      const out = this.outputs[next[a] ?? 0]
+      if (out === null || out === undefined) continue
+      for (const rule of out) this.matches.push({ rule, start: next[a + 1] ?? start, end })
+    }
+    this.next = active
+    this.active = next
+    this.activeCount = n
+  }
+
+  scan(tokens: readonly Token[]): RawMatch[] {
+    this.activeCount = 0
+    this.matches = []
+    for (const token of tokens) {
+      if (token.letters !== null) this.segment(token)
+      else this.step(this.lookupToken(token), token.start, token.end)
+    }
+    const matches = this.matches
+    this.matches = []
+    this.activeCount = 0
     return matches
   }
 }

@@ -12,7 +12,21 @@
  *    least three one-character words separated by one to three soft separators (`k i l l`,
  *    `k.1.l.l`, `k-i-l-l`) into one spelled word; the matcher later segments it into words.
  */
-import { CharClass, foldCodePoint } from './fold.js'
+import { ASCII_CLASS as asciiClass, ASCII_LOWER as asciiLower, CharClass as classes_, foldCodePoint as foldImported } from './fold.js'
+
+// Local copies: a transpiler may turn imported bindings into getters, which the inner loops
+// below would otherwise call for every character.
+const ASCII_CLASS = asciiClass
+const ASCII_LOWER = asciiLower
+const foldCodePoint = foldImported
+const OTHER = classes_.Other
+const LETTER = classes_.Letter
+const DIGIT = classes_.Digit
+const SYMBOL = classes_.Symbol
+const APOSTROPHE = classes_.Apostrophe
+const SEPARATOR = classes_.Separator
+const IGNORABLE = classes_.Ignorable
+const MARK = classes_.Mark
 
 const LEET: Readonly<Record<number, number>> = {
   0x30: 0x6f, // 0 → o
@@ -81,15 +95,25 @@ function foldText(text: string): CharStream {
   const n = text.length
   let i = 0
   while (i < n) {
+    const unit = text.charCodeAt(i)
+    if (unit < 128) {
+      if (s.length === s.codes.length) grow(s)
+      const at = s.length++
+      s.codes[at] = ASCII_LOWER[unit] ?? 0
+      s.classes[at] = ASCII_CLASS[unit] ?? OTHER
+      s.starts[at] = i
+      s.ends[at] = ++i
+      continue
+    }
     const cp = text.codePointAt(i) ?? 0
     const width = cp > 0xffff ? 2 : 1
     const folded = foldCodePoint(cp)
     const first = folded.classes[0]
-    if (first === CharClass.Ignorable) {
+    if (first === IGNORABLE) {
       i += width
       continue
     }
-    if (first === CharClass.Mark) {
+    if (first === MARK) {
       const last = s.length - 1
       if (last >= 0 && s.ends[last] === i) s.ends[last] = i + width
       i += width
@@ -100,7 +124,7 @@ function foldText(text: string): CharStream {
     for (let k = 0; k < count; k++) {
       const at = s.length++
       s.codes[at] = folded.codes[k] ?? 0
-      s.classes[at] = folded.classes[k] ?? CharClass.Other
+      s.classes[at] = folded.classes[k] ?? OTHER
       s.starts[at] = i
       s.ends[at] = i + width
     }
@@ -113,21 +137,21 @@ function foldText(text: string): CharStream {
 function resolveSymbols(s: CharStream): void {
   const { codes, classes } = s
   for (let k = 0; k < s.length; k++) {
-    if (classes[k] !== CharClass.Symbol) continue
-    const prev = k > 0 ? classes[k - 1] : CharClass.Other
-    const next = k + 1 < s.length ? classes[k + 1] : CharClass.Other
+    if (classes[k] !== SYMBOL) continue
+    const prev = k > 0 ? classes[k - 1] : OTHER
+    const next = k + 1 < s.length ? classes[k + 1] : OTHER
     const code = codes[k]
     const letter =
       code === 0x40
-        ? next === CharClass.Letter // @ss, h@te; a trailing @ is not an a
+        ? next === LETTER // @ss, h@te; a trailing @ is not an a
         : code === 0x24
-          ? prev === CharClass.Letter || next === CharClass.Letter // my$elf, $elf, my$3lf; not $20
-          : prev === CharClass.Letter && next === CharClass.Letter // k!ll; not "help!"
+          ? prev === LETTER || next === LETTER // my$elf, $elf, my$3lf; not $20
+          : prev === LETTER && next === LETTER // k!ll; not "help!"
     if (letter) {
       codes[k] = LEET[code ?? 0] ?? 0x3f
-      classes[k] = CharClass.Letter
+      classes[k] = LETTER
     } else {
-      classes[k] = CharClass.Other
+      classes[k] = OTHER
     }
   }
 }
@@ -145,11 +169,42 @@ interface RawWord {
   char: string
 }
 
-function isWordClass(c: number | undefined): boolean {
-  return c === CharClass.Letter || c === CharClass.Digit || c === CharClass.Apostrophe
+/** Reused buffer of UTF-16 units for building one word at a time. */
+let units = new Uint16Array(256)
+
+function pushCode(length: number, code: number): number {
+  if (length + 2 > units.length) {
+    const bigger = new Uint16Array(units.length * 2)
+    bigger.set(units)
+    units = bigger
+  }
+  if (code < 0x10000) {
+    units[length] = code
+    return length + 1
+  }
+  const c = code - 0x10000
+  units[length] = 0xd800 + (c >> 10)
+  units[length + 1] = 0xdc00 + (c & 0x3ff)
+  return length + 2
 }
 
-function cutWords(s: CharStream): RawWord[] {
+function unitsToString(length: number): string {
+  return length < 64 ? String.fromCharCode.apply(null, units.subarray(0, length) as unknown as number[]) : new TextDecoder('utf-16le').decode(units.subarray(0, length))
+}
+
+function plainAscii(original: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = original.charCodeAt(i) | 0x20
+    if (c < 0x61 || c > 0x7a) return false
+  }
+  return true
+}
+
+function isWordClass(c: number | undefined): boolean {
+  return c === LETTER || c === DIGIT || c === APOSTROPHE
+}
+
+function cutWords(original: string, s: CharStream): RawWord[] {
   const { codes, classes, starts, ends } = s
   const words: RawWord[] = []
   let k = 0
@@ -162,35 +217,45 @@ function cutWords(s: CharStream): RawWord[] {
     let hasLetter = false
     let hasOne = false
     while (k < s.length && isWordClass(classes[k])) {
-      if (classes[k] === CharClass.Letter) hasLetter = true
+      if (classes[k] === LETTER) hasLetter = true
       k++
     }
     const to = k
-    let text = ''
+    let length = 0
     let first = -1
     let last = -1
     for (let j = from; j < to; j++) {
       const cls = classes[j]
-      if (cls === CharClass.Apostrophe) continue
+      if (cls === APOSTROPHE) continue
       let code = codes[j] ?? 0
-      if (cls === CharClass.Digit && hasLetter) {
+      if (cls === DIGIT && hasLetter) {
         if (code === ONE) hasOne = true
         code = LEET[code] ?? code
       }
-      text += String.fromCodePoint(code)
+      length = pushCode(length, code)
       if (first < 0) first = j
       last = j
     }
     if (first < 0) continue
+    const from0 = starts[first] ?? 0
+    const to0 = ends[last] ?? 0
+    // Most words are plain ASCII letters: slicing the original is much cheaper than building.
+    let text: string
+    if (to0 - from0 === length && length === last - first + 1 && !hasOne && plainAscii(original, from0, to0)) {
+      text = original.slice(from0, to0).toLowerCase()
+    } else {
+      text = unitsToString(length)
+    }
     let alt: string | null = null
     if (hasOne) {
-      alt = ''
+      length = 0
       for (let j = from; j < to; j++) {
         const cls = classes[j]
-        if (cls === CharClass.Apostrophe) continue
+        if (cls === APOSTROPHE) continue
         const code = codes[j] ?? 0
-        alt += String.fromCodePoint(code === ONE ? LOWER_L : cls === CharClass.Digit ? (LEET[code] ?? code) : code)
+        length = pushCode(length, code === ONE ? LOWER_L : cls === DIGIT ? (LEET[code] ?? code) : code)
       }
+      alt = unitsToString(length)
     }
     const single = first === last
     words.push({
@@ -198,7 +263,7 @@ function cutWords(s: CharStream): RawWord[] {
       from: first,
       to: last + 1,
       single,
-      letter: single && classes[first] === CharClass.Letter,
+      letter: single && classes[first] === LETTER,
       char: single ? String.fromCodePoint(LEET[codes[first] ?? 0] ?? codes[first] ?? 0) : ''
     })
   }
@@ -208,7 +273,7 @@ function cutWords(s: CharStream): RawWord[] {
 function softGap(s: CharStream, from: number, to: number): boolean {
   const gap = to - from
   if (gap < 1 || gap > MAX_SPELLED_GAP) return false
-  for (let j = from; j < to; j++) if (s.classes[j] !== CharClass.Separator) return false
+  for (let j = from; j < to; j++) if (s.classes[j] !== SEPARATOR) return false
   return true
 }
 
@@ -253,7 +318,7 @@ function joinSpelled(s: CharStream, words: RawWord[]): Token[] {
 export function tokenize(text: string): Token[] {
   const stream = foldText(text)
   resolveSymbols(stream)
-  return joinSpelled(stream, cutWords(stream))
+  return joinSpelled(stream, cutWords(text, stream))
 }
 
 export interface Normalized {
