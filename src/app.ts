@@ -73,6 +73,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.generateToken ? { generateToken: options.generateToken } : {})
   }
 
+  // JSON in, JSON out: any other body type is 415 rather than a confusing validation error.
+  app.removeContentTypeParser('text/plain')
   await app.register(errorHandling)
   await app.register(security)
   await app.register(docs)

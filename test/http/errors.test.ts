@@ -1,0 +1,93 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import { buildTestApp } from '../helpers/app.js'
+
+const hasErrorShape = (t: Test, body: unknown, code: string) => {
+  t.match(body, { error: { code, message: String } })
+  const keys = Object.keys((body as { error: object }).error)
+  t.ok(keys.every((k) => ['code', 'message', 'details'].includes(k)), `only code, message, details: ${keys}`)
+}
+
+t.test('every failure has the one error shape', async (t) => {
+  const h = await buildTestApp(t, { bodyLimitBytes: 64 * 1024 })
+  const member = await h.signUp()
+
+  t.test("Fastify's own 404", async (t) => {
+    const res = await h.app.inject({ url: '/api/v1/nothing-here' })
+    t.equal(res.statusCode, 404)
+    hasErrorShape(t, res.json(), 'not_found')
+  })
+
+  t.test('a body over the limit is 413', async (t) => {
+    const res = await h.as(member, {
+      method: 'POST',
+      url: '/api/v1/boards/general/threads',
+      payload: { title: 'Too big', body: 'x'.repeat(70 * 1024) }
+    })
+    t.equal(res.statusCode, 413)
+    hasErrorShape(t, res.json(), 'payload_too_large')
+  })
+
+  t.test('malformed JSON is 400', async (t) => {
+    const res = await h.as(member, {
+      method: 'POST',
+      url: '/api/v1/boards/general/threads',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"title": "oops",'
+    })
+    t.equal(res.statusCode, 400)
+    hasErrorShape(t, res.json(), 'validation_failed')
+  })
+
+  t.test('a body that is not JSON is 415', async (t) => {
+    const res = await h.as(member, {
+      method: 'POST',
+      url: '/api/v1/boards/general/threads',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'title=hello'
+    })
+    t.equal(res.statusCode, 415)
+    hasErrorShape(t, res.json(), 'unsupported_media_type')
+  })
+
+  t.test('schema violations name what is wrong', async (t) => {
+    const res = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'Fine', body: 'x', mood: 'sad' } })
+    t.equal(res.statusCode, 400)
+    hasErrorShape(t, res.json(), 'validation_failed')
+    t.match(res.json().error.details, [{ in: 'body', property: 'mood' }])
+  })
+
+  t.test('401 and 403', async (t) => {
+    hasErrorShape(t, (await h.app.inject({ url: '/api/v1/me' })).json(), 'unauthenticated')
+    hasErrorShape(t, (await h.as(member, { method: 'POST', url: '/api/v1/boards', payload: { slug: 'abc', name: 'x', audience: 'everyone' } })).json(), 'forbidden')
+  })
+})
+
+t.test('operations routes', async (t) => {
+  const h = await buildTestApp(t)
+  for (const prefix of ['', '/api/v1']) {
+    const health = await h.app.inject({ url: `${prefix}/healthz` })
+    t.equal(health.statusCode, 200)
+    t.same(health.json(), { status: 'ok' })
+    const ready = await h.app.inject({ url: `${prefix}/readyz` })
+    t.equal(ready.statusCode, 200)
+  }
+  const doc = await h.app.inject({ url: '/docs/json' })
+  t.equal(doc.statusCode, 200)
+  const openapi = doc.json()
+  t.match(openapi.openapi, /^3\./)
+  for (const path of ['/api/v1/accounts', '/api/v1/sessions', '/api/v1/boards/{slug}/threads', '/api/v1/threads/{id}', '/api/v1/posts/{id}/reports', '/api/v1/me/export']) {
+    t.ok(openapi.paths[path], `documents ${path}`)
+  }
+  const ui = await h.app.inject({ url: '/docs' })
+  t.ok([200, 302].includes(ui.statusCode), 'the docs UI answers')
+  t.equal((await h.app.inject({ url: "/healthz" })).headers['x-content-type-options'], 'nosniff', 'helmet headers are set')
+})
+
+t.test('readyz answers 503 when the database is gone', async (t) => {
+  const h = await buildTestApp(t)
+  await h.db.database.close()
+  const res = await h.app.inject({ url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  hasErrorShape(t, res.json(), 'unavailable')
+})
