@@ -14,6 +14,8 @@ import { docs } from './http/docs.js'
 import { errorHandling } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { security } from './http/security.js'
+import { loadCrisisResources } from './moderation/crisis-resources.js'
+import { RuleBook } from './moderation/rules.js'
 
 export interface AppOptions {
   config: Config
@@ -70,6 +72,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     db: database.db,
     clock,
     config,
+    rules: new RuleBook(),
+    crisisResources: loadCrisisResources(config.crisisResourcesFile),
     ...(options.generateToken ? { generateToken: options.generateToken } : {})
   }
 

@@ -4,6 +4,7 @@ import { createOrPromoteAdmin } from './accounts/service.js'
 import { systemClock } from './clock.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './db/client.js'
+import { prepareDatabase } from './db/prepare.js'
 import { DomainError } from './errors.js'
 
 const USAGE = `Usage:
@@ -24,8 +25,8 @@ async function createAdmin(args: string[]) {
   const config = loadConfig()
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   try {
-    await database.migrate()
-    const { account, created } = await createOrPromoteAdmin({ db: database.db, clock: systemClock, config }, values.handle, password)
+    await prepareDatabase(database, systemClock)
+    const { account, created } = await createOrPromoteAdmin({ db: database.db, clock: systemClock }, values.handle, password)
     console.log(`${created ? 'Created' : 'Promoted'} admin ${account.handle} (${account.id})`)
   } finally {
     await database.close()

@@ -2,7 +2,9 @@
 // and shuts down gracefully on SIGTERM/SIGINT.
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
+import { systemClock } from './clock.js'
 import { openDatabase } from './db/client.js'
+import { prepareDatabase } from './db/prepare.js'
 
 async function main() {
   let config
@@ -17,7 +19,7 @@ async function main() {
   }
 
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
-  await database.migrate()
+  await prepareDatabase(database, systemClock)
   const app = await buildApp({ config, database })
 
   let closing = false

@@ -19,7 +19,7 @@ const sessionDeps = (deps: AccountDeps) => ({
   generateToken: deps.generateToken
 })
 
-export async function suggestHandles(deps: Deps, count = 5): Promise<string[]> {
+export async function suggestHandles(deps: Pick<Deps, 'db'>, count = 5): Promise<string[]> {
   const suggestions = new Set<string>()
   for (let round = 0; round < 10 && suggestions.size < count; round++) {
     const candidates = Array.from({ length: count * 2 }, generateHandle).filter((h) => !suggestions.has(h))
@@ -85,7 +85,7 @@ export async function logIn(deps: AccountDeps, handle: string, password: string)
  * Deleting an account ends its sessions, wipes its password, keeps its handle reserved (so nobody can
  * impersonate a former member) and keeps its posts with author null.
  */
-export async function deleteAccount(deps: Deps, account: AccountRow, password: string): Promise<void> {
+export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: AccountRow, password: string): Promise<void> {
   if (!(await verifyPassword(account.passwordHash, password))) {
     throw new DomainError('invalid_credentials', 'That password is not right.')
   }
@@ -104,7 +104,7 @@ export async function deleteAccount(deps: Deps, account: AccountRow, password: s
 }
 
 /** Everything Lantern stores about the caller, as plain JSON. */
-export async function exportAccount(deps: Deps, account: AccountRow) {
+export async function exportAccount(deps: Pick<Deps, 'db' | 'clock'>, account: AccountRow) {
   const now = deps.clock.now()
   const [ownPosts, ownThreads, ownReports, ownSessions] = await Promise.all([
     deps.db.select().from(posts).where(eq(posts.authorId, account.id)).orderBy(posts.createdAt),
@@ -169,7 +169,7 @@ export async function exportAccount(deps: Deps, account: AccountRow) {
 }
 
 /** `npm run cli -- create-admin`: creates the admin, or promotes an existing account and resets its password. */
-export async function createOrPromoteAdmin(deps: Deps, handle: string, password: string) {
+export async function createOrPromoteAdmin(deps: Pick<Deps, 'db' | 'clock'>, handle: string, password: string) {
   const problem = handleProblem(handle)
   if (problem) throw invalid(problem, { field: 'handle' })
   if (password.length < 10 || password.length > 256) throw invalid('A password is 10 to 256 characters.')
@@ -202,7 +202,7 @@ export async function createOrPromoteAdmin(deps: Deps, handle: string, password:
   })
 }
 
-export async function findAccount(deps: Deps, id: string): Promise<AccountRow> {
+export async function findAccount(deps: Pick<Deps, 'db'>, id: string): Promise<AccountRow> {
   const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
   if (!account) throw notFound('That account')
   return account

@@ -4,7 +4,9 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -160,4 +162,116 @@ export const reports = pgTable(
     uniqueIndex('reports_post_reporter_idx').on(t.postId, t.reporterId),
     index('reports_reporter_idx').on(t.reporterId)
   ]
+)
+
+export const rules = pgTable(
+  'rules',
+  {
+    id: uuid('id').primaryKey(),
+    pattern: text('pattern').notNull(),
+    category: text('category', { enum: ['crisis', 'sourcing', 'personal_info', 'harassment', 'spam', 'custom'] }).notNull(),
+    action: text('action', { enum: ['escalate', 'hold', 'flag', 'block', 'content_warning'] }).notNull(),
+    /** Shown to the writer when the rule acts on their post. */
+    publicReason: text('public_reason'),
+    enabled: boolean('enabled').notNull().default(true),
+    /** The key of the shipped default rule this row came from, if any. */
+    defaultKey: text('default_key'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull()
+  },
+  (t) => [
+    check('rules_category_check', sql`${t.category} in ('crisis', 'sourcing', 'personal_info', 'harassment', 'spam', 'custom')`),
+    check('rules_action_check', sql`${t.action} in ('escalate', 'hold', 'flag', 'block', 'content_warning')`)
+  ]
+)
+
+/**
+ * One row: bumped in the same transaction as every rule change, so each instance can tell with one cheap
+ * query whether its compiled rule set is stale, and recompile before scanning the next post.
+ */
+export const ruleSet = pgTable('rule_set', {
+  id: integer('id').primaryKey(),
+  revision: integer('revision').notNull()
+})
+
+/** Default rules already seeded: a rule an admin deleted is not brought back by a later start. */
+export const defaultRuleKeys = pgTable('default_rule_keys', {
+  key: text('key').primaryKey(),
+  seededAt: at('seeded_at').notNull()
+})
+
+export const queueItems = pgTable(
+  'queue_items',
+  {
+    id: uuid('id').primaryKey(),
+    postId: uuid('post_id')
+      .notNull()
+      .references(() => posts.id),
+    /** Denormalised from the post's thread, so board-scoped moderators filter without joins. */
+    boardSlug: text('board_slug').notNull(),
+    /** 0 crisis; 1 sourcing and personal_info; 2 harassment and reports; 3 new account and spam. */
+    priority: integer('priority').notNull(),
+    /** open or resolved; "claimed" is derived from a live lease, so an expired lease frees the item by itself. */
+    status: text('status', { enum: ['open', 'resolved'] }).notNull(),
+    reasons: jsonb('reasons').$type<QueueReason[]>().notNull(),
+    claimedBy: uuid('claimed_by'),
+    claimExpiresAt: at('claim_expires_at'),
+    resolution: jsonb('resolution').$type<QueueResolution | null>(),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull()
+  },
+  (t) => [
+    // One open item per post gathers every reason.
+    uniqueIndex('queue_items_open_post_idx').on(t.postId).where(sql`${t.status} = 'open'`),
+    index('queue_items_order_idx').on(t.status, t.priority, t.createdAt, t.id),
+    check('queue_items_status_check', sql`${t.status} in ('open', 'resolved')`)
+  ]
+)
+
+export interface QueueReason {
+  source: 'rule' | 'report' | 'new_account' | 'pii'
+  category: string
+  detail: string
+  ruleId?: string | null
+  reportId?: string
+  at: string
+}
+
+export interface QueueResolution {
+  decision: 'approve' | 'remove' | 'redact'
+  reason: string | null
+  by: string
+  at: string
+}
+
+/** Moderators limited to some boards; a moderator with no rows here moderates every board. */
+export const moderatorBoards = pgTable(
+  'moderator_boards',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    boardSlug: text('board_slug')
+      .notNull()
+      .references(() => boards.slug)
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.boardSlug] })]
+)
+
+/** Append-only record of every staff action and rule change; a trigger refuses UPDATE and DELETE. */
+export const moderationLog = pgTable(
+  'moderation_log',
+  {
+    id: uuid('id').primaryKey(),
+    /** Not a foreign key: the record outlives the actor's account. */
+    actorId: uuid('actor_id'),
+    actorHandle: text('actor_handle'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    reason: text('reason'),
+    details: jsonb('details'),
+    createdAt: at('created_at').notNull()
+  },
+  (t) => [index('moderation_log_order_idx').on(t.createdAt, t.id)]
 )

@@ -7,14 +7,44 @@ import type { Db } from '../db/client.js'
 import { accounts, boards, postRevisions, posts, threads } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
+import { enqueue } from '../moderation/queue/enqueue.js'
+import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
 import { renderBody } from './sanitize.js'
 import { type BoardRow, type PostRow, type ThreadRow, postView, publishedToOthers, selectPosts } from './views.js'
 
-/** The moderation outcome every create or edit answers with. */
-export interface ModerationOutcome {
-  state: 'visible' | 'held'
-  flags: Array<{ category: string; action: string }>
-  crisisResources: Array<{ name: string; contact: string; url: string }>
+export type { ModerationOutcome }
+
+// Links from accounts younger than this are flagged for a look: the usual shape of spam and dealer ads.
+const NEW_ACCOUNT_MS = 7 * 86_400_000
+
+/** Scans what a member wrote with the current rules and decides what happens to it. */
+export async function screenWriting(
+  deps: Deps,
+  author: AccountRow,
+  input: { text: string; body: string; contentWarning: string | null; currentState?: 'visible' | 'held' }
+): Promise<Screening> {
+  const book = await deps.rules.get(deps.db)
+  const now = deps.clock.now()
+  const matches = book.compiled.scan(input.text, {
+    detectLinks: now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS
+  })
+  return screen({
+    matches,
+    rulesById: book.byId,
+    author,
+    body: input.body,
+    contentWarning: input.contentWarning,
+    currentState: input.currentState,
+    newAccountHoldPosts: deps.config.newAccountHoldPosts,
+    crisisResources: deps.crisisResources,
+    now
+  })
+}
+
+/** Queues the post if screening found a reason, inside the write's transaction. */
+export async function queueIfNeeded(tx: Db, screening: Screening, postId: string, boardSlug: string, now: Date) {
+  if (!screening.queue) return null
+  return (await enqueue(tx, { postId, boardSlug, ...screening.queue, now })).item
 }
 
 /** Sanitised HTML for a body, refusing one that sanitising leaves empty (it would show as nothing). */
@@ -76,8 +106,6 @@ export async function loadPostView(db: Db, viewer: Viewer, postId: string) {
   return postView(row, viewer)
 }
 
-const noFlags = (state: ModerationOutcome['state']): ModerationOutcome => ({ state, flags: [], crisisResources: [] })
-
 export interface NewPost {
   body: string
   contentWarning?: string | undefined
@@ -103,7 +131,8 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   if (!row || !audienceAllows(row.board, author) || !threadVisibleTo(row.thread, author)) throw notFound('That thread')
   if (row.thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const bodyHtml = prepareBody(input.body)
-  const state = 'visible' as const
+  const screening = await screenWriting(deps, author, { text: input.body, body: input.body, contentWarning: input.contentWarning ?? null })
+  const visible = screening.state === 'visible'
   return deps.db.transaction(async (tx) => {
     const [post] = await tx
       .insert(posts)
@@ -113,15 +142,16 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
         authorId: author.id,
         bodySource: input.body,
         bodyHtml,
-        contentWarning: input.contentWarning ?? null,
-        state,
-        publishedAt: now,
+        contentWarning: screening.contentWarning,
+        state: screening.state,
+        publishedAt: visible ? now : null,
         createdAt: now
       })
       .returning()
-    await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, threadId))
+    if (visible) await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, threadId))
     await countPostWritten(tx, author.id)
-    return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: noFlags(state) }
+    await queueIfNeeded(tx, screening, post!.id, row.board.slug, now)
+    return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: screening.outcome }
   })
 }
 
@@ -144,6 +174,13 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
   }
   const bodySource = edit.body ?? post.bodySource
   const bodyHtml = edit.body === undefined ? post.bodyHtml : prepareBody(edit.body)
+  // An edit is scanned again: a post must not slip past the rules by being written harmless first.
+  const screening = await screenWriting(deps, editor, {
+    text: post.opening ? `${thread.title}\n${bodySource}` : bodySource,
+    body: bodySource,
+    contentWarning,
+    currentState: post.state === 'held' ? 'held' : 'visible'
+  })
   return deps.db.transaction(async (tx) => {
     await tx.insert(postRevisions).values({
       id: uuidv7(),
@@ -155,14 +192,19 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
       editorId: editor.id,
       createdAt: now
     })
-    if (post.opening) await tx.update(threads).set({ contentWarning }).where(eq(threads.id, thread.id))
+    if (post.opening) {
+      await tx
+        .update(threads)
+        .set({ contentWarning: screening.contentWarning, ...(screening.state === 'held' ? { state: 'held' as const } : {}) })
+        .where(eq(threads.id, thread.id))
+    }
     const [updated] = await tx
       .update(posts)
-      .set({ bodySource, bodyHtml, contentWarning, editedAt: now })
+      .set({ bodySource, bodyHtml, contentWarning: screening.contentWarning, state: screening.state, editedAt: now })
       .where(eq(posts.id, post.id))
       .returning()
-    const state = updated!.state === 'held' ? 'held' : 'visible'
-    return { post: postView({ post: updated!, authorHandle: editor.handle }, editor), moderation: noFlags(state) }
+    await queueIfNeeded(tx, screening, post.id, board.slug, now)
+    return { post: postView({ post: updated!, authorHandle: editor.handle }, editor), moderation: screening.outcome }
   })
 }
 

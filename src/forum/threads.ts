@@ -8,7 +8,7 @@ import { forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
-import { type ModerationOutcome, postsVisibleTo, prepareBody, threadVisibleTo } from './posts.js'
+import { postsVisibleTo, prepareBody, queueIfNeeded, screenWriting, threadVisibleTo } from './posts.js'
 import { postCountOf, postView, selectPosts, selectThreads, threadView } from './views.js'
 
 export interface PageRequest {
@@ -53,8 +53,13 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
     throw invalid(`Threads on "${board.name}" need a content warning.`, { field: 'contentWarning' })
   }
   const bodyHtml = prepareBody(input.body)
-  const state = 'visible' as const
-  const moderation: ModerationOutcome = { state, flags: [], crisisResources: [] }
+  const screening = await screenWriting(deps, author, {
+    text: `${input.title}\n${input.body}`,
+    body: input.body,
+    contentWarning: input.contentWarning ?? null
+  })
+  const state = screening.state
+  const visible = state === 'visible'
   return deps.db.transaction(async (tx) => {
     const [thread] = await tx
       .insert(threads)
@@ -63,7 +68,7 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
         boardSlug: board.slug,
         title: input.title,
         authorId: author.id,
-        contentWarning: input.contentWarning ?? null,
+        contentWarning: screening.contentWarning,
         state,
         lastPostAt: now,
         createdAt: now
@@ -77,10 +82,10 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
         authorId: author.id,
         bodySource: input.body,
         bodyHtml,
-        contentWarning: input.contentWarning ?? null,
+        contentWarning: screening.contentWarning,
         opening: true,
         state,
-        publishedAt: now,
+        publishedAt: visible ? now : null,
         createdAt: now
       })
       .returning()
@@ -88,10 +93,11 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
       .update(accounts)
       .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
       .where(eq(accounts.id, author.id))
+    await queueIfNeeded(tx, screening, post!.id, board.slug, now)
     return {
-      thread: threadView({ thread: thread!, authorHandle: author.handle, postCount: 1 }),
+      thread: threadView({ thread: thread!, authorHandle: author.handle, postCount: visible ? 1 : 0 }),
       post: postView({ post: post!, authorHandle: author.handle }, author),
-      moderation
+      moderation: screening.outcome
     }
   })
 }

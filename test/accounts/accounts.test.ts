@@ -37,7 +37,7 @@ t.test('creating an account', async (t) => {
     t.equal(res.json().error.code, 'handle_taken')
   })
 
-  const refused = [
+  const refused: Array<[string, string]> = [
     ['ab', 'too short'],
     ['a'.repeat(25), 'too long'],
     ['has space', 'a space'],

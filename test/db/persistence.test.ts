@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
+import { systemClock } from '../../src/clock.js'
 import { openDatabase } from '../../src/db/client.js'
+import { prepareDatabase } from '../../src/db/prepare.js'
 import { testConfig } from '../helpers/app.js'
 
 // Always on the embedded database: this is what `npm start` uses on a bare machine.
@@ -13,7 +15,7 @@ t.test('the embedded database keeps everything across a restart', async (t) => {
   const config = testConfig({ dataDir, logLevel: 'silent' })
 
   const first = await openDatabase({ dataDir })
-  await first.migrate()
+  await prepareDatabase(first, systemClock)
   const app1 = await buildApp({ config, database: first })
   const signup = await app1.inject({ method: 'POST', url: '/api/v1/accounts', payload: { handle: 'still-here', password: 'persistent password', circle: 'recovery' } })
   t.equal(signup.statusCode, 201)
@@ -29,7 +31,7 @@ t.test('the embedded database keeps everything across a restart', async (t) => {
   await first.close()
 
   const second = await openDatabase({ dataDir })
-  await second.migrate()
+  await prepareDatabase(second, systemClock)
   t.teardown(() => second.close())
   const app2 = await buildApp({ config, database: second })
   t.teardown(() => app2.close())

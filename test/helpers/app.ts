@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { eq } from 'drizzle-orm'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
@@ -26,7 +26,7 @@ export interface TestApp {
   logs: string[]
   signUp(options?: { circle?: 'recovery' | 'family'; handle?: string; role?: 'member' | 'moderator' | 'admin' }): Promise<TestAccount>
   /** inject with a bearer token. */
-  as(account: TestAccount, options: InjectOptions): ReturnType<FastifyInstance['inject']>
+  as(account: TestAccount, options: InjectOptions): Promise<LightMyRequestResponse>
   /** Starts a thread and returns its id and the opening post's id. */
   startThread(account: TestAccount, board?: string, fields?: Record<string, unknown>): Promise<{ threadId: string; postId: string }>
   reply(account: TestAccount, threadId: string, body?: string): Promise<{ postId: string }>

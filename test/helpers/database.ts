@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { systemClock } from '../../src/clock.js'
 import { type Database, openDatabase } from '../../src/db/client.js'
+import { prepareDatabase } from '../../src/db/prepare.js'
 
 /**
  * Each test file gets a database of its own: a fresh PostgreSQL database on the server named by
@@ -18,7 +20,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!testDatabaseUrl) {
     const database = await openDatabase({ dataDir: null })
-    await database.migrate()
+    await prepareDatabase(database, systemClock)
     return { database, url: null, drop: () => database.close() }
   }
   const name = `lantern_test_${randomBytes(6).toString('hex')}`
@@ -29,7 +31,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(testDatabaseUrl)
   url.pathname = `/${name}`
   const database = await openDatabase({ url: url.toString(), poolSize: 5 })
-  await database.migrate()
+  await prepareDatabase(database, systemClock)
   return {
     database,
     url: url.toString(),

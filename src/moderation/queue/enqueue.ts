@@ -1,0 +1,41 @@
+import { getTableColumns, sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import type { Db } from '../../db/client.js'
+import { type QueueReason, queueItems } from '../../db/schema.js'
+
+export type QueueItemRow = typeof queueItems.$inferSelect
+
+/**
+ * Adds reasons to the post's open queue item, creating it if there is none: one open item per post gathers
+ * every reason, and its priority is the most urgent of them. Runs inside the caller's transaction.
+ */
+export async function enqueue(
+  tx: Db,
+  input: { postId: string; boardSlug: string; priority: number; reasons: QueueReason[]; now: Date }
+): Promise<{ item: QueueItemRow; created: boolean }> {
+  const [item] = await tx
+    .insert(queueItems)
+    .values({
+      id: uuidv7(),
+      postId: input.postId,
+      boardSlug: input.boardSlug,
+      priority: input.priority,
+      status: 'open',
+      reasons: input.reasons,
+      createdAt: input.now,
+      updatedAt: input.now
+    })
+    .onConflictDoUpdate({
+      target: queueItems.postId,
+      targetWhere: sql`${queueItems.status} = 'open'`,
+      set: {
+        priority: sql`least(${queueItems.priority}, excluded.priority)`,
+        reasons: sql`${queueItems.reasons} || excluded.reasons`,
+        updatedAt: input.now
+      }
+    })
+    // xmax is 0 only for a row this statement inserted (PostgreSQL's way to tell insert from update).
+    .returning({ ...getTableColumns(queueItems), created: sql<boolean>`(xmax = 0)` })
+  const { created, ...row } = item!
+  return { item: row, created }
+}

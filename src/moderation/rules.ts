@@ -1,0 +1,237 @@
+import { and, asc, eq, sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import type { AccountRow } from '../accounts/model.js'
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/client.js'
+import { defaultRuleKeys, ruleSet, rules } from '../db/schema.js'
+import { invalid, notFound } from '../errors.js'
+import { decodeCursor, page } from '../forum/cursor.js'
+import { type CompiledRules, compileRules, loadDefaultRules, validatePattern } from './flagging/index.js'
+import { recordAction } from './log.js'
+
+export type RuleRow = typeof rules.$inferSelect
+
+export interface RuleView {
+  id: string
+  pattern: string
+  category: RuleRow['category']
+  action: RuleRow['action']
+  publicReason: string | null
+  enabled: boolean
+  createdAt: string
+  updatedAt: string
+  defaultKey: string | null
+}
+
+export const ruleView = (r: RuleRow): RuleView => ({
+  id: r.id,
+  pattern: r.pattern,
+  category: r.category,
+  action: r.action,
+  publicReason: r.publicReason,
+  enabled: r.enabled,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  defaultKey: r.defaultKey
+})
+
+export interface CompiledRuleBook {
+  revision: number
+  compiled: CompiledRules
+  byId: Map<string, RuleRow>
+}
+
+/**
+ * The enabled rules, compiled once per change. Each scan first asks the database for the rule-set
+ * revision (one indexed single-row read); when another instance changed a rule, this one recompiles,
+ * so a rule change takes effect for the next post everywhere without a restart.
+ */
+export class RuleBook {
+  private current: CompiledRuleBook | null = null
+  private loading: Promise<CompiledRuleBook> | null = null
+
+  async get(db: Db): Promise<CompiledRuleBook> {
+    const [row] = await db.select({ revision: ruleSet.revision }).from(ruleSet).where(eq(ruleSet.id, 1))
+    const revision = row?.revision ?? 0
+    if (this.current && this.current.revision === revision) return this.current
+    this.loading ??= this.load(db, revision).finally(() => {
+      this.loading = null
+    })
+    return this.loading
+  }
+
+  private async load(db: Db, revision: number): Promise<CompiledRuleBook> {
+    const enabled = await db.select().from(rules).where(eq(rules.enabled, true))
+    // Patterns are validated on the way in; one that a newer engine refuses is skipped, not fatal.
+    const usable = enabled.filter((r) => validatePattern(r.pattern) === null)
+    const compiled = compileRules(usable.map((r) => ({ id: r.id, pattern: r.pattern, category: r.category, action: r.action })))
+    this.current = { revision, compiled, byId: new Map(usable.map((r) => [r.id, r])) }
+    return this.current
+  }
+}
+
+async function bumpRevision(tx: Db) {
+  await tx.update(ruleSet).set({ revision: sql`${ruleSet.revision} + 1` }).where(eq(ruleSet.id, 1))
+}
+
+/**
+ * Seeds the shipped default rules that this database has never seen. A default rule an admin deleted
+ * stays deleted; a later version of the file adds only its new keys.
+ */
+export async function seedDefaultRules(db: Db, clock: Clock): Promise<number> {
+  const defaults = loadDefaultRules()
+  return db.transaction(async (tx) => {
+    const now = clock.now()
+    const fresh = await tx
+      .insert(defaultRuleKeys)
+      .values(defaults.map((d) => ({ key: d.key, seededAt: now })))
+      .onConflictDoNothing()
+      .returning({ key: defaultRuleKeys.key })
+    if (fresh.length === 0) return 0
+    const keys = new Set(fresh.map((f) => f.key))
+    await tx.insert(rules).values(
+      defaults
+        .filter((d) => keys.has(d.key))
+        .map((d) => ({
+          id: uuidv7(),
+          pattern: d.pattern,
+          category: d.category,
+          action: d.action,
+          publicReason: d.publicReason,
+          enabled: true,
+          defaultKey: d.key,
+          createdAt: now,
+          updatedAt: now
+        }))
+    )
+    await bumpRevision(tx)
+    return fresh.length
+  })
+}
+
+function checkPattern(pattern: string) {
+  const problem = validatePattern(pattern)
+  if (problem) throw invalid(`That pattern cannot be used: ${problem}`, { field: 'pattern', reason: problem })
+}
+
+export interface RuleFilter {
+  limit: number
+  cursor?: string | undefined
+  category?: RuleRow['category'] | undefined
+  action?: RuleRow['action'] | undefined
+  enabled?: boolean | undefined
+}
+
+export async function listRules(db: Db, filter: RuleFilter) {
+  const after = decodeCursor(filter.cursor)
+  const rows = await db
+    .select()
+    .from(rules)
+    .where(
+      and(
+        filter.category ? eq(rules.category, filter.category) : undefined,
+        filter.action ? eq(rules.action, filter.action) : undefined,
+        filter.enabled === undefined ? undefined : eq(rules.enabled, filter.enabled),
+        after ? sql`(${rules.createdAt}, ${rules.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined
+      )
+    )
+    .orderBy(asc(rules.createdAt), asc(rules.id))
+    .limit(filter.limit + 1)
+  const { items, nextCursor } = page(rows, filter.limit, (r) => ({ at: r.createdAt, id: r.id }))
+  return { rules: items.map(ruleView), nextCursor }
+}
+
+export interface NewRule {
+  pattern: string
+  category: RuleRow['category']
+  action: RuleRow['action']
+  publicReason?: string | null | undefined
+  enabled?: boolean | undefined
+}
+
+export async function createRule(db: Db, clock: Clock, actor: AccountRow, input: NewRule) {
+  checkPattern(input.pattern)
+  return db.transaction(async (tx) => {
+    const now = clock.now()
+    const [rule] = await tx
+      .insert(rules)
+      .values({
+        id: uuidv7(),
+        pattern: input.pattern.trim(),
+        category: input.category,
+        action: input.action,
+        publicReason: input.publicReason ?? null,
+        enabled: input.enabled ?? true,
+        createdAt: now,
+        updatedAt: now
+      })
+      .returning()
+    await bumpRevision(tx)
+    await recordAction(tx, now, {
+      actor,
+      action: 'rule.created',
+      targetType: 'rule',
+      targetId: rule!.id,
+      details: { pattern: rule!.pattern, category: rule!.category, action: rule!.action, enabled: rule!.enabled }
+    })
+    return ruleView(rule!)
+  })
+}
+
+export type RuleChange = Partial<NewRule>
+
+export async function updateRule(db: Db, clock: Clock, actor: AccountRow, id: string, change: RuleChange) {
+  if (change.pattern !== undefined) checkPattern(change.pattern)
+  return db.transaction(async (tx) => {
+    const now = clock.now()
+    const [before] = await tx.select().from(rules).where(eq(rules.id, id)).for('update')
+    if (!before) throw notFound('That rule')
+    const [rule] = await tx
+      .update(rules)
+      .set({
+        ...(change.pattern !== undefined ? { pattern: change.pattern.trim() } : {}),
+        ...(change.category !== undefined ? { category: change.category } : {}),
+        ...(change.action !== undefined ? { action: change.action } : {}),
+        ...(change.publicReason !== undefined ? { publicReason: change.publicReason } : {}),
+        ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
+        updatedAt: now
+      })
+      .where(eq(rules.id, id))
+      .returning()
+    await bumpRevision(tx)
+    await recordAction(tx, now, {
+      actor,
+      action: 'rule.updated',
+      targetType: 'rule',
+      targetId: id,
+      details: { before: ruleView(before), after: ruleView(rule!) }
+    })
+    return ruleView(rule!)
+  })
+}
+
+export async function deleteRule(db: Db, clock: Clock, actor: AccountRow, id: string) {
+  await db.transaction(async (tx) => {
+    const now = clock.now()
+    const [gone] = await tx.delete(rules).where(eq(rules.id, id)).returning()
+    if (!gone) throw notFound('That rule')
+    await bumpRevision(tx)
+    await recordAction(tx, now, { actor, action: 'rule.deleted', targetType: 'rule', targetId: id, details: ruleView(gone) })
+  })
+}
+
+/** Dry run: what the current rules (and the built-in detectors) find in a text, with offsets into it. */
+export async function testRules(db: Db, book: RuleBook, text: string) {
+  const { compiled } = await book.get(db)
+  return {
+    matches: compiled.scan(text, { detectLinks: true }).map((m) => ({
+      ruleId: m.ruleId,
+      category: m.category,
+      action: m.action,
+      start: m.start,
+      end: m.end,
+      excerpt: m.excerpt,
+      ...(m.detector ? { detector: m.detector } : {})
+    }))
+  }
+}

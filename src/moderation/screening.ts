@@ -1,0 +1,111 @@
+import type { AccountRow } from '../accounts/model.js'
+import type { QueueReason } from '../db/schema.js'
+import { DomainError } from '../errors.js'
+import type { CrisisResource } from './crisis-resources.js'
+import type { FlagMatch } from './flagging/index.js'
+import type { RuleRow } from './rules.js'
+
+/** The queue's priorities, from the contract: a crisis never waits behind spam. */
+export const PRIORITY = { crisis: 0, sourcing: 1, personal_info: 1, harassment: 2, report: 2, custom: 2, spam: 3, new_account: 3 } as const
+
+export function priorityOf(category: string): number {
+  return (PRIORITY as Record<string, number>)[category] ?? PRIORITY.custom
+}
+
+export interface ModerationOutcome {
+  state: 'visible' | 'held'
+  flags: Array<{ category: string; action: string }>
+  crisisResources: CrisisResource[]
+}
+
+export interface Screening {
+  state: 'visible' | 'held'
+  /** The content warning to store: the writer's, or one a content_warning rule added. */
+  contentWarning: string | null
+  outcome: ModerationOutcome
+  /** What goes to the moderation queue, if anything. */
+  queue: { priority: number; reasons: QueueReason[] } | null
+}
+
+export interface ScreeningInput {
+  /** Everything the scan found in the title and body. */
+  matches: FlagMatch[]
+  rulesById: Map<string, RuleRow>
+  author: Pick<AccountRow, 'postsWritten'>
+  /** The writer's own text, returned to them when a block rule refuses it. */
+  body: string
+  contentWarning: string | null
+  /** The post's state before an edit; undefined for a new post. */
+  currentState?: 'visible' | 'held' | undefined
+  newAccountHoldPosts: number
+  crisisResources: CrisisResource[]
+  now: Date
+}
+
+/**
+ * Turns scan matches into a decision. Order of precedence:
+ * - block refuses the post outright (422), returning the writer's text so nothing they wrote is lost;
+ * - escalate keeps the post visible (a person in crisis is never silenced) and queues it at priority 0;
+ * - hold (sourcing, personal information) hides the post until a moderator approves; this still wins over
+ *   escalate, because it protects the writer (their phone number) or other members (a dealer), and the
+ *   moderator sees the post first anyway;
+ * - a new account's first posts are held, unless an escalate rule matched;
+ * - flag publishes and queues; content_warning publishes with a warning added.
+ */
+export function screen(input: ScreeningInput): Screening {
+  const { matches, rulesById } = input
+  const blocked = matches.find((m) => m.action === 'block')
+  if (blocked) {
+    const rule = blocked.ruleId ? rulesById.get(blocked.ruleId) : undefined
+    throw new DomainError('blocked_by_rule', rule?.publicReason ?? 'This post cannot be published as written.', {
+      category: blocked.category,
+      publicReason: rule?.publicReason ?? null,
+      body: input.body
+    })
+  }
+
+  const reasons: QueueReason[] = []
+  const at = input.now.toISOString()
+  let escalated = false
+  let held = input.currentState === 'held'
+  let contentWarning = input.contentWarning
+  const flags = new Map<string, { category: string; action: string }>()
+
+  for (const match of matches) {
+    flags.set(`${match.category}:${match.action}`, { category: match.category, action: match.action })
+    const rule = match.ruleId ? rulesById.get(match.ruleId) : undefined
+    switch (match.action) {
+      case 'escalate':
+        escalated = true
+        break
+      case 'hold':
+        held = true
+        break
+      case 'content_warning':
+        contentWarning ??= rule?.publicReason ?? match.category.replace('_', ' ')
+        break
+    }
+    if (match.action === 'content_warning') continue
+    if (match.detector === 'link') {
+      reasons.push({ source: 'new_account', category: 'spam', detail: `link from a new account: ${match.excerpt}`, at })
+    } else if (match.detector) {
+      reasons.push({ source: 'pii', category: 'personal_info', detail: `${match.detector === 'phone' ? 'phone number' : 'e-mail address'}: ${match.excerpt}`, at })
+    } else {
+      reasons.push({ source: 'rule', category: match.category, detail: `matched "${match.excerpt}" (rule "${rule?.pattern ?? match.ruleId}")`, ruleId: match.ruleId, at })
+    }
+  }
+
+  const isNew = input.currentState === undefined
+  if (isNew && input.author.postsWritten < input.newAccountHoldPosts && !escalated) {
+    held = true
+    reasons.push({ source: 'new_account', category: 'new_account', detail: `post ${input.author.postsWritten + 1} of a new account`, at })
+  }
+
+  const state = held ? 'held' : 'visible'
+  return {
+    state,
+    contentWarning,
+    outcome: { state, flags: [...flags.values()], crisisResources: escalated ? input.crisisResources : [] },
+    queue: reasons.length ? { priority: Math.min(...reasons.map((r) => priorityOf(r.category))), reasons } : null
+  }
+}
