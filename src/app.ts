@@ -16,6 +16,7 @@ import { healthRoutes } from './http/health.js'
 import { security } from './http/security.js'
 import { loadCrisisResources } from './moderation/crisis-resources.js'
 import { RuleBook } from './moderation/rules.js'
+import { moderationRoutes } from './moderation/routes.js'
 
 export interface AppOptions {
   config: Config
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(healthRoutes, { database })
       await api.register(accountRoutes, { deps })
       await api.register(forumRoutes, { deps })
+      await api.register(moderationRoutes, { deps })
     },
     { prefix: '/api/v1' }
   )

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'handle_taken'
   | 'slug_taken'
   | 'already_claimed'
+  | 'already_resolved'
   | 'idempotency_key_reused'
   | 'payload_too_large'
   | 'unsupported_media_type'

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigserial,
   boolean,
   check,
   index,
@@ -274,4 +275,25 @@ export const moderationLog = pgTable(
     createdAt: at('created_at').notNull()
   },
   (t) => [index('moderation_log_order_idx').on(t.createdAt, t.id)]
+)
+
+/**
+ * The outbox of live events: written in the same transaction as the change it describes. Ids grow in
+ * commit order (writers take one advisory lock just before inserting events), so "every event after id N
+ * on this channel" never misses one that committed late.
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    channel: text('channel').notNull(),
+    event: text('event').notNull(),
+    data: jsonb('data').notNull(),
+    /** Set for a held post's events: only this account (its author) and staff receive them. */
+    restrictedTo: uuid('restricted_to'),
+    /** The board the event belongs to, so board-scoped moderators receive only theirs. */
+    boardSlug: text('board_slug'),
+    createdAt: at('created_at').notNull()
+  },
+  (t) => [index('events_channel_idx').on(t.channel, t.id), index('events_created_idx').on(t.createdAt)]
 )

@@ -35,7 +35,8 @@ export async function screenWriting(
     body: input.body,
     contentWarning: input.contentWarning,
     currentState: input.currentState,
-    newAccountHoldPosts: deps.config.newAccountHoldPosts,
+    // Staff are trusted from their first post.
+    newAccountHoldPosts: isStaff(author) ? 0 : deps.config.newAccountHoldPosts,
     crisisResources: deps.crisisResources,
     now
   })

@@ -3,7 +3,9 @@ import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import type { AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
-import { reports } from '../db/schema.js'
+import { posts, reports, threads } from '../db/schema.js'
+import { enqueue } from '../moderation/queue/enqueue.js'
+import { priorityOf } from '../moderation/screening.js'
 import { readablePost } from './posts.js'
 
 export type ReportReason = (typeof reports.$inferSelect)['reason']
@@ -25,7 +27,12 @@ export const reportView = (r: ReportRow): ReportView => ({
   createdAt: r.createdAt.toISOString()
 })
 
-/** A member reports a post they can see. Reporting the same post again returns the first report. */
+/**
+ * A member reports a post they can see. Reporting the same post again returns the first report.
+ * Each report joins the post's open queue item (a crisis report goes to the top), and reports from
+ * REPORT_HIDE_THRESHOLD distinct accounts since the last review hold a visible post until a moderator looks.
+ * The reporter is never shown to the post's author.
+ */
 export async function reportPost(
   deps: Deps,
   reporter: AccountRow,
@@ -34,14 +41,28 @@ export async function reportPost(
 ): Promise<{ report: ReportView; created: boolean }> {
   const now = deps.clock.now()
   assertCanWrite(reporter, now)
-  const { post } = await readablePost(deps.db, reporter, postId)
+  const { post, board } = await readablePost(deps.db, reporter, postId)
   return deps.db.transaction(async (tx) => {
     const [created] = await tx
       .insert(reports)
       .values({ id: uuidv7(), postId: post.id, reporterId: reporter.id, reason: input.reason, note: input.note ?? null, createdAt: now })
       .onConflictDoNothing({ target: [reports.postId, reports.reporterId] })
       .returning()
-    if (created) return { report: reportView(created), created: true }
+    if (created) {
+      const { item } = await enqueue(tx, {
+        postId: post.id,
+        boardSlug: board.slug,
+        priority: priorityOf(input.reason === 'crisis' || input.reason === 'sourcing' || input.reason === 'personal_info' ? input.reason : 'report'),
+        reasons: [{ source: 'report', category: input.reason, detail: input.note ?? `reported as ${input.reason.replace('_', ' ')}`, reportId: created.id, at: now.toISOString() }],
+        now
+      })
+      const reporters = item.reasons.filter((r) => r.source === 'report').length
+      if (reporters >= deps.config.reportHideThreshold && post.state === 'visible') {
+        await tx.update(posts).set({ state: 'held' }).where(and(eq(posts.id, post.id), eq(posts.state, 'visible')))
+        if (post.opening) await tx.update(threads).set({ state: 'held' }).where(eq(threads.id, post.threadId))
+      }
+      return { report: reportView(created), created: true }
+    }
     const [existing] = await tx
       .select()
       .from(reports)

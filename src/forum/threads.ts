@@ -5,6 +5,7 @@ import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
 import { accounts, boards, posts, threads } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
+import { recordAction } from '../moderation/log.js'
 import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
@@ -130,9 +131,13 @@ export async function readThread(deps: Deps, viewer: AccountRow, threadId: strin
 /** Staff lock a thread to stop new replies (a heated or finished conversation), or unlock it. */
 export async function setThreadLocked(deps: Deps, actor: AccountRow, threadId: string, locked: boolean) {
   if (!isStaff(actor)) throw forbidden('Only moderators and admins lock threads.')
-  const [updated] = await deps.db.update(threads).set({ locked }).where(eq(threads.id, threadId)).returning({ id: threads.id })
-  if (!updated) throw notFound('That thread')
-  const [row] = await selectThreads(deps.db).where(eq(threads.id, threadId))
-  return threadView(row!)
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const [updated] = await tx.update(threads).set({ locked }).where(eq(threads.id, threadId)).returning({ id: threads.id })
+    if (!updated) throw notFound('That thread')
+    await recordAction(tx, now, { actor, action: locked ? 'thread.locked' : 'thread.unlocked', targetType: 'thread', targetId: threadId })
+    const [row] = await selectThreads(tx).where(eq(threads.id, threadId))
+    return threadView(row!)
+  })
 }
 

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   handle_taken: 409,
   slug_taken: 409,
   already_claimed: 409,
+  already_resolved: 409,
   idempotency_key_reused: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -1,0 +1,96 @@
+import { eq, inArray } from 'drizzle-orm'
+import { type AccountRow, accountView, isStaff } from '../accounts/model.js'
+import type { Deps } from '../deps.js'
+import { accounts, boards, moderatorBoards } from '../db/schema.js'
+import { forbidden, invalid, notFound } from '../errors.js'
+import { recordAction } from './log.js'
+
+async function target(deps: Deps, id: string): Promise<AccountRow> {
+  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
+  if (!account || account.status === 'deleted') throw notFound('That account')
+  return account
+}
+
+/** Moderators act on members; only admins act on moderators; nobody acts on themselves or on admins. */
+function assertMayAct(actor: AccountRow, subject: AccountRow) {
+  if (!isStaff(actor)) throw forbidden('Only moderators and admins may do that.')
+  if (actor.id === subject.id) throw forbidden('You cannot do that to your own account.')
+  if (subject.role === 'admin' || (subject.role === 'moderator' && actor.role !== 'admin')) {
+    throw forbidden('Only an admin can act on a moderator, and no one on an admin.')
+  }
+}
+
+/** A suspended account can still read and export, but cannot post, edit or report. */
+export async function suspendAccount(deps: Deps, actor: AccountRow, id: string, input: { days?: number | undefined; reason: string }) {
+  const subject = await target(deps, id)
+  assertMayAct(actor, subject)
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const until = input.days ? new Date(now.getTime() + input.days * 86_400_000) : null
+    const [updated] = await tx
+      .update(accounts)
+      .set({ status: 'suspended', suspendedUntil: until, suspensionReason: input.reason })
+      .where(eq(accounts.id, id))
+      .returning()
+    await recordAction(tx, now, {
+      actor,
+      action: 'account.suspended',
+      targetType: 'account',
+      targetId: id,
+      reason: input.reason,
+      details: { until: until?.toISOString() ?? null }
+    })
+    return accountView(updated!, now)
+  })
+}
+
+export async function unsuspendAccount(deps: Deps, actor: AccountRow, id: string, reason: string | null) {
+  const subject = await target(deps, id)
+  assertMayAct(actor, subject)
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const [updated] = await tx
+      .update(accounts)
+      .set({ status: 'active', suspendedUntil: null, suspensionReason: null })
+      .where(eq(accounts.id, id))
+      .returning()
+    await recordAction(tx, now, { actor, action: 'account.unsuspended', targetType: 'account', targetId: id, reason })
+    return accountView(updated!, now)
+  })
+}
+
+/**
+ * Admins set roles. A moderator may be limited to some boards (`boards`); an empty or missing list
+ * means every board.
+ */
+export async function changeRole(
+  deps: Deps,
+  actor: AccountRow,
+  id: string,
+  input: { role: AccountRow['role']; boards?: string[] | undefined; reason?: string | undefined }
+) {
+  if (actor.role !== 'admin') throw forbidden('Only admins change roles.')
+  if (actor.id === id) throw forbidden('You cannot change your own role.')
+  const subject = await target(deps, id)
+  const scoped = input.role === 'moderator' ? [...new Set(input.boards ?? [])] : []
+  if (scoped.length) {
+    const known = await deps.db.select({ slug: boards.slug }).from(boards).where(inArray(boards.slug, scoped))
+    const missing = scoped.filter((s) => !known.some((k) => k.slug === s))
+    if (missing.length) throw invalid(`Unknown boards: ${missing.join(', ')}`, { field: 'boards' })
+  }
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const [updated] = await tx.update(accounts).set({ role: input.role }).where(eq(accounts.id, subject.id)).returning()
+    await tx.delete(moderatorBoards).where(eq(moderatorBoards.accountId, subject.id))
+    if (scoped.length) await tx.insert(moderatorBoards).values(scoped.map((slug) => ({ accountId: subject.id, boardSlug: slug })))
+    await recordAction(tx, now, {
+      actor,
+      action: 'account.role_changed',
+      targetType: 'account',
+      targetId: subject.id,
+      reason: input.reason ?? null,
+      details: { from: subject.role, to: input.role, boards: scoped.length ? scoped : null }
+    })
+    return accountView(updated!, now)
+  })
+}

@@ -1,0 +1,279 @@
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import type { AccountRow } from '../../accounts/model.js'
+import type { Deps } from '../../deps.js'
+import type { Db } from '../../db/client.js'
+import { accounts, postRevisions, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
+import { DomainError, invalid, notFound } from '../../errors.js'
+import { prepareBody } from '../../forum/posts.js'
+import { type PostRow, type ThreadRow, postCountOf, postView, threadView } from '../../forum/views.js'
+import { recordAction } from '../log.js'
+import type { QueueItemRow } from './enqueue.js'
+import { inScope, moderatedBoards } from './scope.js'
+
+export type QueueStatus = 'open' | 'claimed' | 'resolved'
+
+export function statusOf(item: QueueItemRow, now: Date): QueueStatus {
+  if (item.status === 'resolved') return 'resolved'
+  return item.claimedBy && item.claimExpiresAt && item.claimExpiresAt > now ? 'claimed' : 'open'
+}
+
+/** Queue items with the post (body included: staff read removed posts here), thread and author. */
+export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
+  if (items.length === 0) return []
+  const postRows = await db.select().from(posts).where(inArray(posts.id, items.map((i) => i.postId)))
+  const postById = new Map(postRows.map((p) => [p.id, p]))
+  const threadRows = await db
+    .select({ thread: threads, postCount: postCountOf })
+    .from(threads)
+    .where(inArray(threads.id, [...new Set(postRows.map((p) => p.threadId))]))
+  const threadById = new Map(threadRows.map((t) => [t.thread.id, t]))
+  const people = [
+    ...new Set([
+      ...postRows.map((p) => p.authorId),
+      ...threadRows.map((t) => t.thread.authorId),
+      ...items.map((i) => i.claimedBy)
+    ].filter((x): x is string => x !== null))
+  ]
+  const accountRows = people.length ? await db.select().from(accounts).where(inArray(accounts.id, people)) : []
+  const accountById = new Map(accountRows.map((a) => [a.id, a]))
+  const handleOf = (id: string | null) => (id ? (accountById.get(id)?.handle ?? null) : null)
+
+  return items.map((item) => {
+    const post = postById.get(item.postId) as PostRow
+    const thread = threadById.get(post.threadId) as { thread: ThreadRow; postCount: number }
+    const author = post.authorId ? accountById.get(post.authorId) : undefined
+    const live = statusOf(item, now) === 'claimed'
+    return {
+      id: item.id,
+      priority: item.priority,
+      status: statusOf(item, now),
+      board: item.boardSlug,
+      reasons: item.reasons,
+      post: {
+        ...postView({ post, authorHandle: handleOf(post.authorId) }, { id: '', role: 'moderator' }),
+        // Staff see what was written even after removal, and the writer's source text.
+        bodyHtml: post.bodyHtml,
+        body: post.bodySource
+      },
+      thread: threadView({ thread: thread.thread, authorHandle: handleOf(thread.thread.authorId), postCount: thread.postCount }),
+      author: author
+        ? { id: author.id, handle: author.handle, status: author.status, createdAt: author.createdAt.toISOString(), postsWritten: author.postsWritten }
+        : null,
+      claimedBy: live && item.claimedBy ? { id: item.claimedBy, handle: handleOf(item.claimedBy) ?? '' } : null,
+      claimExpiresAt: live && item.claimExpiresAt ? item.claimExpiresAt.toISOString() : null,
+      createdAt: item.createdAt.toISOString(),
+      updatedAt: item.updatedAt.toISOString(),
+      resolution: item.resolution ?? null
+    }
+  })
+}
+
+export type QueueItemView = Awaited<ReturnType<typeof queueItemViews>>[number]
+
+interface QueueCursor {
+  priority: number
+  at: string
+  id: string
+}
+
+const encode = (c: QueueCursor) => Buffer.from(JSON.stringify([c.priority, c.at, c.id])).toString('base64url')
+function decode(cursor: string | undefined): QueueCursor | null {
+  if (cursor === undefined) return null
+  try {
+    const [priority, at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown]
+    if (typeof priority === 'number' && typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) {
+      return { priority, at, id }
+    }
+  } catch {
+    // fall through
+  }
+  throw invalid('That cursor is not one this server gave out.', { field: 'cursor' })
+}
+
+export interface QueueFilter {
+  status?: QueueStatus | undefined
+  board?: string | undefined
+  category?: string | undefined
+  limit: number
+  cursor?: string | undefined
+}
+
+/** The queue, most urgent first, then oldest first. */
+export async function listQueue(deps: Deps, staff: AccountRow, filter: QueueFilter) {
+  const scope = await moderatedBoards(deps.db, staff)
+  const now = deps.clock.now()
+  const after = decode(filter.cursor)
+  const liveClaim = and(sql`${queueItems.claimedBy} is not null`, sql`${queueItems.claimExpiresAt} > ${now.toISOString()}::timestamptz`)
+  const status = filter.status ?? 'open'
+  const rows = await deps.db
+    .select()
+    .from(queueItems)
+    .where(
+      and(
+        status === 'resolved' ? eq(queueItems.status, 'resolved') : eq(queueItems.status, 'open'),
+        status === 'open' ? or(isNull(queueItems.claimedBy), lte(queueItems.claimExpiresAt, now)) : undefined,
+        status === 'claimed' ? liveClaim : undefined,
+        scope ? inArray(queueItems.boardSlug, scope) : undefined,
+        filter.board ? eq(queueItems.boardSlug, filter.board) : undefined,
+        filter.category ? sql`${queueItems.reasons} @> ${JSON.stringify([{ category: filter.category }])}::jsonb` : undefined,
+        after
+          ? sql`(${queueItems.priority}, ${queueItems.createdAt}, ${queueItems.id}) > (${after.priority}, ${after.at}::timestamptz, ${after.id}::uuid)`
+          : undefined
+      )
+    )
+    .orderBy(asc(queueItems.priority), asc(queueItems.createdAt), asc(queueItems.id))
+    .limit(filter.limit + 1)
+  const items = rows.slice(0, filter.limit)
+  const last = items[items.length - 1]
+  return {
+    items: await queueItemViews(deps.db, items, now),
+    nextCursor: rows.length > filter.limit && last ? encode({ priority: last.priority, at: last.createdAt.toISOString(), id: last.id }) : null
+  }
+}
+
+/** The item if this staff member may work it; otherwise 404. */
+async function itemInScope(db: Db, staff: AccountRow, id: string, lock = false): Promise<QueueItemRow> {
+  const scope = await moderatedBoards(db, staff)
+  const query = db.select().from(queueItems).where(eq(queueItems.id, id))
+  const [item] = lock ? await query.for('update') : await query
+  if (!item || !inScope(scope, item.boardSlug)) throw notFound('That queue item')
+  return item
+}
+
+async function claimedElsewhere(db: Db, item: QueueItemRow) {
+  const [holder] = item.claimedBy ? await db.select({ id: accounts.id, handle: accounts.handle }).from(accounts).where(eq(accounts.id, item.claimedBy)) : []
+  return new DomainError('already_claimed', 'Another moderator is working on this item.', {
+    claimedBy: holder ?? null,
+    claimExpiresAt: item.claimExpiresAt?.toISOString() ?? null
+  })
+}
+
+/**
+ * Takes the item for CLAIM_LEASE_SECONDS. One conditional UPDATE decides: when two moderators claim at the
+ * same instant, PostgreSQL re-checks the condition for the second after the first commits, so exactly one wins.
+ */
+export async function claimItem(deps: Deps, staff: AccountRow, id: string) {
+  await itemInScope(deps.db, staff, id)
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const expires = new Date(now.getTime() + deps.config.claimLeaseSeconds * 1000)
+    const [claimed] = await tx
+      .update(queueItems)
+      .set({ claimedBy: staff.id, claimExpiresAt: expires, updatedAt: now })
+      .where(
+        and(
+          eq(queueItems.id, id),
+          eq(queueItems.status, 'open'),
+          or(isNull(queueItems.claimedBy), lte(queueItems.claimExpiresAt, now), eq(queueItems.claimedBy, staff.id))
+        )
+      )
+      .returning()
+    if (!claimed) {
+      const [current] = await tx.select().from(queueItems).where(eq(queueItems.id, id))
+      if (current?.status === 'resolved') throw new DomainError('already_resolved', 'This item has been resolved already.')
+      throw await claimedElsewhere(tx, current!)
+    }
+    await recordAction(tx, now, { actor: staff, action: 'queue.claimed', targetType: 'queue_item', targetId: id })
+    const [view] = await queueItemViews(tx, [claimed], now)
+    return view!
+  })
+}
+
+export async function releaseItem(deps: Deps, staff: AccountRow, id: string) {
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const item = await itemInScope(tx, staff, id, true)
+    if (item.status === 'resolved') throw new DomainError('already_resolved', 'This item has been resolved already.')
+    if (statusOf(item, now) === 'claimed' && item.claimedBy !== staff.id) throw await claimedElsewhere(tx, item)
+    const [released] = await tx
+      .update(queueItems)
+      .set({ claimedBy: null, claimExpiresAt: null, updatedAt: now })
+      .where(eq(queueItems.id, id))
+      .returning()
+    await recordAction(tx, now, { actor: staff, action: 'queue.released', targetType: 'queue_item', targetId: id })
+    const [view] = await queueItemViews(tx, [released!], now)
+    return view!
+  })
+}
+
+export interface Decision {
+  decision: QueueResolution['decision']
+  reason?: string | undefined
+  body?: string | undefined
+}
+
+/** Publishes a post that others could not see yet (held), and its thread if it opened one. */
+async function publish(tx: Db, post: PostRow, now: Date) {
+  await tx
+    .update(posts)
+    .set({ state: 'visible', publishedAt: post.publishedAt ?? now })
+    .where(eq(posts.id, post.id))
+  if (post.opening) await tx.update(threads).set({ state: 'visible' }).where(eq(threads.id, post.threadId))
+  if (!post.publishedAt) await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, post.threadId))
+}
+
+/**
+ * A moderator's decision on an item: approve publishes a held post; remove takes the post down with a
+ * reason its author sees; redact replaces the body (the original kept as a revision) and publishes.
+ * The item must be unclaimed or claimed by the decider.
+ */
+export async function resolveItem(deps: Deps, staff: AccountRow, id: string, decision: Decision) {
+  if (decision.decision === 'redact' && !decision.body) {
+    throw invalid('A redaction needs the corrected body.', { field: 'body' })
+  }
+  const redactedHtml = decision.decision === 'redact' ? prepareBody(decision.body!) : null
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const item = await itemInScope(tx, staff, id, true)
+    if (item.status === 'resolved') throw new DomainError('already_resolved', 'This item has been resolved already.')
+    if (statusOf(item, now) === 'claimed' && item.claimedBy !== staff.id) throw await claimedElsewhere(tx, item)
+    const [post] = await tx.select().from(posts).where(eq(posts.id, item.postId)).for('update')
+    if (!post) throw notFound('That post')
+    const reason = decision.reason ?? null
+
+    switch (decision.decision) {
+      case 'approve':
+        if (post.state === 'held') await publish(tx, post, now)
+        break
+      case 'remove':
+        await tx
+          .update(posts)
+          .set({ state: 'removed', removalReason: reason ?? 'Removed by a moderator.' })
+          .where(eq(posts.id, post.id))
+        if (post.opening) await tx.update(threads).set({ state: 'removed' }).where(eq(threads.id, post.threadId))
+        break
+      case 'redact':
+        await tx.insert(postRevisions).values({
+          id: uuidv7(),
+          postId: post.id,
+          bodySource: post.bodySource,
+          bodyHtml: post.bodyHtml,
+          contentWarning: post.contentWarning,
+          kind: 'redaction',
+          editorId: staff.id,
+          createdAt: now
+        })
+        await tx.update(posts).set({ bodySource: decision.body!, bodyHtml: redactedHtml!, editedAt: now }).where(eq(posts.id, post.id))
+        if (post.state === 'held' || post.state === 'visible') await publish(tx, post, now)
+        break
+    }
+
+    const resolution: QueueResolution = { decision: decision.decision, reason, by: staff.id, at: now.toISOString() }
+    const [resolved] = await tx
+      .update(queueItems)
+      .set({ status: 'resolved', resolution, claimedBy: null, claimExpiresAt: null, updatedAt: now })
+      .where(eq(queueItems.id, id))
+      .returning()
+    await recordAction(tx, now, {
+      actor: staff,
+      action: `post.${decision.decision === 'approve' ? 'approved' : decision.decision === 'remove' ? 'removed' : 'redacted'}`,
+      targetType: 'post',
+      targetId: post.id,
+      reason,
+      details: { queueItemId: id }
+    })
+    const [view] = await queueItemViews(tx, [resolved!], now)
+    return view!
+  })
+}

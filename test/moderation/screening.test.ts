@@ -1,0 +1,156 @@
+import t from 'tap'
+import { buildTestApp, type TestApp, type TestAccount } from '../helpers/app.js'
+
+async function addRule(h: TestApp, admin: TestAccount, rule: Record<string, unknown>) {
+  const res = await h.as(admin, { method: 'POST', url: '/api/v1/moderation/rules', payload: rule })
+  if (res.statusCode !== 201) throw new Error(`rule: ${res.statusCode} ${res.body}`)
+  return res.json().rule as { id: string }
+}
+
+const queue = async (h: TestApp, staff: TestAccount, query = 'status=open') =>
+  (await h.as(staff, { url: `/api/v1/moderation/queue?${query}` })).json().items as Array<{
+    id: string
+    priority: number
+    reasons: Array<{ source: string; category: string; detail: string }>
+    post: { id: string }
+  }>
+
+t.test('a crisis post stays visible, answers with crisis resources and goes first in the queue', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const reader = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const res = await h.as(member, {
+    method: 'POST',
+    url: '/api/v1/boards/general/threads',
+    payload: { title: 'Cannot do this anymore', body: "honestly I don't want to wake up tomorrow" }
+  })
+  t.equal(res.statusCode, 201)
+  const { moderation, post, thread } = res.json()
+  t.equal(moderation.state, 'visible')
+  t.same(moderation.flags, [{ category: 'crisis', action: 'escalate' }])
+  t.ok(moderation.crisisResources.length >= 3, 'crisis resources are listed')
+  t.ok(moderation.crisisResources.some((r: { contact: string }) => /988/.test(r.contact)))
+  t.equal((await h.as(reader, { url: `/api/v1/threads/${thread.id}` })).statusCode, 200, 'others see the post')
+  const items = await queue(h, moderator)
+  t.equal(items[0]?.post.id, post.id)
+  t.equal(items[0]?.priority, 0)
+  t.match(items[0]?.reasons, [{ source: 'rule', category: 'crisis' }])
+})
+
+t.test('ordinary recovery talk passes untouched', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  for (const body of ['I used to drink every night.', 'Killer workout at the gym, 30 days clean!', 'Went to overdose awareness training today.']) {
+    const res = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'Checking in', body } })
+    t.same(res.json().moderation, { state: 'visible', flags: [], crisisResources: [] }, body)
+  }
+})
+
+t.test('a sourcing post is held: only its author and staff see it', async (t) => {
+  const h = await buildTestApp(t)
+  const dealer = await h.signUp()
+  const newcomer = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const { threadId } = await h.startThread(newcomer)
+  const res = await h.as(dealer, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'dm me for bars, cheap' } })
+  t.equal(res.statusCode, 201)
+  t.equal(res.json().moderation.state, 'held')
+  t.equal(res.json().post.state, 'held')
+  t.same(res.json().moderation.crisisResources, [])
+  const seenByNewcomer = (await h.as(newcomer, { url: `/api/v1/threads/${threadId}` })).json()
+  t.equal(seenByNewcomer.posts.length, 1, 'the newcomer never sees it')
+  t.equal(seenByNewcomer.thread.postCount, 1)
+  t.equal((await h.as(dealer, { url: `/api/v1/threads/${threadId}` })).json().posts.length, 2, 'the author sees it, held')
+  t.equal((await h.as(moderator, { url: `/api/v1/threads/${threadId}` })).json().posts.length, 2, 'staff see it')
+  t.equal((await queue(h, moderator))[0]?.priority, 1)
+})
+
+t.test('a thread whose opening post is held does not exist for others', async (t) => {
+  const h = await buildTestApp(t)
+  const writer = await h.signUp()
+  const reader = await h.signUp()
+  const res = await h.as(writer, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'Call me', body: 'my number is +44 20 7946 0958' } })
+  t.equal(res.json().moderation.state, 'held')
+  t.same(res.json().moderation.flags, [{ category: 'personal_info', action: 'hold' }])
+  const threadId = res.json().thread.id
+  t.equal((await h.as(reader, { url: `/api/v1/threads/${threadId}` })).statusCode, 404)
+  t.equal((await h.as(reader, { url: '/api/v1/boards/general/threads' })).json().threads.length, 0)
+  t.equal((await h.as(writer, { url: `/api/v1/threads/${threadId}` })).statusCode, 200, 'its author still sees it')
+})
+
+t.test('actions of custom rules', async (t) => {
+  const h = await buildTestApp(t)
+  const admin = await h.signUp({ role: 'admin' })
+  const member = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  await addRule(h, admin, { pattern: 'buy followers', category: 'spam', action: 'block', publicReason: 'Advertising is not allowed here.' })
+  await addRule(h, admin, { pattern: 'rehab scam', category: 'custom', action: 'flag' })
+  await addRule(h, admin, { pattern: 'needle', category: 'custom', action: 'content_warning', publicReason: 'needles' })
+  const { threadId } = await h.startThread(member)
+
+  t.test('block refuses with 422, gives the writer their text back and stores nothing', async (t) => {
+    const body = 'You can b.u.y f0llowers here'
+    const res = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
+    t.equal(res.statusCode, 422)
+    t.same(res.json().error.details, { category: 'spam', publicReason: 'Advertising is not allowed here.', body })
+    t.equal(res.json().error.code, 'blocked_by_rule')
+    t.equal((await h.as(member, { url: `/api/v1/threads/${threadId}` })).json().posts.length, 1)
+  })
+
+  t.test('flag publishes and queues', async (t) => {
+    const res = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'That place is a rehab scam' } })
+    t.equal(res.json().moderation.state, 'visible')
+    t.same(res.json().moderation.flags, [{ category: 'custom', action: 'flag' }])
+    t.ok((await queue(h, moderator)).some((i) => i.post.id === res.json().post.id))
+  })
+
+  t.test('content_warning publishes with a warning added', async (t) => {
+    const res = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'I saw a needle on the street' } })
+    t.equal(res.json().post.state, 'visible')
+    t.equal(res.json().post.contentWarning, 'needles')
+  })
+})
+
+t.test('an edit is scanned again', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const reader = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const { threadId } = await h.startThread(reader)
+  const { postId } = await h.reply(member, threadId, 'harmless words')
+  const res = await h.as(member, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { body: 'who is holding? hmu for bars' } })
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().moderation.state, 'held')
+  t.equal((await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json().posts.length, 1, 'hidden again from others')
+  t.ok((await queue(h, moderator)).some((i) => i.post.id === postId))
+})
+
+t.test("a new account's first posts are held, unless they are a crisis", async (t) => {
+  const h = await buildTestApp(t, { newAccountHoldPosts: 1 })
+  const moderator = await h.signUp({ role: 'moderator' })
+  const { threadId } = await h.startThread(moderator)
+  const newcomer = await h.signUp()
+  const first = await h.as(newcomer, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'Hi all, first post' } })
+  t.equal(first.json().moderation.state, 'held')
+  const item = (await queue(h, moderator)).find((i) => i.post.id === first.json().post.id)
+  t.match(item, { priority: 3, reasons: [{ source: 'new_account' }] })
+  const second = await h.as(newcomer, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'second post' } })
+  t.equal(second.json().moderation.state, 'visible', 'only the first NEW_ACCOUNT_HOLD_POSTS are held')
+
+  const inCrisis = await h.signUp()
+  const crisis = await h.as(inCrisis, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'i want to kms tonight' } })
+  t.equal(crisis.json().moderation.state, 'visible', 'a person in crisis is never silenced')
+  t.ok(crisis.json().moderation.crisisResources.length > 0)
+})
+
+t.test('links from new accounts are flagged as possible spam', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const res = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'Great offer', body: 'visit https://example.com/deal now' } })
+  t.same(res.json().moderation.flags, [{ category: 'spam', action: 'flag' }])
+  t.equal(res.json().moderation.state, 'visible')
+  h.clock.advance(8 * 86_400_000)
+  const later = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'A resource', body: 'this helped me https://example.org/help' } })
+  t.same(later.json().moderation.flags, [], 'an older account may share links')
+})
