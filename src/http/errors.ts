@@ -47,7 +47,7 @@ function toDomainError(error: FastifyError | DomainError | Error): DomainError {
     const context = fe.validationContext ?? 'body'
     return new DomainError(
       'validation_failed',
-      `The request ${context} is not valid: ${fe.message.replace(/^(body|querystring|params|headers)\/?/, '')}`.trim(),
+      `The request ${context} is not valid: ${fe.message.replace(/^(body|querystring|params|headers)\/?\s*/, '')}`,
       fe.validation.map((v) => ({
         in: context,
         path: v.instancePath || '/',

@@ -246,15 +246,19 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/accounts/:id/unsuspend',
     {
+      // The body (an optional reason) may be left out entirely.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
       schema: {
         tags,
         summary: 'Lift a suspension',
         params: IdParams,
-        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false })),
+        body: Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false }),
         response: { 200: Type.Object({ account: Account }), ...errorResponses(400, 401, 403, 404) }
       }
     },
-    async (request) => ({ account: await unsuspendAccount(deps, requireAccount(request), request.params.id, request.body?.reason ?? null) })
+    async (request) => ({ account: await unsuspendAccount(deps, requireAccount(request), request.params.id, request.body.reason ?? null) })
   )
 
   app.get(

@@ -70,9 +70,18 @@ const PHONE_LIKE = /(?:\d[\s().\-/]{0,3}){6}\d/u
 const DIGIT_WORD = /zero|oh|one|two|three|four|five|six|seven|eight|nine/giu
 const SPELLED_LIKE = /(?:(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s.\-()/]{1,3}){9}/iu
 
-export function findPhones(text: string): Span[] {
+/** What a caller that has already read the text knows: each is false only where that search cannot find anything. */
+export interface PhoneGates {
+  /** PHONE_LIKE would match. */
+  numbers: boolean
+  /** SPELLED_LIKE could match. */
+  spelled: boolean
+}
+const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
+
+export function findPhones(text: string, gates: PhoneGates = OPEN_GATES): Span[] {
   const spans: Span[] = []
-  if (countDigits(text) >= MIN_PHONE_DIGITS && PHONE_LIKE.test(text)) {
+  if (gates.numbers && countDigits(text) >= MIN_PHONE_DIGITS && PHONE_LIKE.test(text)) {
     for (const country of PHONE_COUNTRIES) {
       // `leniency` is a documented option that the bundled types leave out. POSSIBLE, not VALID:
       // ranges reserved for fiction (07700 900xxx, 555) are still someone's attempt to share a number.
@@ -91,7 +100,7 @@ export function findPhones(text: string): Span[] {
       }
     }
   }
-  if ((countDigits(text) >= SPELLED_PHONE_DIGITS || (text.match(DIGIT_WORD) ?? []).length >= SPELLED_PHONE_DIGITS) && SPELLED_LIKE.test(text)) {
+  if (gates.spelled && (countDigits(text) >= SPELLED_PHONE_DIGITS || (text.match(DIGIT_WORD) ?? []).length >= SPELLED_PHONE_DIGITS) && SPELLED_LIKE.test(text)) {
     spans.push(...findSpelledPhones(text))
   }
   return mergeSpans(spans)

@@ -50,6 +50,10 @@ function hasStretch(word: string): boolean {
 
 const NONE: readonly number[] = []
 
+function edgeHash(node: number, word: number): number {
+  return Math.imul(node, 0x9e3779b1) ^ word
+}
+
 export interface RawMatch {
   rule: number
   start: number
@@ -64,6 +68,12 @@ export class WordAutomaton {
   private readonly children: Array<Map<number, number> | null> = [null]
   private readonly wild: number[] = [-1]
   private readonly outputs: Array<number[] | null> = [null]
+  // The trie's edges flattened for scanning, rebuilt after rules are added: the root's by word
+  // id, the others in one open-addressing table keyed by (node, word), each slot three ints.
+  private frozen = false
+  private rootEdges = new Int32Array(0)
+  private edges = new Int32Array(0)
+  private edgeMask = 0
 
   private wordId(word: string): number {
     let id = this.exact.get(word)
@@ -118,6 +128,7 @@ export class WordAutomaton {
   }
 
   add(words: readonly PatternWord[], rule: number): void {
+    this.frozen = false
     this.addPath(words, rule)
     if (words.length >= 2 && words.every((w) => w !== null)) {
       const joined = words.join('')
@@ -125,8 +136,13 @@ export class WordAutomaton {
     }
   }
 
+  /** Every pattern word with the ids it stands for as a text word: lets a scanner build its own index. */
+  *words(): IterableIterator<[string, readonly number[]]> {
+    for (const [word, id] of this.exact) yield [word, this.single[id] ?? NONE]
+  }
+
   /** The pattern words a text word can stand for. */
-  private lookup(word: string): readonly number[] {
+  lookup(word: string): readonly number[] {
     const id = this.exact.get(word)
     if (!hasStretch(word)) return id === undefined ? NONE : (this.single[id] ?? NONE)
     const { skeleton, runs } = skeletonOf(word)
@@ -155,7 +171,7 @@ export class WordAutomaton {
    * words that leave the fewest letters unexplained; unexplained letters next to each other
    * form one unknown word, which only a wildcard can match.
    */
-  private segment(token: Token): void {
+  segment(token: Token): void {
     const letters = token.letters ?? []
     const text = token.text
     const n = text.length
@@ -211,43 +227,50 @@ export class WordAutomaton {
   private activeCount = 0
   private matches: RawMatch[] = []
 
+  /** True when a word that stands for no pattern word cannot change anything: no partial match is alive and no pattern starts with a wildcard. */
+  idle(): boolean {
+    return this.activeCount === 0 && (this.wild[0] ?? -1) < 0
+  }
+
   /** Advances every live partial match by one word; `origin` of a path is where its first word starts. */
-  private step(ids: readonly number[], start: number, end: number): void {
-    let active = this.active
+  step(ids: readonly number[], start: number, end: number): void {
+    const active = this.active
     const count = this.activeCount
-    if (count + 2 > active.length) {
-      const bigger = new Int32Array(active.length * 2)
-      bigger.set(active)
-      active = this.active = bigger
-    }
-    active[count] = 0
-    active[count + 1] = start
-    let next = this.next
-    let n = 0
+    // Room for every live state, and the root, to take each word and the wildcard.
+    const needed = (count + 2) * (ids.length + 1)
+    if (needed > this.next.length) this.next = new Int32Array(Math.max(needed, this.next.length * 2))
+    const next = this.next
     const limit = MAX_ACTIVE * 2
-    for (let a = 0; a <= count && n < limit; a += 2) {
+    let n = 0
+    for (let a = 0; a < count && n < limit; a += 2) {
       const node = active[a] ?? 0
       const origin = active[a + 1] ?? 0
-      const w = this.wild[node] ?? -1
-      const map = this.children[node]
-      const needed = n + 2 * (ids.length + 1)
-      if (needed > next.length) {
-        const bigger = new Int32Array(Math.max(needed, next.length * 2))
-        bigger.set(next)
-        next = this.next = bigger
-      }
-      if (map !== null && map !== undefined) {
-        for (const id of ids) {
-          const child = map.get(id)
-          if (child !== undefined) {
-            next[n++] = child
-            next[n++] = origin
-          }
+      for (let j = 0; j < ids.length; j++) {
+        const child = this.child(node, ids[j] ?? 0)
+        if (child >= 0) {
+          next[n++] = child
+          next[n++] = origin
         }
       }
+      const w = this.wild[node] ?? -1
       if (w >= 0) {
         next[n++] = w
         next[n++] = origin
+      }
+    }
+    // A path may also start at this word: the root comes last, as an extra live state would.
+    if (n < limit) {
+      for (let j = 0; j < ids.length; j++) {
+        const child = this.rootEdges[ids[j] ?? 0] ?? -1
+        if (child >= 0) {
+          next[n++] = child
+          next[n++] = start
+        }
+      }
+      const w = this.wild[0] ?? -1
+      if (w >= 0) {
+        next[n++] = w
+        next[n++] = start
       }
     }
     for (let a = 0; a < n; a += 2) {
@@ -260,16 +283,68 @@ export class WordAutomaton {
     this.activeCount = n
   }
 
-  scan(tokens: readonly Token[]): RawMatch[] {
+  /** Whether a text word standing for `ids` can start a path: when none is alive, a word that cannot need not be stepped. */
+  startsPath(ids: readonly number[]): boolean {
+    const root = this.children[0]
+    return (this.wild[0] ?? -1) >= 0 || ids.some((id) => root?.has(id) === true)
+  }
+
+  private freeze(): void {
+    this.rootEdges = new Int32Array(this.single.length).fill(-1)
+    let count = 0
+    for (const map of this.children) count += map?.size ?? 0
+    let size = 16
+    while (size < count * 2) size *= 2
+    this.edges = new Int32Array(size * 3).fill(-1)
+    this.edgeMask = size - 1
+    this.children.forEach((map, node) => {
+      if (map === null) return
+      for (const [word, child] of map) {
+        if (node === 0) {
+          this.rootEdges[word] = child
+          continue
+        }
+        let slot = edgeHash(node, word) & this.edgeMask
+        while ((this.edges[slot * 3] ?? -1) >= 0) slot = (slot + 1) & this.edgeMask
+        this.edges[slot * 3] = node
+        this.edges[slot * 3 + 1] = word
+        this.edges[slot * 3 + 2] = child
+      }
+    })
+    this.frozen = true
+  }
+
+  private child(node: number, word: number): number {
+    const edges = this.edges
+    const mask = this.edgeMask
+    for (let slot = edgeHash(node, word) & mask; ; slot = (slot + 1) & mask) {
+      const at = slot * 3
+      const from = edges[at] ?? -1
+      if (from < 0) return -1
+      if (from === node && edges[at + 1] === word) return edges[at + 2] ?? -1
+    }
+  }
+
+  /** Starts a scan; the words then come through `step` and `segment`, and `finish` hands back the matches. */
+  begin(): void {
+    if (!this.frozen) this.freeze()
     this.activeCount = 0
     this.matches = []
-    for (const token of tokens) {
-      if (token.letters !== null) this.segment(token)
-      else this.step(this.lookupToken(token), token.start, token.end)
-    }
+  }
+
+  finish(): RawMatch[] {
     const matches = this.matches
     this.matches = []
     this.activeCount = 0
     return matches
+  }
+
+  scan(tokens: readonly Token[]): RawMatch[] {
+    this.begin()
+    for (const token of tokens) {
+      if (token.letters !== null) this.segment(token)
+      else this.step(this.lookupToken(token), token.start, token.end)
+    }
+    return this.finish()
   }
 }

@@ -28,7 +28,7 @@ const SEPARATOR = classes_.Separator
 const IGNORABLE = classes_.Ignorable
 const MARK = classes_.Mark
 
-const LEET: Readonly<Record<number, number>> = {
+export const LEET: Readonly<Record<number, number>> = {
   0x30: 0x6f, // 0 → o
   0x31: 0x69, // 1 → i
   0x33: 0x65, // 3 → e

@@ -1,0 +1,423 @@
+/**
+ * The fast path for text that is plain ASCII, which most posts are: one pass over the UTF-16
+ * units that does what tokenize.ts does in several (fold, leet symbols, cut words, join words
+ * spelled letter by letter) without building a string per word. Each word is hashed (FNV-1a)
+ * over its folded codes while it is read and looked up in an open-addressing table of the
+ * pattern words, verified against the text in place. Words that need the slow machinery
+ * (stretched letters, a leet `1` that might be an `l`, letters spelled out) build their string
+ * and go through the same WordAutomaton methods as the general path, so both paths feed the
+ * automaton the same words in the same order and find the same matches.
+ *
+ * The pass also notes what the detectors' regular expressions would need to find anything
+ * (seven digits close together, digits spelled as words, an `at` and a `dot`), so that they
+ * only run on the few posts that could contain a phone number or an e-mail address.
+ */
+import { ASCII_CLASS, ASCII_LOWER, CharClass } from './fold.js'
+import type { RawMatch, WordAutomaton } from './matcher.js'
+import { LEET, type Token } from './tokenize.js'
+
+/**
+ * What a byte is, in one lookup: a letter is its lower-case code (0x61 to 0x7a), a digit its own
+ * code (0x30 to 0x39), and anything else one of the kinds below 0x30.
+ */
+const KIND = new Uint8Array(128)
+const K_OTHER = 0
+const K_SEPARATOR = 1
+const K_APOSTROPHE = 2
+/** `@ $ !`: a letter or a boundary depending on the neighbours. */
+const K_SYMBOL = 3
+const K_DIGIT = 0x30
+const K_LETTER = 0x61
+/** A code unit inside a word as the normalised word has it; 0 for an apostrophe, which is dropped. */
+const FOLD = new Uint8Array(128)
+/** The same in a word that has letters, where digits are leetspeak. */
+const FOLD_LEET = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const cls = ASCII_CLASS[c]
+  const lower = ASCII_LOWER[c] ?? 0
+  KIND[c] =
+    cls === CharClass.Letter ? lower
+    : cls === CharClass.Digit ? c
+    : cls === CharClass.Symbol ? K_SYMBOL
+    : cls === CharClass.Apostrophe ? K_APOSTROPHE
+    : cls === CharClass.Separator ? K_SEPARATOR
+    : K_OTHER
+  const code = cls === CharClass.Letter ? lower : cls === CharClass.Digit ? c : cls === CharClass.Symbol ? (LEET[c] ?? 0) : 0
+  FOLD[c] = code
+  FOLD_LEET[c] = cls === CharClass.Digit ? (LEET[c] ?? c) : code
+}
+
+const AT_SIGN = 0x40
+const DOLLAR = 0x24
+const DOT = 0x2e
+const ONE = 0x31
+const LOWER_L = 0x6c
+
+/** `[\s().\-/]`, what PHONE_LIKE in detectors.ts allows between digits. */
+const PHONE_GAP = new Uint8Array(128)
+for (const ch of '\t\n\v\f\r ().-/') PHONE_GAP[ch.charCodeAt(0)] = 1
+const MAX_PHONE_GAP = 3
+const PHONE_DIGITS = 7
+
+/** Longest run of soft separators between letters spelled out, as in tokenize.ts. */
+const MAX_SPELLED_GAP = 3
+const GAP_BROKEN = 1 << 30
+
+/** Words the detectors look for: their regular expressions run only when the text has them. */
+const MARK_AT = 1
+const MARK_DOT = 2
+const MARK_DIGIT_WORD = 4
+const MARKED_WORDS: ReadonlyArray<[string, number]> = [
+  ['at', MARK_AT],
+  ['dot', MARK_DOT],
+  ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD])
+]
+
+const FNV_OFFSET = 0x811c9dc5 | 0
+const FNV_PRIME = 0x01000193
+
+const NONE: readonly number[] = []
+
+const encoder = new TextEncoder()
+
+function hashOf(word: string): number {
+  let h = FNV_OFFSET
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME)
+  return h
+}
+
+function phoneGap(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (PHONE_GAP[bytes[i] ?? 0] !== 1) return false
+  return true
+}
+
+export class AsciiScanner {
+  // What the last scan saw; each is false only where the detector cannot find anything.
+  /** Seven digits with at most three of `[\s().\-/]` between each (PHONE_LIKE). */
+  phoneLike = false
+  /** At least eight whole words that are one digit or a digit word (needed by SPELLED_LIKE). */
+  spelledLike = false
+  /** An `@` or the word `at`, and a `.` before a letter or the word `dot` (needed by findEmails). */
+  emailLike = false
+
+  // Pattern words (and marked words) that are all ASCII, in an open-addressing table of
+  // (hash, entry + 1) pairs: a miss, the common case, is one probe into one array.
+  private readonly slots: Int32Array
+  private readonly mask: number
+  private readonly pool: Uint8Array
+  private readonly offsets: Int32Array
+  private readonly lengths: Int32Array
+  private readonly ids: Array<readonly number[]> = []
+  private readonly marks: Uint8Array
+  /** The entry's ids can start a pattern: otherwise it is stepped only while a partial match is alive. */
+  private readonly starts: Uint8Array
+  /** Pattern words of one ASCII character, by code. */
+  private readonly singles: Array<readonly number[]> = []
+
+  // One-character words waiting to be either joined into a spelled word or stepped one by one.
+  private runStarts = new Int32Array(64)
+  private runCodes = new Uint8Array(64)
+  private runCount = 0
+  private runLetters = 0
+  /** The last word was one character with no apostrophe after it, so the next may continue its run. */
+  private runOpen = false
+  private spelledItems = 0
+  private wordMarks = 0
+  /** The text as bytes: encoding is native and fast, and V8 reads a Uint8Array faster than a string's code units. */
+  private bytes = new Uint8Array(4096)
+
+  constructor(private readonly automaton: WordAutomaton) {
+    const words = new Map<string, { ids: readonly number[]; mark: number }>()
+    for (const [word, ids] of automaton.words()) {
+      // A word with any other character never equals a word of an ASCII text.
+      if (isAscii(word)) words.set(word, { ids, mark: 0 })
+    }
+    for (const [word, mark] of MARKED_WORDS) {
+      const entry = words.get(word)
+      if (entry === undefined) words.set(word, { ids: automaton.lookup(word), mark })
+      else entry.mark |= mark
+    }
+    // Four slots per word keep a miss to about one probe.
+    let size = 16
+    while (size < words.size * 4) size *= 2
+    this.slots = new Int32Array(size * 2)
+    this.mask = size - 1
+    let poolSize = 0
+    for (const word of words.keys()) poolSize += word.length
+    this.pool = new Uint8Array(poolSize)
+    this.offsets = new Int32Array(words.size)
+    this.lengths = new Int32Array(words.size)
+    this.marks = new Uint8Array(words.size)
+    this.starts = new Uint8Array(words.size)
+    let e = 0
+    let offset = 0
+    for (const [word, { ids, mark }] of words) {
+      for (let k = 0; k < word.length; k++) this.pool[offset + k] = word.charCodeAt(k)
+      this.offsets[e] = offset
+      this.lengths[e] = word.length
+      offset += word.length
+      this.ids.push(ids)
+      this.marks[e] = mark
+      this.starts[e] = automaton.startsPath(ids) ? 1 : 0
+      const h = hashOf(word)
+      let slot = h & this.mask
+      while (this.slots[slot * 2 + 1] !== 0) slot = (slot + 1) & this.mask
+      this.slots[slot * 2] = h
+      this.slots[slot * 2 + 1] = e + 1
+      e++
+    }
+    for (let c = 0; c < 128; c++) this.singles.push(automaton.lookup(String.fromCharCode(c)))
+  }
+
+  /** The matches in `text`, or null when it is not all ASCII: the caller then takes the general path. */
+  scan(text: string): RawMatch[] | null {
+    const n = text.length
+    // Room for any text in UTF-8, where every character but ASCII takes more than one byte.
+    if (this.bytes.length < 3 * n) this.bytes = new Uint8Array(Math.max(3 * n, this.bytes.length * 2))
+    const bytes = this.bytes
+    if (encoder.encodeInto(text, bytes).written !== n) return null
+    const a = this.automaton
+    a.begin()
+    this.runCount = 0
+    this.runLetters = 0
+    this.runOpen = false
+    this.spelledItems = 0
+    this.wordMarks = 0
+    let atSign = false
+    let dotLetter = false
+    let phoneLike = false
+    let chain = 0
+    let lastDigit = -MAX_PHONE_GAP - 2
+    /** Soft separators since the last word, or GAP_BROKEN. */
+    let gap = GAP_BROKEN
+    /** Where the last `@ $ !` read as a letter was: with the letters, what the next symbol looks back at. */
+    let symbolLetter = -1
+    let i = 0
+    while (i < n) {
+      // Between words.
+      let c = bytes[i] ?? 0
+      let k = KIND[c] ?? K_OTHER
+      if (k === K_SYMBOL) {
+        if (c === AT_SIGN) atSign = true
+        k = resolveSymbol(bytes, i, n, c, symbolLetter)
+        if (k !== K_OTHER) symbolLetter = i
+      }
+      if (k < K_APOSTROPHE) {
+        if (k === K_SEPARATOR) {
+          gap++
+          if (c === DOT && i + 1 < n && (KIND[bytes[i + 1] ?? 0] ?? 0) >= K_LETTER) dotLetter = true
+        } else {
+          gap = GAP_BROKEN
+        }
+        i++
+        continue
+      }
+      // A word: letters, digits and apostrophes. Only the hash and the stretch test run per letter.
+      const from = i
+      let h = FNV_OFFSET
+      let digits = 0
+      let apostrophes = 0
+      let stretched = false
+      let p1 = -1
+      let p2 = -1
+      for (;;) {
+        if (k >= K_DIGIT) {
+          if (k < K_LETTER) {
+            digits++
+            if (i - lastDigit <= MAX_PHONE_GAP + 1 && phoneGap(bytes, lastDigit + 1, i)) {
+              if (++chain >= PHONE_DIGITS) phoneLike = true
+            } else {
+              chain = 1
+            }
+            lastDigit = i
+          }
+          h = Math.imul(h ^ k, FNV_PRIME)
+          if (k === p1 && k === p2) stretched = true
+          p2 = p1
+          p1 = k
+        } else {
+          apostrophes++
+        }
+        if (++i >= n) break
+        c = bytes[i] ?? 0
+        k = KIND[c] ?? K_OTHER
+        if (k === K_SYMBOL) {
+          if (c === AT_SIGN) atSign = true
+          k = resolveSymbol(bytes, i, n, c, symbolLetter)
+          if (k !== K_OTHER) symbolLetter = i
+        }
+        if (k < K_APOSTROPHE) break
+      }
+      // `first` and `last` leave out apostrophes at either end, as cutWords does.
+      let first = from
+      let last = i - 1
+      let len = i - from
+      if (apostrophes > 0) {
+        while (first <= last && KIND[bytes[first] ?? 0] === K_APOSTROPHE) first++
+        while (last >= first && KIND[bytes[last] ?? 0] === K_APOSTROPHE) last--
+        len -= apostrophes
+        if (first > last) {
+          gap = GAP_BROKEN
+          continue
+        }
+      }
+      if (len === 1) {
+        this.single(bytes, first, first === from && this.runOpen && gap >= 1 && gap <= MAX_SPELLED_GAP, last === i - 1)
+      } else {
+        if (this.runCount !== 0) this.flushRun()
+        this.runOpen = false
+        if (digits === 0 && !stretched) {
+          const e = this.find(h, len, bytes, first, last, FOLD)
+          if (e >= 0) {
+            const mark = this.marks[e] ?? 0
+            if (mark !== 0) this.mark(mark)
+            if (this.starts[e] === 1 || !a.idle()) a.step(this.ids[e] ?? NONE, first, last + 1)
+          } else if (!a.idle()) {
+            a.step(NONE, first, last + 1)
+          }
+        } else {
+          this.unusual(bytes, first, last, len, h, digits, stretched)
+        }
+      }
+      gap = 0
+    }
+    this.flushRun()
+    this.phoneLike = phoneLike
+    this.spelledLike = this.spelledItems >= 8
+    this.emailLike = (atSign || (this.wordMarks & MARK_AT) !== 0) && (dotLetter || (this.wordMarks & MARK_DOT) !== 0)
+    return a.finish()
+  }
+
+  private mark(mark: number): void {
+    this.wordMarks |= mark
+    if (mark & MARK_DIGIT_WORD) this.spelledItems++
+  }
+
+  /** A one-character word: it joins the run when `joins` (one to three soft separators and no apostrophe since the last, the rule of joinSpelled). */
+  private single(bytes: Uint8Array, at: number, joins: boolean, open: boolean): void {
+    const code = FOLD[bytes[at] ?? 0] ?? 0
+    const letter = code >= K_LETTER
+    if (!joins) this.flushRun()
+    if (this.runCount === this.runStarts.length) {
+      const starts = new Int32Array(this.runCount * 2)
+      starts.set(this.runStarts)
+      this.runStarts = starts
+      const codes = new Uint8Array(this.runCount * 2)
+      codes.set(this.runCodes)
+      this.runCodes = codes
+    }
+    this.runStarts[this.runCount] = at
+    this.runCodes[this.runCount] = code
+    this.runCount++
+    if (letter) this.runLetters++
+    else this.spelledItems++
+    this.runOpen = open
+  }
+
+  /** A word with digits or a stretch: what WordAutomaton.lookupToken does, in the same order. */
+  private unusual(bytes: Uint8Array, first: number, last: number, len: number, h: number, digits: number, stretched: boolean): void {
+    const leet = digits > 0 && digits < len
+    if (leet) {
+      // Digits among letters are letters: hash and look for stretches again with them read as such.
+      h = FNV_OFFSET
+      stretched = false
+      let p1 = -1
+      let p2 = -1
+      for (let i = first; i <= last; i++) {
+        const code = FOLD_LEET[bytes[i] ?? 0] ?? 0
+        if (code === 0) continue
+        h = Math.imul(h ^ code, FNV_PRIME)
+        if (code === p1 && code === p2) stretched = true
+        p2 = p1
+        p1 = code
+      }
+    }
+    const fold = leet ? FOLD_LEET : FOLD
+    const a = this.automaton
+    let ids = NONE
+    const e = this.find(h, len, bytes, first, last, fold)
+    if (e >= 0) {
+      ids = this.ids[e] ?? NONE
+      const mark = this.marks[e] ?? 0
+      if (mark !== 0) this.mark(mark)
+    }
+    if (stretched) ids = a.lookup(wordText(bytes, first, last, fold, false))
+    if (ids.length === 0 && leet && hasOne(bytes, first, last)) ids = a.lookup(wordText(bytes, first, last, fold, true))
+    if (ids.length !== 0 || !a.idle()) a.step(ids, first, last + 1)
+  }
+
+  private find(h: number, len: number, bytes: Uint8Array, first: number, last: number, fold: Uint8Array): number {
+    const slots = this.slots
+    const mask = this.mask
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = (slots[slot * 2 + 1] ?? 0) - 1
+      if (e < 0) return -1
+      if (slots[slot * 2] !== h || this.lengths[e] !== len) continue
+      let at = this.offsets[e] ?? 0
+      const end = at + len
+      for (let i = first; i <= last && at < end; i++) {
+        const code = fold[bytes[i] ?? 0] ?? 0
+        if (code === 0) continue
+        if (code !== this.pool[at]) break
+        at++
+      }
+      if (at === end) return e
+    }
+  }
+
+  /** Three or more one-character words with at least two letters are one word spelled out; otherwise each is a word. */
+  private flushRun(): void {
+    const count = this.runCount
+    if (count === 0) return
+    const a = this.automaton
+    const starts = this.runStarts
+    const codes = this.runCodes
+    if (count >= 3 && this.runLetters >= 2) {
+      let spelled = ''
+      const letters: Token['letters'] = []
+      for (let k = 0; k < count; k++) {
+        const start = starts[k] ?? 0
+        spelled += String.fromCharCode(FOLD_LEET[codes[k] ?? 0] ?? 0)
+        letters.push({ start, end: start + 1 })
+      }
+      a.segment({ text: spelled, alt: null, start: starts[0] ?? 0, end: (starts[count - 1] ?? 0) + 1, letters })
+    } else {
+      for (let k = 0; k < count; k++) {
+        const ids = this.singles[codes[k] ?? 0] ?? NONE
+        const start = starts[k] ?? 0
+        if (ids.length !== 0 || !a.idle()) a.step(ids, start, start + 1)
+      }
+    }
+    this.runCount = 0
+    this.runLetters = 0
+  }
+}
+
+/** Leet symbols are letters only among letters (resolveSymbols in tokenize.ts); the previous character is already resolved. */
+function resolveSymbol(bytes: Uint8Array, i: number, n: number, c: number, symbolLetter: number): number {
+  const prev = i > 0 && ((KIND[bytes[i - 1] ?? 0] ?? 0) >= K_LETTER || symbolLetter === i - 1)
+  const next = i + 1 < n && (KIND[bytes[i + 1] ?? 0] ?? 0) >= K_LETTER
+  const letter = c === AT_SIGN ? next : c === DOLLAR ? prev || next : prev && next
+  return letter ? (FOLD[c] ?? K_OTHER) : K_OTHER
+}
+
+function isAscii(word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) >= 128) return false
+  return true
+}
+
+function hasOne(bytes: Uint8Array, first: number, last: number): boolean {
+  for (let i = first; i <= last; i++) if (bytes[i] === ONE) return true
+  return false
+}
+
+/** The normalised word, or its reading with each `1` as `l`; only for the rare words that need a string. */
+function wordText(bytes: Uint8Array, first: number, last: number, fold: Uint8Array, oneAsL: boolean): string {
+  let word = ''
+  for (let i = first; i <= last; i++) {
+    const c = bytes[i] ?? 0
+    const code = oneAsL && c === ONE ? LOWER_L : (fold[c] ?? 0)
+    if (code !== 0) word += String.fromCharCode(code)
+  }
+  return word
+}

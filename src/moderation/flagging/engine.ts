@@ -1,0 +1,80 @@
+/**
+ * Compiling and scanning, behind index.ts. The ASCII fast path can be switched off so that
+ * tests can check that it finds exactly what the general path finds.
+ */
+import { AsciiScanner } from './ascii.js'
+import { findEmails, findLinks, findPhones, overlaps, type PhoneGates } from './detectors.js'
+import { WordAutomaton, type RawMatch } from './matcher.js'
+import { parsePattern } from './pattern.js'
+import { tokenize } from './tokenize.js'
+import { InvalidPatternError, type CompiledRules, type FlagMatch, type FlagRule, type ScanOptions } from './types.js'
+
+export interface EngineOptions {
+  /** Scan all-ASCII text in one pass (ascii.ts). Default true; false forces the general path. */
+  asciiFastPath?: boolean
+}
+
+function byPosition(a: FlagMatch, b: FlagMatch): number {
+  return a.start - b.start || a.end - b.end || (a.ruleId ?? '').localeCompare(b.ruleId ?? '')
+}
+
+export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions = {}): CompiledRules {
+  const automaton = new WordAutomaton()
+  const compiled = rules.map((rule) => ({ ...rule }))
+  compiled.forEach((rule, index) => {
+    const parsed = parsePattern(rule.pattern)
+    if (!parsed.ok) throw new InvalidPatternError(rule.id, rule.pattern, parsed.error)
+    automaton.add(parsed.words, index)
+  })
+  const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton)
+
+  function scan(text: string, options: ScanOptions = {}): FlagMatch[] {
+    if (typeof text !== 'string' || text.length === 0) return []
+    let raws: RawMatch[] | null = ascii === null ? null : ascii.scan(text)
+    // On the general path nothing is known about the text, so every detector runs its own tests.
+    let gates: PhoneGates = { numbers: true, spelled: true }
+    let emailLike = true
+    if (raws === null) {
+      raws = automaton.scan(tokenize(text))
+    } else if (ascii !== null) {
+      gates = { numbers: ascii.phoneLike, spelled: ascii.spelledLike }
+      emailLike = ascii.emailLike
+    }
+    const matches: FlagMatch[] = []
+    const seen = new Set<string>()
+    for (const raw of raws) {
+      const key = `${raw.rule}:${raw.start}:${raw.end}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      const rule = compiled[raw.rule] as FlagRule
+      matches.push({
+        ruleId: rule.id,
+        category: rule.category,
+        action: rule.action,
+        start: raw.start,
+        end: raw.end,
+        excerpt: text.slice(raw.start, raw.end)
+      })
+    }
+    const emails = options.detectPersonalInfo === false || !emailLike ? [] : findEmails(text)
+    if (options.detectPersonalInfo !== false) {
+      for (const span of emails) {
+        matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'email' })
+      }
+      for (const span of findPhones(text, gates)) {
+        matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'phone' })
+      }
+    }
+    if (options.detectLinks === true) {
+      // An e-mail's domain is not a link of its own.
+      const addresses = emails.length > 0 || !emailLike ? emails : findEmails(text)
+      for (const span of findLinks(text)) {
+        if (overlaps(span, addresses)) continue
+        matches.push({ ruleId: null, category: 'spam', action: 'flag', ...span, excerpt: text.slice(span.start, span.end), detector: 'link' })
+      }
+    }
+    return matches.sort(byPosition)
+  }
+
+  return { size: compiled.length, scan }
+}
