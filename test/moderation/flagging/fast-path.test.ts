@@ -1,0 +1,45 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { isDeepStrictEqual } from 'node:util'
+import { compileEngine } from '../../../src/moderation/flagging/engine.js'
+import { loadDefaultRules, type FlagRule } from '../../../src/moderation/flagging/index.js'
+
+const custom = (pattern: string, i: number): FlagRule => ({ id: `custom-${i}`, pattern, category: 'custom', action: 'flag' })
+const rules: FlagRule[] = [
+  ...loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })),
+  // Shapes the defaults lack: a leading wildcard, digits inside words, one-letter words, a `1` that is an `l`, stretches, apostrophes.
+  ...['* for sale', 'a b c', 'k', 'x y', 'ki11', 'l33t', 'm30s please', 'zzz', 'too good', "can't stop", 'dot com', 'at home', 'one two'].map(custom)
+]
+const fast = compileEngine(rules)
+const general = compileEngine(rules, { asciiFastPath: false })
+
+/** ASCII pieces that exercise every branch of the fast path: leet, symbols, apostrophes, spelled letters, stretches, numbers, addresses. */
+const piece = fc.oneof(
+  fc.constantFrom(
+    'kill', 'myself', 'want', 'to', 'die', 'for', 'sale', 'selling', 'xans', 'k1ll', 'ki11', 'k!ll', 'my$elf', '$elf', '@ss', 'h@te', 'a$$', '$20', 'help!',
+    'killlll', 'diiiie', 'zzzz', 'toooo', "don't", "'k", "k'", "''", '`', 'k i l l', 'k.i.l.l', 'k-i-l-l', 'k_1_l_l', 'a b c', 'x  y', 'k m s',
+    '1 2 3 4 5 6 7 8 9 10', '4 1 5 5 5 5 2 6 7 1', 'four one five five five five two six seven one', '(415) 555-2671', '+44 20 7946 0958', '07700 900123',
+    '$1,234,567', 'jane.doe@gmail.com', 'name at gmail dot com', 'bob (at) yahoo (dot) co', 'x.com', 'https://example.org/a?b=1', 'at', 'dot', 'one', 'oh',
+    'a    b    c', 'k . . . i . . l', '555-2671', '5552671', '1 2 3 4 5 6 7', '12 34 56 7', '415 - 555 - 2671', '415 -555 -- 2671',
+    'm30s', 'l33t', 'e.g.', '3:30', '...', '\n', '\t', ' ', ' ', ' ', '.', '-', '_', '*', '~', '+', '/', '@', '$', '!', '1', '0', '3', '7', 'a', 'k', 'x'
+  ),
+  fc.string({ unit: fc.constantFrom(...'abkilmsxyz0137@$!\'` .-_/()\n'.split('')), maxLength: 12 })
+)
+const asciiText = fc.array(piece, { maxLength: 30 }).map((parts) => parts.join(''))
+
+t.test('the ASCII fast path finds exactly what the general path finds', async (t) => {
+  fc.assert(
+    fc.property(asciiText, fc.boolean(), fc.boolean(), (text, detectLinks, detectPersonalInfo) => {
+      const options = { detectLinks, detectPersonalInfo }
+      return isDeepStrictEqual(fast.scan(text, options), general.scan(text, options))
+    }),
+    { numRuns: 3000 }
+  )
+  t.pass('3000 texts agree')
+})
+
+t.test('text with any other character takes the general path and still agrees', async (t) => {
+  for (const text of ['kill myself 🙂', 'ｋｉｌｌ myself', 'café k i l l', 'kill\u200bmyself', 'I w4nt to ćüt mys3lf']) {
+    t.same(fast.scan(text), general.scan(text), JSON.stringify(text))
+  }
+})
