@@ -108,11 +108,14 @@ export class AsciiScanner {
   private readonly offsets: Int32Array
   private readonly lengths: Int32Array
   private readonly ids: Array<readonly number[]> = []
+  /** The one pattern word an entry stands for, or -1 for a marked word that is none. */
+  private readonly wordIds: Int32Array
   private readonly marks: Uint8Array
   /** The entry's ids can start a pattern: otherwise it is stepped only while a partial match is alive. */
   private readonly starts: Uint8Array
-  /** Pattern words of one ASCII character, by code. */
-  private readonly singles: Array<readonly number[]> = []
+  /** The pattern word of one ASCII character, by code, or -1; and whether it can start a pattern. */
+  private readonly singleIds = new Int32Array(128)
+  private readonly singleStarts = new Uint8Array(128)
 
   // One-character words waiting to be either joined into a spelled word or stepped one by one.
   private runStarts = new Int32Array(64)
@@ -149,6 +152,7 @@ export class AsciiScanner {
     this.lengths = new Int32Array(words.size)
     this.marks = new Uint8Array(words.size)
     this.starts = new Uint8Array(words.size)
+    this.wordIds = new Int32Array(words.size)
     let e = 0
     let offset = 0
     for (const [word, { ids, mark }] of words) {
@@ -159,6 +163,8 @@ export class AsciiScanner {
       this.ids.push(ids)
       this.marks[e] = mark
       this.starts[e] = automaton.startsPath(ids) ? 1 : 0
+      // An exact word stands for exactly one pattern word; only a stretched one can stand for more.
+      this.wordIds[e] = ids[0] ?? -1
       const h = hashOf(word)
       let slot = h & this.mask
       while (this.slots[slot * 2 + 1] !== 0) slot = (slot + 1) & this.mask
@@ -166,7 +172,11 @@ export class AsciiScanner {
       this.slots[slot * 2 + 1] = e + 1
       e++
     }
-    for (let c = 0; c < 128; c++) this.singles.push(automaton.lookup(String.fromCharCode(c)))
+    for (let c = 0; c < 128; c++) {
+      const ids = automaton.lookup(String.fromCharCode(c))
+      this.singleIds[c] = ids[0] ?? -1
+      this.singleStarts[c] = automaton.startsPath(ids) ? 1 : 0
+    }
   }
 
   /** The matches in `text`, or null when it is not all ASCII: the caller then takes the general path. */
@@ -271,7 +281,11 @@ export class AsciiScanner {
           if (e >= 0) {
             const mark = this.marks[e] ?? 0
             if (mark !== 0) this.mark(mark)
-            if (this.starts[e] === 1 || !a.idle()) a.step(this.ids[e] ?? NONE, first, last + 1)
+            if (this.starts[e] === 1 || !a.idle()) {
+              const id = this.wordIds[e] ?? -1
+              if (id >= 0) a.stepWord(id, first, last + 1)
+              else a.step(NONE, first, last + 1)
+            }
           } else if (!a.idle()) {
             a.step(NONE, first, last + 1)
           }
@@ -383,9 +397,12 @@ export class AsciiScanner {
       a.segment({ text: spelled, alt: null, start: starts[0] ?? 0, end: (starts[count - 1] ?? 0) + 1, letters })
     } else {
       for (let k = 0; k < count; k++) {
-        const ids = this.singles[codes[k] ?? 0] ?? NONE
+        const code = codes[k] ?? 0
         const start = starts[k] ?? 0
-        if (ids.length !== 0 || !a.idle()) a.step(ids, start, start + 1)
+        if (this.singleStarts[code] === 0 && a.idle()) continue
+        const id = this.singleIds[code] ?? -1
+        if (id >= 0) a.stepWord(id, start, start + 1)
+        else a.step(NONE, start, start + 1)
       }
     }
     this.runCount = 0

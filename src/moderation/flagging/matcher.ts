@@ -283,6 +283,50 @@ export class WordAutomaton {
     this.activeCount = n
   }
 
+  /** `step` for a word that stands for exactly one pattern word, the common case, without the loop over ids. */
+  stepWord(id: number, start: number, end: number): void {
+    const active = this.active
+    const count = this.activeCount
+    if (2 * count + 4 > this.next.length) this.next = new Int32Array(Math.max(2 * count + 4, this.next.length * 2))
+    const next = this.next
+    const limit = MAX_ACTIVE * 2
+    let n = 0
+    for (let a = 0; a < count && n < limit; a += 2) {
+      const node = active[a] ?? 0
+      const origin = active[a + 1] ?? 0
+      const child = this.child(node, id)
+      if (child >= 0) {
+        next[n++] = child
+        next[n++] = origin
+      }
+      const w = this.wild[node] ?? -1
+      if (w >= 0) {
+        next[n++] = w
+        next[n++] = origin
+      }
+    }
+    if (n < limit) {
+      const child = this.rootEdges[id] ?? -1
+      if (child >= 0) {
+        next[n++] = child
+        next[n++] = start
+      }
+      const w = this.wild[0] ?? -1
+      if (w >= 0) {
+        next[n++] = w
+        next[n++] = start
+      }
+    }
+    for (let a = 0; a < n; a += 2) {
+      const out = this.outputs[next[a] ?? 0]
+      if (out === null || out === undefined) continue
+      for (const rule of out) this.matches.push({ rule, start: next[a + 1] ?? start, end })
+    }
+    this.next = active
+    this.active = next
+    this.activeCount = n
+  }
+
   /** Whether a text word standing for `ids` can start a path: when none is alive, a word that cannot need not be stepped. */
   startsPath(ids: readonly number[]): boolean {
     const root = this.children[0]
