@@ -17,6 +17,9 @@ import { security } from './http/security.js'
 import { loadCrisisResources } from './moderation/crisis-resources.js'
 import { RuleBook } from './moderation/rules.js'
 import { moderationRoutes } from './moderation/routes.js'
+import { LiveHub } from './live/hub.js'
+import { liveRoutes } from './live/routes.js'
+import websocket from '@fastify/websocket'
 
 export interface AppOptions {
   config: Config
@@ -25,6 +28,8 @@ export interface AppOptions {
   generateToken?: TokenGenerator
   /** Where logs go (tests capture them); stdout by default. */
   logStream?: DestinationStream
+  /** Live sockets: how long to wait for an auth message, and housekeeping intervals (tests shorten them). */
+  live?: { authTimeoutMs?: number; sessionCheckMs?: number; heartbeatMs?: number }
 }
 
 // Never logged: credentials, cookies, and anything a member wrote.
@@ -39,6 +44,13 @@ const REDACT = [
   'body',
   '*.body'
 ]
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This instance's live hub (benchmarks and tests read its numbers). */
+    liveHub: LiveHub
+  }
+}
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options
@@ -84,11 +96,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(security)
   await app.register(docs)
   await app.register(authentication, { deps })
+  // Client messages are small; anything larger is refused by ws (close 1009) before it is parsed.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  const hub = new LiveHub(database, {
+    clock,
+    log: app.log,
+    retentionHours: config.eventRetentionHours,
+    maxBufferedBytes: config.liveMaxBufferedBytes,
+    ...(options.live?.sessionCheckMs ? { sessionCheckMs: options.live.sessionCheckMs } : {}),
+    ...(options.live?.heartbeatMs ? { heartbeatMs: options.live.heartbeatMs } : {})
+  })
+  app.decorate('liveHub', hub)
+  app.addHook('onReady', () => hub.start())
+  app.addHook('preClose', () => hub.close())
   await app.register(healthRoutes, { database })
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { database })
-      await api.register(accountRoutes, { deps })
+      await api.register(accountRoutes, { deps, hub })
+      await api.register(liveRoutes, { deps, hub, authTimeoutMs: options.live?.authTimeoutMs ?? 5000 })
       await api.register(forumRoutes, { deps })
       await api.register(moderationRoutes, { deps })
     },

@@ -27,6 +27,10 @@ export interface Config {
     /** Writes (posts, edits, reports) per account per minute. */
     writesPerMinute: number
   }
+  /** How long live events are kept for resuming; older resumes answer resync_required. */
+  eventRetentionHours: number
+  /** Bytes queued for one live socket before it is dropped as a slow consumer. */
+  liveMaxBufferedBytes: number
   /** Path of the crisis resources file (JSON); null uses the built-in defaults. */
   crisisResourcesFile: string | null
 }
@@ -130,6 +134,8 @@ export function loadConfig(env: Env = process.env): Config {
       signupPerHour: integer(env, 'RATE_LIMIT_SIGNUP_PER_HOUR', 20, 1, 1_000_000),
       writesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30, 1, 1_000_000)
     },
+    eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),
+    liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     crisisResourcesFile: env.CRISIS_RESOURCES_FILE?.trim() || null
   }
 }

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'blocked_by_rule'
   | 'rate_limited'
   | 'unavailable'
+  | 'resync_required'
   | 'internal_error'
 
 export class DomainError extends Error {

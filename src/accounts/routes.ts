@@ -8,12 +8,13 @@ import { clearSessionCookie, requireAccount, setSessionCookie } from '../http/au
 import { Account, errorResponses } from '../http/schemas.js'
 import { HANDLE_PATTERN } from './handles.js'
 import { loginLimit, signupLimit } from '../http/security.js'
+import type { LiveHub } from '../live/hub.js'
 
 const Password = Type.String({ minLength: 10, maxLength: 256 })
 const Handle = Type.String({ minLength: 3, maxLength: 24, pattern: HANDLE_PATTERN })
 const SessionResponse = Type.Object({ account: Account, token: Type.String() })
 
-export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = async (app, { deps }) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: LiveHub }> = async (app, { deps, hub }) => {
   const secure = deps.config.cookieSecure
 
   app.get(
@@ -80,7 +81,10 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = a
     { schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null(), ...errorResponses(401) } } },
     async (request, reply) => {
       requireAccount(request)
-      if (request.session) await invalidateSession(deps.db, request.session.id)
+      if (request.session) {
+        await invalidateSession(deps.db, request.session.id)
+        hub.endSession(request.session.id)
+      }
       clearSessionCookie(reply, secure)
       return reply.code(204).send(null)
     }
@@ -115,7 +119,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps }> = a
       }
     },
     async (request, reply) => {
-      await deleteAccount(deps, requireAccount(request), request.body.password)
+      const account = requireAccount(request)
+      await deleteAccount(deps, account, request.body.password)
+      hub.endAccount(account.id)
       clearSessionCookie(reply, secure)
       return reply.code(204).send(null)
     }

@@ -29,8 +29,11 @@ export interface Database {
   /** How many of the shipped migrations the database has applied, and how many ship. */
   migrationStatus(): Promise<{ applied: number; shipped: number }>
   close(): Promise<void>
-  /** The pg pool (real PostgreSQL only), for LISTEN/NOTIFY. */
-  readonly pool: pg.Pool | null
+  /**
+   * LISTEN on a channel. `onNotify` runs for each NOTIFY; `onReconnect` after the listening connection was
+   * lost and re-established (the caller catches up on what it may have missed). Resolves to a stop function.
+   */
+  listen(channel: string, onNotify: () => void, onReconnect: () => void): Promise<() => Promise<void>>
 }
 
 export interface OpenDatabaseOptions {
@@ -84,10 +87,10 @@ function openPostgres(url: string, poolSize: number): Database {
   return {
     db,
     kind: 'postgres',
-    pool,
     async ping() {
       await pool.query('select 1')
     },
+    listen: (channel, onNotify, onReconnect) => listenPostgres(url, channel, onNotify, onReconnect),
     async migrate() {
       const client = await pool.connect()
       try {
@@ -118,7 +121,13 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   return {
     db,
     kind: 'pglite',
-    pool: null,
+    // In-process: PGlite delivers NOTIFY to listeners in the same process, after the writer commits.
+    async listen(channel, onNotify) {
+      const stop = await client.listen(channel, () => onNotify())
+      return async () => {
+        if (!client.closed) await stop()
+      }
+    },
     async ping() {
       await client.query('select 1')
     },
@@ -131,5 +140,65 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     async close() {
       if (!client.closed) await client.close()
     }
+  }
+}
+
+/**
+ * One dedicated connection per instance for LISTEN (a pooled one would be handed to queries). When the
+ * database restarts or the connection drops, it reconnects with exponential back-off (100 ms up to 5 s)
+ * and tells the caller to catch up from the outbox.
+ */
+async function listenPostgres(url: string, channel: string, onNotify: () => void, onReconnect: () => void) {
+  let stopped = false
+  let client: pg.Client | null = null
+  let retry: NodeJS.Timeout | null = null
+  let delay = 100
+
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+    next.on('notification', () => onNotify())
+    next.on('error', () => lost(next))
+    next.on('end', () => lost(next))
+    try {
+      await next.connect()
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    } catch (error) {
+      await next.end().catch(() => {})
+      if (!isReconnect) throw error
+      schedule()
+      return
+    }
+    if (stopped) {
+      await next.end().catch(() => {})
+      return
+    }
+    client = next
+    delay = 100
+    if (isReconnect) onReconnect()
+  }
+
+  function schedule() {
+    if (stopped || retry) return
+    retry = setTimeout(() => {
+      retry = null
+      void connect(true)
+    }, delay)
+    delay = Math.min(delay * 2, 5000)
+  }
+
+  function lost(which: pg.Client) {
+    if (client !== which) return
+    client = null
+    which.end().catch(() => {})
+    schedule()
+  }
+
+  await connect(false)
+  return async () => {
+    stopped = true
+    if (retry) clearTimeout(retry)
+    const current = client
+    client = null
+    await current?.end().catch(() => {})
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -297,3 +298,9 @@ export const events = pgTable(
   },
   (t) => [index('events_channel_idx').on(t.channel, t.id), index('events_created_idx').on(t.createdAt)]
 )
+
+/** How far retention has deleted the outbox: resuming from an older id answers resync_required. */
+export const eventRetention = pgTable('event_retention', {
+  id: integer('id').primaryKey(),
+  purgedThrough: bigint('purged_through', { mode: 'number' }).notNull()
+})

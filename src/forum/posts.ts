@@ -9,8 +9,10 @@ import { forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
 import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
+import { postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
+import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody } from './sanitize.js'
-import { type BoardRow, type PostRow, type ThreadRow, postView, publishedToOthers, selectPosts } from './views.js'
+import { type BoardRow, type PostRow, type ThreadRow, postView, publishedToOthers, selectPosts, selectThreads, threadView } from './views.js'
 
 export type { ModerationOutcome }
 
@@ -42,10 +44,11 @@ export async function screenWriting(
   })
 }
 
-/** Queues the post if screening found a reason, inside the write's transaction. */
-export async function queueIfNeeded(tx: Db, screening: Screening, postId: string, boardSlug: string, now: Date) {
-  if (!screening.queue) return null
-  return (await enqueue(tx, { postId, boardSlug, ...screening.queue, now })).item
+/** Queues the post if screening found a reason, inside the write's transaction; returns the staff alert. */
+export async function queueIfNeeded(tx: Db, screening: Screening, postId: string, boardSlug: string, now: Date): Promise<LiveEvent[]> {
+  if (!screening.queue) return []
+  const { item, created } = await enqueue(tx, { postId, boardSlug, ...screening.queue, now })
+  return [await queueEvent(tx, item, created, now)]
 }
 
 /** Sanitised HTML for a body, refusing one that sanitising leaves empty (it would show as nothing). */
@@ -101,6 +104,12 @@ export async function readablePost(db: Db, viewer: Viewer, postId: string): Prom
   return row
 }
 
+export async function threadViewById(db: Db, threadId: string) {
+  const [row] = await selectThreads(db).where(eq(threads.id, threadId)).limit(1)
+  if (!row) throw notFound('That thread')
+  return threadView(row)
+}
+
 export async function loadPostView(db: Db, viewer: Viewer, postId: string) {
   const [row] = await selectPosts(db).where(eq(posts.id, postId)).limit(1)
   if (!row) throw notFound('That post')
@@ -151,7 +160,13 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
       .returning()
     if (visible) await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, threadId))
     await countPostWritten(tx, author.id)
-    await queueIfNeeded(tx, screening, post!.id, row.board.slug, now)
+    const alerts = await queueIfNeeded(tx, screening, post!.id, row.board.slug, now)
+    const threadNow = visible ? await threadViewById(tx, threadId) : null
+    await writeEvents(tx, now, [
+      postEvent('post.created', post!, author.handle, row.board.slug),
+      ...(threadNow ? threadEvent('thread.updated', threadNow, row.thread.authorId) : []),
+      ...alerts
+    ])
     return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: screening.outcome }
   })
 }
@@ -204,20 +219,27 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
       .set({ bodySource, bodyHtml, contentWarning: screening.contentWarning, state: screening.state, editedAt: now })
       .where(eq(posts.id, post.id))
       .returning()
-    await queueIfNeeded(tx, screening, post.id, board.slug, now)
+    const alerts = await queueIfNeeded(tx, screening, post.id, board.slug, now)
+    const nowHeld = post.state === 'visible' && updated!.state === 'held'
+    await writeEvents(tx, now, [
+      ...(nowHeld ? postHeldEvents(updated!, editor.handle, board.slug) : [postEvent('post.updated', updated!, editor.handle, board.slug)]),
+      ...alerts
+    ])
     return { post: postView({ post: updated!, authorHandle: editor.handle }, editor), moderation: screening.outcome }
   })
 }
 
 /** The author's delete: the post stays as a placeholder so the thread keeps its shape. */
 export async function deletePost(deps: Deps, author: AccountRow, postId: string): Promise<void> {
-  const { post } = await readablePost(deps.db, author, postId)
+  const { post, board } = await readablePost(deps.db, author, postId)
   if (post.authorId !== author.id) throw forbidden('Only the author can delete a post.')
   if (post.state === 'deleted') throw notFound('That post')
   await deps.db.transaction(async (tx) => {
-    await tx
+    const [deleted] = await tx
       .update(posts)
       .set({ state: 'deleted' })
       .where(and(eq(posts.id, post.id), eq(posts.authorId, author.id)))
+      .returning()
+    await writeEvents(tx, deps.clock.now(), [postEvent('post.deleted', deleted!, author.handle, board.slug)])
   })
 }

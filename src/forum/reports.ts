@@ -3,10 +3,12 @@ import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import type { AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
-import { posts, reports, threads } from '../db/schema.js'
+import { accounts, posts, reports, threads } from '../db/schema.js'
+import { postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
+import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
 import { priorityOf } from '../moderation/screening.js'
-import { readablePost } from './posts.js'
+import { readablePost, threadViewById } from './posts.js'
 
 export type ReportReason = (typeof reports.$inferSelect)['reason']
 type ReportRow = typeof reports.$inferSelect
@@ -49,7 +51,7 @@ export async function reportPost(
       .onConflictDoNothing({ target: [reports.postId, reports.reporterId] })
       .returning()
     if (created) {
-      const { item } = await enqueue(tx, {
+      const { item, created: newItem } = await enqueue(tx, {
         postId: post.id,
         boardSlug: board.slug,
         priority: priorityOf(input.reason === 'crisis' || input.reason === 'sourcing' || input.reason === 'personal_info' ? input.reason : 'report'),
@@ -57,10 +59,15 @@ export async function reportPost(
         now
       })
       const reporters = item.reasons.filter((r) => r.source === 'report').length
+      const live: LiveEvent[] = [await queueEvent(tx, item, newItem, now)]
       if (reporters >= deps.config.reportHideThreshold && post.state === 'visible') {
-        await tx.update(posts).set({ state: 'held' }).where(and(eq(posts.id, post.id), eq(posts.state, 'visible')))
+        const [held] = await tx.update(posts).set({ state: 'held' }).where(and(eq(posts.id, post.id), eq(posts.state, 'visible'))).returning()
         if (post.opening) await tx.update(threads).set({ state: 'held' }).where(eq(threads.id, post.threadId))
+        const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
+        live.push(...postHeldEvents(held!, author?.handle ?? null, board.slug))
+        if (post.opening) live.push(...threadEvent('thread.updated', await threadViewById(tx, post.threadId), post.authorId))
       }
+      await writeEvents(tx, now, live)
       return { report: reportView(created), created: true }
     }
     const [existing] = await tx

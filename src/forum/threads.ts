@@ -5,6 +5,8 @@ import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
 import { accounts, boards, posts, threads } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
+import { threadEvent } from '../live/events.js'
+import { writeEvents } from '../live/outbox.js'
 import { recordAction } from '../moderation/log.js'
 import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
@@ -94,9 +96,11 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
       .update(accounts)
       .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
       .where(eq(accounts.id, author.id))
-    await queueIfNeeded(tx, screening, post!.id, board.slug, now)
+    const alerts = await queueIfNeeded(tx, screening, post!.id, board.slug, now)
+    const view = threadView({ thread: thread!, authorHandle: author.handle, postCount: visible ? 1 : 0 })
+    await writeEvents(tx, now, [...threadEvent('thread.created', view, author.id), ...alerts])
     return {
-      thread: threadView({ thread: thread!, authorHandle: author.handle, postCount: visible ? 1 : 0 }),
+      thread: view,
       post: postView({ post: post!, authorHandle: author.handle }, author),
       moderation: screening.outcome
     }
@@ -137,7 +141,9 @@ export async function setThreadLocked(deps: Deps, actor: AccountRow, threadId: s
     if (!updated) throw notFound('That thread')
     await recordAction(tx, now, { actor, action: locked ? 'thread.locked' : 'thread.unlocked', targetType: 'thread', targetId: threadId })
     const [row] = await selectThreads(tx).where(eq(threads.id, threadId))
-    return threadView(row!)
+    const view = threadView(row!)
+    await writeEvents(tx, now, threadEvent('thread.updated', view, row!.thread.authorId))
+    return view
   })
 }
 

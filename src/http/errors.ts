@@ -20,6 +20,7 @@ const STATUS: Record<ErrorCode, number> = {
   blocked_by_rule: 422,
   rate_limited: 429,
   unavailable: 503,
+  resync_required: 410,
   internal_error: 500
 }
 

@@ -10,6 +10,9 @@ export interface LiveEvent {
   boardSlug?: string | null
 }
 
+/** The NOTIFY channel every instance listens on. */
+export const EVENTS_CHANNEL = 'lantern_events'
+
 /** Any number: all event writers share it, which is what orders their commits. */
 const OUTBOX_LOCK = 0x4c4f5554 // "LOUT"
 
@@ -31,5 +34,5 @@ export async function writeEvents(tx: Db, now: Date, list: LiveEvent[]): Promise
       createdAt: now
     }))
   )
-  await tx.execute(sql`select pg_notify('lantern_events', '')`)
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, '')`)
 }

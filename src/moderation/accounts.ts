@@ -3,6 +3,8 @@ import { type AccountRow, accountView, isStaff } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
 import { accounts, boards, moderatorBoards } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
+import { suspendedEvent } from '../live/events.js'
+import { writeEvents } from '../live/outbox.js'
 import { recordAction } from './log.js'
 
 async function target(deps: Deps, id: string): Promise<AccountRow> {
@@ -40,7 +42,9 @@ export async function suspendAccount(deps: Deps, actor: AccountRow, id: string, 
       reason: input.reason,
       details: { until: until?.toISOString() ?? null }
     })
-    return accountView(updated!, now)
+    const view = accountView(updated!, now)
+    await writeEvents(tx, now, suspendedEvent(view, until?.toISOString() ?? null, input.reason))
+    return view
   })
 }
 

@@ -140,9 +140,9 @@ export class AsciiScanner {
       if (entry === undefined) words.set(word, { ids: automaton.lookup(word), mark })
       else entry.mark |= mark
     }
-    // Four slots per word keep a miss to about one probe.
+    // Two slots per word keep a miss to about one probe and the table small enough to stay in cache.
     let size = 16
-    while (size < words.size * 4) size *= 2
+    while (size < words.size * 2) size *= 2
     this.slots = new Int32Array(size * 2)
     this.mask = size - 1
     let poolSize = 0

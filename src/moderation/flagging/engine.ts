@@ -14,6 +14,15 @@ export interface EngineOptions {
   asciiFastPath?: boolean
 }
 
+const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
+/** Every combination of the phone gates, by numbers + 2 * spelled, so that a scan allocates none. */
+const GATES: readonly PhoneGates[] = [
+  { numbers: false, spelled: false },
+  { numbers: true, spelled: false },
+  { numbers: false, spelled: true },
+  OPEN_GATES
+]
+
 function byPosition(a: FlagMatch, b: FlagMatch): number {
   return a.start - b.start || a.end - b.end || (a.ruleId ?? '').localeCompare(b.ruleId ?? '')
 }
@@ -32,20 +41,23 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
     if (typeof text !== 'string' || text.length === 0) return []
     let raws: RawMatch[] | null = ascii === null ? null : ascii.scan(text)
     // On the general path nothing is known about the text, so every detector runs its own tests.
-    let gates: PhoneGates = { numbers: true, spelled: true }
+    let gates = OPEN_GATES
     let emailLike = true
     if (raws === null) {
       raws = automaton.scan(tokenize(text))
     } else if (ascii !== null) {
-      gates = { numbers: ascii.phoneLike, spelled: ascii.spelledLike }
+      gates = GATES[(ascii.phoneLike ? 1 : 0) + (ascii.spelledLike ? 2 : 0)] ?? OPEN_GATES
       emailLike = ascii.emailLike
     }
     const matches: FlagMatch[] = []
-    const seen = new Set<string>()
+    // Only a second match can repeat one; most posts have none at all.
+    const seen = raws.length > 1 ? new Set<string>() : null
     for (const raw of raws) {
-      const key = `${raw.rule}:${raw.start}:${raw.end}`
-      if (seen.has(key)) continue
-      seen.add(key)
+      if (seen !== null) {
+        const key = `${raw.rule}:${raw.start}:${raw.end}`
+        if (seen.has(key)) continue
+        seen.add(key)
+      }
       const rule = compiled[raw.rule] as FlagRule
       matches.push({
         ruleId: rule.id,

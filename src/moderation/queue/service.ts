@@ -5,7 +5,9 @@ import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
 import { accounts, postRevisions, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
 import { DomainError, invalid, notFound } from '../../errors.js'
-import { prepareBody } from '../../forum/posts.js'
+import { prepareBody, threadViewById } from '../../forum/posts.js'
+import { meEvent, ownPostView, postEvent, queueEvent, threadEvent } from '../../live/events.js'
+import { type LiveEvent, writeEvents } from '../../live/outbox.js'
 import { type PostRow, type ThreadRow, postCountOf, postView, threadView } from '../../forum/views.js'
 import { recordAction } from '../log.js'
 import type { QueueItemRow } from './enqueue.js'
@@ -175,8 +177,9 @@ export async function claimItem(deps: Deps, staff: AccountRow, id: string) {
       throw await claimedElsewhere(tx, current!)
     }
     await recordAction(tx, now, { actor: staff, action: 'queue.claimed', targetType: 'queue_item', targetId: id })
-    const [view] = await queueItemViews(tx, [claimed], now)
-    return view!
+    const alert = await queueEvent(tx, claimed, false, now)
+    await writeEvents(tx, now, [alert])
+    return alert.data as QueueItemView
   })
 }
 
@@ -192,8 +195,9 @@ export async function releaseItem(deps: Deps, staff: AccountRow, id: string) {
       .where(eq(queueItems.id, id))
       .returning()
     await recordAction(tx, now, { actor: staff, action: 'queue.released', targetType: 'queue_item', targetId: id })
-    const [view] = await queueItemViews(tx, [released!], now)
-    return view!
+    const alert = await queueEvent(tx, released!, false, now)
+    await writeEvents(tx, now, [alert])
+    return alert.data as QueueItemView
   })
 }
 
@@ -273,7 +277,23 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
       reason,
       details: { queueItemId: id }
     })
-    const [view] = await queueItemViews(tx, [resolved!], now)
-    return view!
+    const alert = await queueEvent(tx, resolved!, false, now)
+    const [after] = await tx.select().from(posts).where(eq(posts.id, post.id))
+    const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
+    const handle = author?.handle ?? null
+    const live: LiveEvent[] = []
+    if (decision.decision === 'remove') {
+      live.push(postEvent('post.removed', after!, handle, item.boardSlug), ...meEvent(post.authorId, 'post.removed', ownPostView(after!, handle)))
+    } else if (post.state === 'held' || decision.decision === 'redact') {
+      live.push(postEvent('post.updated', after!, handle, item.boardSlug))
+      if (post.state === 'held') live.push(...meEvent(post.authorId, 'post.approved', ownPostView(after!, handle)))
+    }
+    if (post.opening && after!.state !== post.state) {
+      const thread = await threadViewById(tx, post.threadId)
+      // Others never saw a thread whose opening post was held: for them it is new now.
+      live.push(...threadEvent(post.state === 'held' && thread.state === 'visible' ? 'thread.created' : 'thread.updated', thread, post.authorId))
+    }
+    await writeEvents(tx, now, [...live, alert])
+    return alert.data as QueueItemView
   })
 }

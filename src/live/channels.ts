@@ -1,0 +1,56 @@
+import { eq } from 'drizzle-orm'
+import { isStaff, type AccountRow } from '../accounts/model.js'
+import type { Db } from '../db/client.js'
+import { boards, threads } from '../db/schema.js'
+import { DomainError, notFound } from '../errors.js'
+import { audienceAllows } from '../forum/audience.js'
+import { threadVisibleTo } from '../forum/posts.js'
+import { moderatedBoards } from '../moderation/queue/scope.js'
+
+/** Internal channel names; `me` is per account inside the server. */
+export const channel = {
+  board: (slug: string) => `board:${slug}`,
+  thread: (id: string) => `thread:${id}`,
+  moderation: 'moderation',
+  me: (accountId: string) => `me:${accountId}`
+}
+
+/** What clients see: `me:<id>` is just `me` to its owner. */
+export const publicName = (internal: string) => (internal.startsWith('me:') ? 'me' : internal)
+
+export interface Authorised {
+  internal: string
+  /** For the moderation channel: the boards this staff member moderates (null: all). */
+  scope: string[] | null
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * May this account subscribe to this channel? Anything it may not read does not exist (not_found), exactly
+ * as over HTTP: a family board's channel is as invisible to the recovery circle as the board itself.
+ */
+export async function authoriseChannel(db: Db, account: AccountRow, name: string): Promise<Authorised> {
+  if (name === 'me') return { internal: channel.me(account.id), scope: null }
+  if (name === 'moderation') {
+    if (!isStaff(account)) throw new DomainError('not_found', 'There is no such channel.')
+    return { internal: channel.moderation, scope: await moderatedBoards(db, account) }
+  }
+  const [kind, key] = name.split(/:(.*)/s) as [string, string | undefined]
+  if (kind === 'board' && key) {
+    const [board] = await db.select().from(boards).where(eq(boards.slug, key)).limit(1)
+    if (!board || !audienceAllows(board, account)) throw notFound('That channel')
+    return { internal: channel.board(board.slug), scope: null }
+  }
+  if (kind === 'thread' && key && UUID.test(key)) {
+    const [row] = await db
+      .select({ thread: threads, audience: boards.audience })
+      .from(threads)
+      .innerJoin(boards, eq(boards.slug, threads.boardSlug))
+      .where(eq(threads.id, key))
+      .limit(1)
+    if (!row || !audienceAllows(row, account) || !threadVisibleTo(row.thread, account)) throw notFound('That channel')
+    return { internal: channel.thread(row.thread.id), scope: null }
+  }
+  throw new DomainError('not_found', 'There is no such channel.')
+}

@@ -1,0 +1,313 @@
+import { and, asc, eq, gt, inArray, lt, max, sql } from 'drizzle-orm'
+import type { FastifyBaseLogger } from 'fastify'
+import type { WebSocket } from 'ws'
+import { isStaff, type AccountRow } from '../accounts/model.js'
+import type { Clock } from '../clock.js'
+import type { Database, Db } from '../db/client.js'
+import { eventRetention, events, sessions } from '../db/schema.js'
+import { DomainError } from '../errors.js'
+import { type Authorised, authoriseChannel, publicName } from './channels.js'
+import { EVENTS_CHANNEL } from './outbox.js'
+
+type EventRow = typeof events.$inferSelect
+
+interface Subscription {
+  auth: Authorised
+  /** Highest event id sent (or skipped as older than the subscription) on this channel. */
+  lastSent: number
+  /** While a resume replays from the outbox, live events wait here so the order holds. */
+  buffer: EventRow[] | null
+}
+
+export interface LiveClient {
+  socket: WebSocket
+  account: AccountRow | null
+  sessionId: string | null
+  subs: Map<string, Subscription>
+  alive: boolean
+}
+
+export interface HubOptions {
+  clock: Clock
+  log: FastifyBaseLogger
+  retentionHours: number
+  maxBufferedBytes: number
+  /** How often sessions behind open sockets are re-checked (ms). */
+  sessionCheckMs?: number
+  heartbeatMs?: number
+}
+
+/** Largest replay served on resume; a client further behind resyncs from the REST API instead. */
+const MAX_REPLAY = 5000
+const BATCH = 500
+
+export const frame = (message: object) => JSON.stringify(message)
+
+/**
+ * One per instance. Reads the outbox after each NOTIFY (one query per batch, however many sockets),
+ * fans each event out to the sockets subscribed to its channel, serialising it once per channel,
+ * and serves resumes from the outbox so a client that reconnects, to any instance, misses nothing.
+ */
+export class LiveHub {
+  private readonly channels = new Map<string, Set<LiveClient>>()
+  private readonly clients = new Set<LiveClient>()
+  private lastSeen = 0
+  private polling: Promise<void> | null = null
+  private pollAgain = false
+  private stopListening: (() => Promise<void>) | null = null
+  private timers: NodeJS.Timeout[] = []
+  private closed = false
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: HubOptions
+  ) {}
+
+  private get db(): Db {
+    return this.database.db
+  }
+
+  async start(): Promise<void> {
+    this.lastSeen = await this.latestId()
+    this.stopListening = await this.database.listen(EVENTS_CHANNEL, () => this.poll(), () => this.poll())
+    const every = (ms: number, fn: () => unknown) => {
+      const timer = setInterval(() => void Promise.resolve(fn()).catch((err) => this.options.log.warn({ err }, 'live housekeeping failed')), ms)
+      timer.unref()
+      this.timers.push(timer)
+    }
+    // A safety net: a NOTIFY lost while the listener reconnected is caught by the next poll.
+    every(2000, () => this.poll())
+    every(this.options.heartbeatMs ?? 30_000, () => this.heartbeat())
+    every(this.options.sessionCheckMs ?? 15_000, () => this.checkSessions())
+    every(10 * 60_000, () => this.purge())
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const timer of this.timers) clearInterval(timer)
+    await this.stopListening?.()
+    for (const client of this.clients) client.socket.close(1001, 'server shutting down')
+    await this.polling
+  }
+
+  get connectedClients(): number {
+    return this.clients.size
+  }
+
+  add(client: LiveClient): void {
+    this.clients.add(client)
+  }
+
+  remove(client: LiveClient): void {
+    this.clients.delete(client)
+    for (const sub of client.subs.values()) this.channels.get(sub.auth.internal)?.delete(client)
+    client.subs.clear()
+  }
+
+  private async latestId(): Promise<number> {
+    const [row] = await this.db.select({ id: max(events.id) }).from(events)
+    return Number(row?.id ?? 0)
+  }
+
+  /** Reads everything new in the outbox, in id order; concurrent calls coalesce into one more round. */
+  poll(): Promise<void> {
+    if (this.closed) return Promise.resolve()
+    if (this.polling) {
+      this.pollAgain = true
+      return this.polling
+    }
+    this.polling = (async () => {
+      try {
+        do {
+          this.pollAgain = false
+          for (;;) {
+            const rows = await this.db.select().from(events).where(gt(events.id, this.lastSeen)).orderBy(asc(events.id)).limit(BATCH)
+            for (const row of rows) {
+              this.deliver(row)
+              this.lastSeen = row.id
+            }
+            if (rows.length < BATCH) break
+          }
+        } while (this.pollAgain)
+      } catch (err) {
+        this.options.log.warn({ err: { message: (err as Error).message } }, 'live: reading the outbox failed; will retry')
+      } finally {
+        this.polling = null
+      }
+    })()
+    return this.polling
+  }
+
+  private allowed(client: LiveClient, sub: Subscription, row: EventRow): boolean {
+    const account = client.account
+    if (!account) return false
+    if (row.restrictedTo && row.restrictedTo !== account.id && !isStaff(account)) return false
+    if (sub.auth.scope && row.boardSlug && !sub.auth.scope.includes(row.boardSlug)) return false
+    return true
+  }
+
+  private deliver(row: EventRow): void {
+    const subscribers = this.channels.get(row.channel)
+    if (!subscribers || subscribers.size === 0) return
+    let message: string | null = null
+    for (const client of subscribers) {
+      const sub = client.subs.get(publicName(row.channel))
+      if (!sub) continue
+      if (sub.buffer) {
+        sub.buffer.push(row)
+        continue
+      }
+      if (row.id <= sub.lastSent || !this.allowed(client, sub, row)) continue
+      // Serialised once per event, shared by every socket that receives it.
+      message ??= frame({ type: 'event', channel: publicName(row.channel), id: String(row.id), event: row.event, data: row.data })
+      sub.lastSent = row.id
+      this.send(client, message)
+    }
+  }
+
+  /** Sends, or drops a client whose unsent data passed the bound instead of letting memory grow. */
+  send(client: LiveClient, message: string): void {
+    const socket = client.socket
+    if (socket.readyState !== socket.OPEN) return
+    if (socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.options.log.info('live: dropping a slow consumer')
+      this.remove(client)
+      this.clients.delete(client)
+      socket.close(4008, 'slow consumer: too many unsent events')
+      setTimeout(() => socket.terminate(), 1000).unref()
+      return
+    }
+    socket.send(message)
+  }
+
+  /**
+   * Subscribes, optionally resuming after event id `since`: every later event of the channel is sent in
+   * order, then live ones, with no gap and no duplicate. The subscription is registered (buffering) before
+   * the outbox is read, so an event committed meanwhile is either in the replay or in the buffer — and the
+   * lastSent watermark drops the one that is in both.
+   */
+  async subscribe(client: LiveClient, name: string, since: string | undefined): Promise<void> {
+    const account = client.account
+    if (!account) throw new DomainError('unauthenticated', 'Authenticate first.')
+    if (since !== undefined && !/^\d{1,18}$/.test(since)) {
+      throw new DomainError('validation_failed', 'since must be an event id from this server.')
+    }
+    const auth = await authoriseChannel(this.db, account, name)
+    const key = publicName(auth.internal)
+    this.unsubscribe(client, key)
+    if (client.subs.size >= 100) throw new DomainError('validation_failed', 'At most 100 subscriptions per socket.')
+
+    const sub: Subscription = { auth, lastSent: 0, buffer: since === undefined ? null : [] }
+    let set = this.channels.get(auth.internal)
+    if (!set) this.channels.set(auth.internal, (set = new Set()))
+    set.add(client)
+    client.subs.set(key, sub)
+
+    if (since === undefined) {
+      // Everything up to now happened before the subscription.
+      sub.lastSent = Math.max(this.lastSeen, await this.latestId())
+      this.send(client, frame({ type: 'subscribed', channel: key, cursor: String(sub.lastSent) }))
+      return
+    }
+
+    try {
+      const from = Number(since)
+      const [retention] = await this.db.select().from(eventRetention).where(eq(eventRetention.id, 1))
+      const latest = await this.latestId()
+      if (from < (retention?.purgedThrough ?? 0) || from > latest) {
+        throw new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
+      }
+      const replay = await this.db
+        .select()
+        .from(events)
+        .where(and(eq(events.channel, auth.internal), gt(events.id, from)))
+        .orderBy(asc(events.id))
+        .limit(MAX_REPLAY + 1)
+      if (replay.length > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
+      this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
+      sub.lastSent = from
+      for (const row of replay) this.sendIfNew(client, sub, row)
+      for (const row of sub.buffer ?? []) this.sendIfNew(client, sub, row)
+      sub.buffer = null
+    } catch (error) {
+      this.unsubscribe(client, key)
+      throw error
+    }
+  }
+
+  private sendIfNew(client: LiveClient, sub: Subscription, row: EventRow) {
+    if (row.id <= sub.lastSent) return
+    sub.lastSent = row.id
+    if (!this.allowed(client, sub, row)) return
+    this.send(client, frame({ type: 'event', channel: publicName(row.channel), id: String(row.id), event: row.event, data: row.data }))
+  }
+
+  unsubscribe(client: LiveClient, name: string): boolean {
+    const sub = client.subs.get(name)
+    if (!sub) return false
+    client.subs.delete(name)
+    const set = this.channels.get(sub.auth.internal)
+    set?.delete(client)
+    if (set?.size === 0) this.channels.delete(sub.auth.internal)
+    return true
+  }
+
+  /** Closes the sockets of a session that ended on this instance (sign-out, account deletion). */
+  endSession(sessionId: string): void {
+    for (const client of this.clients) {
+      if (client.sessionId === sessionId) client.socket.close(4401, 'session ended')
+    }
+  }
+
+  endAccount(accountId: string): void {
+    for (const client of this.clients) {
+      if (client.account?.id === accountId) client.socket.close(4401, 'session ended')
+    }
+  }
+
+  /** Sessions can end on another instance or expire: one query re-checks every socket's session. */
+  private async checkSessions(): Promise<void> {
+    const bySession = new Map<string, LiveClient[]>()
+    for (const client of this.clients) {
+      if (client.sessionId) bySession.set(client.sessionId, [...(bySession.get(client.sessionId) ?? []), client])
+    }
+    if (bySession.size === 0) return
+    const ids = [...bySession.keys()]
+    const live = await this.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(inArray(sessions.id, ids), gt(sessions.expiresAt, this.options.clock.now())))
+    const valid = new Set(live.map((s) => s.id))
+    for (const [id, clients] of bySession) {
+      if (!valid.has(id)) for (const client of clients) client.socket.close(4401, 'session ended')
+    }
+  }
+
+  /** Ping every socket; one that did not answer the previous ping is dead and is dropped. */
+  private heartbeat(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        this.remove(client)
+        this.clients.delete(client)
+        client.socket.terminate()
+        continue
+      }
+      client.alive = false
+      client.socket.ping()
+    }
+  }
+
+  /** Retention: events older than EVENT_RETENTION_HOURS go; resuming before them answers resync_required. */
+  async purge(): Promise<void> {
+    const cutoff = new Date(this.options.clock.now().getTime() - this.options.retentionHours * 3_600_000)
+    await this.db.transaction(async (tx) => {
+      const [newest] = await tx.select({ id: max(events.id) }).from(events).where(lt(events.createdAt, cutoff))
+      if (!newest?.id) return
+      await tx.delete(events).where(and(lt(events.createdAt, cutoff), sql`${events.id} <= ${newest.id}`))
+      await tx
+        .update(eventRetention)
+        .set({ purgedThrough: sql`greatest(${eventRetention.purgedThrough}, ${newest.id})` })
+        .where(eq(eventRetention.id, 1))
+    })
+  }
+}
