@@ -164,7 +164,7 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
     const threadNow = visible ? await threadViewById(tx, threadId) : null
     await writeEvents(tx, now, [
       postEvent('post.created', post!, author.handle, row.board.slug),
-      ...(threadNow ? threadEvent('thread.updated', threadNow, row.thread.authorId) : []),
+      ...(threadNow ? threadEvent('thread.updated', threadNow, row.thread.authorId, { onThreadChannel: false }) : []),
       ...alerts
     ])
     return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: screening.outcome }

@@ -36,11 +36,20 @@ export function postHeldEvents(post: PostRow, authorHandle: string | null, board
   ]
 }
 
-export function threadEvent(event: 'thread.created' | 'thread.updated', thread: ThreadView, authorId: string | null): LiveEvent[] {
+/**
+ * A thread's news goes to its board; a change to the thread itself (locked, held, removed) also goes to the
+ * thread's own channel, so its open readers learn of it. New replies alone are news only for the board list.
+ */
+export function threadEvent(
+  event: 'thread.created' | 'thread.updated',
+  thread: ThreadView,
+  authorId: string | null,
+  { onThreadChannel = event === 'thread.updated' } = {}
+): LiveEvent[] {
   const restrictedTo = thread.state === 'visible' ? null : (authorId ?? STAFF_ONLY)
   return [
     { channel: channel.board(thread.board), event, data: thread, restrictedTo, boardSlug: thread.board },
-    ...(event === 'thread.updated' ? [{ channel: channel.thread(thread.id), event, data: thread, restrictedTo, boardSlug: thread.board }] : [])
+    ...(onThreadChannel ? [{ channel: channel.thread(thread.id), event, data: thread, restrictedTo, boardSlug: thread.board }] : [])
   ]
 }
 

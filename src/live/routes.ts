@@ -108,7 +108,7 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
             if (client.account) return error('validation_failed', 'Already authenticated.')
             return authenticate(message.token)
           }
-          if (!client.account) return error('unauthenticated', 'Authenticate first: {"type":"auth","token":"..."}.')
+          if (!client.account) return error('unauthenticated', 'Authenticate first: {"type":"auth","token":"..."}.', message.channel)
           if (message.type === 'unsubscribe') {
             hub.unsubscribe(client, message.channel)
             return hub.send(client, frame({ type: 'unsubscribed', channel: message.channel }))

@@ -82,8 +82,12 @@ const encoder = new TextEncoder()
 
 function hashOf(word: string): number {
   let h = FNV_OFFSET
-  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME)
-  return h
+  for (let i = 0; i < word.length; i++) h = ((h << 5) | (h >>> 27)) ^ word.charCodeAt(i)
+  return mix(h)
+}
+
+function mix(h: number): number {
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d)
 }
 
 function phoneGap(bytes: Uint8Array, from: number, to: number): boolean {
@@ -241,7 +245,7 @@ export class AsciiScanner {
             }
             lastDigit = i
           }
-          h = Math.imul(h ^ k, FNV_PRIME)
+          h = ((h << 5) | (h >>> 27)) ^ k
           if (k === p1 && k === p2) stretched = true
           p2 = p1
           p1 = k
@@ -277,7 +281,7 @@ export class AsciiScanner {
         if (this.runCount !== 0) this.flushRun()
         this.runOpen = false
         if (digits === 0 && !stretched) {
-          const e = this.find(h, len, bytes, first, last, FOLD)
+          const e = this.find(mix(h), len, bytes, first, last, FOLD)
           if (e >= 0) {
             const mark = this.marks[e] ?? 0
             if (mark !== 0) this.mark(mark)
@@ -340,7 +344,7 @@ export class AsciiScanner {
       for (let i = first; i <= last; i++) {
         const code = FOLD_LEET[bytes[i] ?? 0] ?? 0
         if (code === 0) continue
-        h = Math.imul(h ^ code, FNV_PRIME)
+        h = ((h << 5) | (h >>> 27)) ^ code
         if (code === p1 && code === p2) stretched = true
         p2 = p1
         p1 = code
@@ -349,7 +353,7 @@ export class AsciiScanner {
     const fold = leet ? FOLD_LEET : FOLD
     const a = this.automaton
     let ids = NONE
-    const e = this.find(h, len, bytes, first, last, fold)
+    const e = this.find(mix(h), len, bytes, first, last, fold)
     if (e >= 0) {
       ids = this.ids[e] ?? NONE
       const mark = this.marks[e] ?? 0
