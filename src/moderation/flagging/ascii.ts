@@ -1,6 +1,6 @@
 /**
- * The fast path for text that is plain ASCII, which most posts are: one pass over the UTF-16
- * units that does what tokenize.ts does in several (fold, leet symbols, cut words, join words
+ * The fast path for text that is ASCII, or nearly (an accent, a curly quote, an emoji), which
+ * most posts are: one pass over one byte per UTF-16 unit that does what tokenize.ts does in several (fold, leet symbols, cut words, join words
  * spelled letter by letter) without building a string per word. Each word is hashed (FNV-1a)
  * over its folded codes while it is read and looked up in an open-addressing table of the
  * pattern words, verified against the text in place. Words that need the slow machinery
@@ -12,7 +12,7 @@
  * (seven digits close together, digits spelled as words, an `at` and a `dot`), so that they
  * only run on the few posts that could contain a phone number or an e-mail address.
  */
-import { ASCII_CLASS, ASCII_LOWER, CharClass } from './fold.js'
+import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint } from './fold.js'
 import type { RawMatch, WordAutomaton } from './matcher.js'
 import { LEET, type Token } from './tokenize.js'
 
@@ -80,14 +80,67 @@ const NONE: readonly number[] = []
 
 const encoder = new TextEncoder()
 
-function hashOf(word: string): number {
-  let h = FNV_OFFSET
-  for (let i = 0; i < word.length; i++) h = ((h << 5) | (h >>> 27)) ^ word.charCodeAt(i)
-  return mix(h)
+/**
+ * Other characters that can be read as one ASCII byte, by UTF-16 unit: 0 not yet worked out,
+ * then the byte plus one, or one of the two values below. A character qualifies when it folds
+ * to exactly one normalised character that an ASCII byte has the same class and code as (`é`,
+ * `’`, `—`, a non-breaking space, most look-alike letters), or is a boundary whose code never
+ * matters (`“`, `…`, most symbols). Offsets stay those of the text, one byte per unit.
+ */
+const TRANSLATED = new Uint8Array(0x10000)
+const UNTRANSLATABLE = 0xff
+/** Invisible or a lone combining mark: dropped from the stream, which is the same as another boundary when it follows one. */
+const VANISHES = 0xfe
+/** A boundary byte with no other role (not `.`, `@` or a gap in a phone number). */
+const BOUNDARY_BYTE = 0
+
+function translation(cp: number): number {
+  const folded = foldCodePoint(cp)
+  const cls = folded.classes[0]
+  if (folded.codes.length === 0) return VANISHES
+  if (folded.codes.length !== 1) return UNTRANSLATABLE
+  const code = folded.codes[0] ?? 0
+  if (cls === CharClass.Other) return BOUNDARY_BYTE + 1
+  if (cls === CharClass.Separator) return 0x20 + 1
+  if (cls === CharClass.Apostrophe) return 0x27 + 1
+  return code < 128 && ASCII_CLASS[code] === cls ? code + 1 : UNTRANSLATABLE
 }
 
-function mix(h: number): number {
-  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d)
+/** Writes the text as one byte per UTF-16 unit; false when some character has no such reading. */
+function translate(text: string, bytes: Uint8Array): boolean {
+  let afterBoundary = true
+  for (let i = 0; i < text.length; i++) {
+    const u = text.charCodeAt(i)
+    let v: number
+    let width = 1
+    if (u < 128) {
+      v = u + 1
+    } else if (u >= 0xd800 && u <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A pair is one character over two units: only a boundary (most emoji) or a vanishing one can be two bytes.
+      width = 2
+      v = translation(text.codePointAt(i) ?? 0)
+      if (v !== BOUNDARY_BYTE + 1 && v !== VANISHES) return false
+    } else {
+      v = TRANSLATED[u] ?? 0
+      if (v === 0) v = TRANSLATED[u] = translation(u)
+    }
+    if (v === UNTRANSLATABLE) return false
+    if (v === VANISHES) {
+      if (!afterBoundary) return false
+      v = BOUNDARY_BYTE + 1
+    }
+    const byte = v - 1
+    for (let k = 0; k < width; k++) bytes[i + k] = byte
+    i += width - 1
+    afterBoundary = KIND[byte] === K_OTHER
+  }
+  return true
+}
+
+function hashOf(word: string): number {
+  let h = FNV_OFFSET
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME)
+  return h
 }
 
 function phoneGap(bytes: Uint8Array, from: number, to: number): boolean {
@@ -183,13 +236,13 @@ export class AsciiScanner {
     }
   }
 
-  /** The matches in `text`, or null when it is not all ASCII: the caller then takes the general path. */
+  /** The matches in `text`, or null when some character cannot be read as a byte: the caller then takes the general path. */
   scan(text: string): RawMatch[] | null {
     const n = text.length
     // Room for any text in UTF-8, where every character but ASCII takes more than one byte.
     if (this.bytes.length < 3 * n) this.bytes = new Uint8Array(Math.max(3 * n, this.bytes.length * 2))
     const bytes = this.bytes
-    if (encoder.encodeInto(text, bytes).written !== n) return null
+    if (encoder.encodeInto(text, bytes).written !== n && !translate(text, bytes)) return null
     const a = this.automaton
     a.begin()
     this.runCount = 0
@@ -245,7 +298,7 @@ export class AsciiScanner {
             }
             lastDigit = i
           }
-          h = ((h << 5) | (h >>> 27)) ^ k
+          h = Math.imul(h ^ k, FNV_PRIME)
           if (k === p1 && k === p2) stretched = true
           p2 = p1
           p1 = k
@@ -281,7 +334,7 @@ export class AsciiScanner {
         if (this.runCount !== 0) this.flushRun()
         this.runOpen = false
         if (digits === 0 && !stretched) {
-          const e = this.find(mix(h), len, bytes, first, last, FOLD)
+          const e = this.find(h, len, bytes, first, last, FOLD)
           if (e >= 0) {
             const mark = this.marks[e] ?? 0
             if (mark !== 0) this.mark(mark)
@@ -344,7 +397,7 @@ export class AsciiScanner {
       for (let i = first; i <= last; i++) {
         const code = FOLD_LEET[bytes[i] ?? 0] ?? 0
         if (code === 0) continue
-        h = ((h << 5) | (h >>> 27)) ^ code
+        h = Math.imul(h ^ code, FNV_PRIME)
         if (code === p1 && code === p2) stretched = true
         p2 = p1
         p1 = code
@@ -353,7 +406,7 @@ export class AsciiScanner {
     const fold = leet ? FOLD_LEET : FOLD
     const a = this.automaton
     let ids = NONE
-    const e = this.find(mix(h), len, bytes, first, last, fold)
+    const e = this.find(h, len, bytes, first, last, fold)
     if (e >= 0) {
       ids = this.ids[e] ?? NONE
       const mark = this.marks[e] ?? 0

@@ -10,7 +10,7 @@ import { tokenize } from './tokenize.js'
 import { InvalidPatternError, type CompiledRules, type FlagMatch, type FlagRule, type ScanOptions } from './types.js'
 
 export interface EngineOptions {
-  /** Scan all-ASCII text in one pass (ascii.ts). Default true; false forces the general path. */
+  /** Scan text that reads as one byte per unit in one pass (ascii.ts). Default true; false forces the general path. */
   asciiFastPath?: boolean
 }
 
