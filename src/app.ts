@@ -13,6 +13,7 @@ import { authentication } from './http/auth.js'
 import { docs } from './http/docs.js'
 import { errorHandling } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
+import { idempotency } from './http/idempotency.js'
 import { security } from './http/security.js'
 import { loadCrisisResources } from './moderation/crisis-resources.js'
 import { RuleBook } from './moderation/rules.js'
@@ -96,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(security)
   await app.register(docs)
   await app.register(authentication, { deps })
+  await app.register(idempotency, { deps })
   // Client messages are small; anything larger is refused by ws (close 1009) before it is parsed.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   const hub = new LiveHub(database, {

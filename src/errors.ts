@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'already_claimed'
   | 'already_resolved'
   | 'idempotency_key_reused'
+  | 'request_in_progress'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'blocked_by_rule'

@@ -304,3 +304,24 @@ export const eventRetention = pgTable('event_retention', {
   id: integer('id').primaryKey(),
   purgedThrough: bigint('purged_through', { mode: 'number' }).notNull()
 })
+
+/**
+ * Idempotency keys of content-creating POSTs, per account, kept 24 h: a retry with the same key and body
+ * gets the first response; the same key with another body gets 409.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** SHA-256 of method, route and body: what "the same request" means. */
+    requestHash: text('request_hash').notNull(),
+    /** Null while the first request is still being processed. */
+    status: integer('status'),
+    response: jsonb('response'),
+    createdAt: at('created_at').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)]
+)

@@ -9,6 +9,7 @@ import {
   ContentWarning,
   errorResponses,
   Id,
+  IdempotencyHeaders,
   Moderation,
   Nullable,
   PageQuery,
@@ -30,6 +31,7 @@ const PostResult = Type.Object({ post: Post, moderation: Moderation })
 
 export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const writes = { rateLimit: writeLimit(deps.config) }
+  const creates = { ...writes, idempotent: true }
 
   app.get(
     '/boards',
@@ -47,8 +49,9 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.post(
     '/boards',
     {
-      config: writes,
+      config: creates,
       schema: {
+        headers: IdempotencyHeaders,
         tags: ['forum'],
         summary: 'Create a board (admin)',
         body: Type.Object(
@@ -90,8 +93,9 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.post(
     '/boards/:slug/threads',
     {
-      config: writes,
+      config: creates,
       schema: {
+        headers: IdempotencyHeaders,
         tags: ['forum'],
         summary: 'Start a thread; the body is sanitised and scanned',
         params: SlugParams,
@@ -151,8 +155,9 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.post(
     '/threads/:id/posts',
     {
-      config: writes,
+      config: creates,
       schema: {
+        headers: IdempotencyHeaders,
         tags: ['forum'],
         summary: 'Reply to a thread',
         params: IdParams,
@@ -204,8 +209,9 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.post(
     '/posts/:id/reports',
     {
-      config: writes,
+      config: creates,
       schema: {
+        headers: IdempotencyHeaders,
         tags: ['forum'],
         summary: 'Report a post to the moderators; reporting it again returns the first report',
         params: IdParams,

@@ -15,6 +15,7 @@ const STATUS: Record<ErrorCode, number> = {
   already_claimed: 409,
   already_resolved: 409,
   idempotency_key_reused: 409,
+  request_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   blocked_by_rule: 422,

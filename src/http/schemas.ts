@@ -131,3 +131,9 @@ export const Body = Type.String({ minLength: 1, maxLength: 20000 })
 /** Responses every authenticated route may give besides its success. */
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorResponse])) as Record<number, typeof ErrorResponse>
+
+/** Content-creating POSTs accept an Idempotency-Key: a retry with the same key and body returns the first response. */
+export const IdempotencyHeaders = Type.Object(
+  { 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'retry safely: same key and body within 24 h returns the first response' })) },
+  { additionalProperties: true }
+)
