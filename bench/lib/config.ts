@@ -1,0 +1,11 @@
+import { type Config, loadConfig } from '../../src/config.js'
+
+/** Lantern as the bench runs it: production defaults, but limits and holds that a load test would trip lifted. */
+export function benchConfig(): Config {
+  return {
+    ...loadConfig({ LOG_LEVEL: 'warn' }),
+    logLevel: 'warn',
+    rateLimit: { loginPerMinute: 1e6, signupPerHour: 1e6, writesPerMinute: 1e9, writesPerIpPerMinute: 1e9 },
+    newAccountHoldPosts: 0
+  }
+}

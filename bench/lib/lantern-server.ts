@@ -1,0 +1,25 @@
+/**
+ * Child process: Lantern itself (buildApp, production code path) on 127.0.0.1, on the bench database.
+ * Env: BENCH_DB_URL (PostgreSQL) or BENCH_DB_DIR (PGlite folder). Announces `{type: 'ready', port}`.
+ * Requests: `memory` (after a full GC; run with --expose-gc) and `stop`.
+ */
+import { buildApp } from '../../src/app.js'
+import { openDatabase } from '../../src/db/client.js'
+import { benchConfig } from './config.js'
+import { announce, measureMemory, serve } from './proc.js'
+
+const url = process.env.BENCH_DB_URL || null
+const database = await openDatabase(url ? { url } : { dataDir: process.env.BENCH_DB_DIR ?? null })
+const app = await buildApp({ config: benchConfig(), database })
+const address = await app.listen({ host: '127.0.0.1', port: 0 })
+
+serve(
+  {
+    memory: () => ({ ...measureMemory(), sockets: app.liveHub.connectedClients })
+  },
+  async () => {
+    await app.close()
+    await database.close()
+  }
+)
+announce({ type: 'ready', port: Number(new URL(address).port) })
