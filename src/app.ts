@@ -94,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // JSON in, JSON out: any other body type is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain')
   await app.register(errorHandling)
-  await app.register(security)
+  await app.register(security, { config, hashIp })
   await app.register(docs)
   await app.register(authentication, { deps })
   await app.register(idempotency, { deps })

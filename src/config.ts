@@ -24,9 +24,13 @@ export interface Config {
     loginPerMinute: number
     /** Accounts created per IP per hour. */
     signupPerHour: number
-    /** Writes (posts, edits, reports) per account per minute. */
+    /** Writes (posts, edits, reports) per account per minute; staff get five times as many. */
     writesPerMinute: number
+    /** Writes per client address per minute, whatever the account. */
+    writesPerIpPerMinute: number
   }
+  /** Event-loop delay beyond which requests are shed with 503 (under-pressure). */
+  maxEventLoopDelayMs: number
   /** How long live events are kept for resuming; older resumes answer resync_required. */
   eventRetentionHours: number
   /** Bytes queued for one live socket before it is dropped as a slow consumer. */
@@ -132,8 +136,10 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimit: {
       loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 1_000_000),
       signupPerHour: integer(env, 'RATE_LIMIT_SIGNUP_PER_HOUR', 20, 1, 1_000_000),
-      writesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30, 1, 1_000_000)
+      writesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30, 1, 1_000_000),
+      writesPerIpPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_IP_PER_MINUTE', 120, 1, 1_000_000)
     },
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     crisisResourcesFile: env.CRISIS_RESOURCES_FILE?.trim() || null

@@ -7,7 +7,7 @@ import { invalidateSession } from './sessions.js'
 import { clearSessionCookie, requireAccount, setSessionCookie } from '../http/auth.js'
 import { Account, errorResponses } from '../http/schemas.js'
 import { HANDLE_PATTERN } from './handles.js'
-import { loginLimit, signupLimit } from '../http/security.js'
+import { loginLimit, signupLimit, writeLimit } from '../http/security.js'
 import type { LiveHub } from '../live/hub.js'
 
 const Password = Type.String({ minLength: 10, maxLength: 256 })
@@ -78,7 +78,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
 
   app.delete(
     '/sessions/current',
-    { schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null(), ...errorResponses(401) } } },
+    { config: { rateLimit: writeLimit(deps.config) }, schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null(), ...errorResponses(401) } } },
     async (request, reply) => {
       requireAccount(request)
       if (request.session) {
@@ -111,6 +111,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
   app.delete(
     '/me',
     {
+      config: { rateLimit: writeLimit(deps.config) },
       schema: {
         tags: ['accounts'],
         summary: 'Delete the account: sessions end, the handle stays reserved, posts remain with author null',

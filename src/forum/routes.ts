@@ -19,7 +19,7 @@ import {
   Slug,
   Thread
 } from '../http/schemas.js'
-import { writeLimit } from '../http/security.js'
+import { staffWriteLimit, writeLimit } from '../http/security.js'
 import { createBoard, listBoards } from './boards.js'
 import { createReply, deletePost, editPost } from './posts.js'
 import { reportPost } from './reports.js'
@@ -139,6 +139,7 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.patch(
     '/threads/:id',
     {
+      config: { rateLimit: staffWriteLimit(deps.config) },
       schema: {
         tags: ['moderation'],
         summary: 'Lock or unlock a thread (staff)',

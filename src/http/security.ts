@@ -1,5 +1,6 @@
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
+import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
@@ -9,7 +10,33 @@ import { DomainError } from '../errors.js'
  * Security headers and rate limits. Limits are per instance (in memory); behind several instances each
  * enforces its own share, which is enough to blunt guessing and flooding.
  */
-export const security = fp(async function security(app: FastifyInstance) {
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client address as a keyed hash: what rate limits and logs use instead of the address. */
+    clientId: string
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+export const security = fp(async function security(
+  app: FastifyInstance,
+  { config, hashIp }: { config: Config; hashIp: (ip: string) => string }
+) {
+  app.decorateRequest('clientId', {
+    getter(this: FastifyRequest) {
+      return hashIp(this.ip)
+    }
+  })
+  // Shed load while the event loop lags: a quick 503 beats a slow timeout, and nothing is half done.
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
+    retryAfter: 5,
+    pressureHandler: (_request, reply) => {
+      reply.header('retry-after', '5')
+      throw new DomainError('unavailable', 'The server is overloaded right now; nothing was changed. Try again shortly.')
+    }
+  })
   await app.register(helmet, {
     // The API serves JSON; only the /docs page needs scripts and styles, which @fastify/swagger-ui allows itself.
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -24,22 +51,46 @@ export const security = fp(async function security(app: FastifyInstance) {
         retryAfterSeconds: Math.ceil(context.ttl / 1000)
       })
   })
+  // Every write also counts against its client address, whichever account makes it.
+  const perAddress = app.createRateLimit({
+    max: config.rateLimit.writesPerIpPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `write:${request.clientId}`
+  })
+  app.addHook('preHandler', async (request, reply) => {
+    if (!UNSAFE.has(request.method) || !request.routeOptions.url?.startsWith('/api/')) return
+    const result = await perAddress(request)
+    if (!result.isAllowed && result.isExceeded) {
+      reply.header('retry-after', String(result.ttlInSeconds))
+      throw new DomainError('rate_limited', `Too many writes from this address; try again in ${result.ttlInSeconds} s.`, {
+        retryAfterSeconds: result.ttlInSeconds
+      })
+    }
+  })
 })
 
 /** Login attempts per client address: slows password guessing against any handle. */
 export const loginLimit = (config: Config) => ({
   max: config.rateLimit.loginPerMinute,
-  timeWindow: '1 minute'
+  timeWindow: '1 minute',
+  keyGenerator: (request: FastifyRequest) => `login:${request.clientId}`
 })
 
 export const signupLimit = (config: Config) => ({
   max: config.rateLimit.signupPerHour,
-  timeWindow: '1 hour'
+  timeWindow: '1 hour',
+  keyGenerator: (request: FastifyRequest) => `signup:${request.clientId}`
 })
 
 /** Writes per account (per address when there is none). */
 export const writeLimit = (config: Config) => ({
   max: config.rateLimit.writesPerMinute,
   timeWindow: '1 minute',
-  keyGenerator: (request: FastifyRequest) => (request.account ? `account:${request.account.id}` : `ip:${request.ip}`)
+  keyGenerator: (request: FastifyRequest) => (request.account ? `account:${request.account.id}` : `ip:${request.clientId}`)
+})
+
+/** Staff clear queues in bursts: five times the members' allowance. */
+export const staffWriteLimit = (config: Config) => ({
+  ...writeLimit(config),
+  max: config.rateLimit.writesPerMinute * 5
 })

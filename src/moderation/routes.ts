@@ -5,6 +5,7 @@ import { requireAccount, requireStaff } from '../http/auth.js'
 import { Account, errorResponses, Id, Nullable, PageQuery, Slug } from '../http/schemas.js'
 import { changeRole, suspendAccount, unsuspendAccount } from './accounts.js'
 import { readLog } from './log.js'
+import { staffWriteLimit } from '../http/security.js'
 import { claimItem, listQueue, releaseItem, resolveItem } from './queue/service.js'
 import { createRule, deleteRule, listRules, testRules, updateRule } from './rules.js'
 
@@ -69,6 +70,7 @@ const ItemResponse = Type.Object({ item: QueueItem })
 const tags = ['moderation']
 
 export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  const staffWrites = { rateLimit: staffWriteLimit(deps.config) }
   // Every /moderation route is for staff: members get 403 before their input is even validated.
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.url?.startsWith('/api/v1/moderation')) requireStaff(request)
@@ -93,6 +95,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/rules',
     {
+      config: staffWrites,
       schema: {
         tags,
         summary: 'Add a rule; it applies to the next post on every instance',
@@ -109,6 +112,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.patch(
     '/moderation/rules/:id',
     {
+      config: staffWrites,
       schema: {
         tags,
         summary: 'Change a rule',
@@ -131,7 +135,8 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
 
   app.delete(
     '/moderation/rules/:id',
-    { schema: { tags, summary: 'Delete a rule', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } } },
+    {
+      config: staffWrites, schema: { tags, summary: 'Delete a rule', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
       await deleteRule(deps.db, deps.clock, requireAccount(request), request.params.id)
       return reply.code(204).send(null)
@@ -141,6 +146,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/rules/test',
     {
+      config: staffWrites,
       schema: {
         tags,
         summary: 'Dry run: what the current rules and detectors find in a text (offsets into it)',
@@ -189,6 +195,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/queue/:id/claim',
     {
+      config: staffWrites,
       schema: {
         tags,
         summary: 'Claim an item for CLAIM_LEASE_SECONDS; 409 already_claimed while another moderator holds it',
@@ -201,13 +208,15 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
 
   app.post(
     '/moderation/queue/:id/release',
-    { schema: { tags, summary: 'Give a claimed item back', params: IdParams, response: { 200: ItemResponse, ...errorResponses(400, 401, 403, 404, 409) } } },
+    {
+      config: staffWrites, schema: { tags, summary: 'Give a claimed item back', params: IdParams, response: { 200: ItemResponse, ...errorResponses(400, 401, 403, 404, 409) } } },
     async (request) => ({ item: await releaseItem(deps, requireAccount(request), request.params.id) })
   )
 
   app.post(
     '/moderation/queue/:id/resolve',
     {
+      config: staffWrites,
       schema: {
         tags,
         summary: 'Decide: approve (publish), remove (reason shown to the author) or redact (replace the body, keep the revision, publish)',
@@ -229,6 +238,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/accounts/:id/suspend',
     {
+      config: staffWrites,
       schema: {
         tags,
         summary: 'Suspend an account for some days, or until lifted',
@@ -246,6 +256,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/accounts/:id/unsuspend',
     {
+      config: staffWrites,
       // The body (an optional reason) may be left out entirely.
       preValidation: async (request) => {
         request.body ??= {}
@@ -294,6 +305,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.patch(
     '/accounts/:id/role',
     {
+      config: staffWrites,
       schema: {
         tags,
         summary: 'Set a role (admin); moderators may be limited to some boards',

@@ -126,7 +126,7 @@ t.test('signing in', async (t) => {
 })
 
 t.test('login is throttled per address with 429 and Retry-After', async (t) => {
-  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 3, signupPerHour: 100, writesPerMinute: 100 } })
+  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 3, signupPerHour: 100, writesPerMinute: 100, writesPerIpPerMinute: 100 } })
   await h.signUp({ handle: 'calm-lark' })
   const statuses: number[] = []
   let last

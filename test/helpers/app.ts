@@ -37,7 +37,7 @@ let handleCounter = 0
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   ...loadConfig({ LOG_LEVEL: 'info' }),
   // Tests would trip the production limits; a test of a limit sets its own.
-  rateLimit: { loginPerMinute: 10_000, signupPerHour: 10_000, writesPerMinute: 10_000 },
+  rateLimit: { loginPerMinute: 10_000, signupPerHour: 10_000, writesPerMinute: 10_000, writesPerIpPerMinute: 100_000 },
   newAccountHoldPosts: 0,
   ...overrides
 })
