@@ -81,8 +81,13 @@ function openPostgres(url: string, poolSize: number): Database {
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30_000
   })
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A client losing its connection (database restart) must not crash the process: idle ones report through
+  // the pool, checked-out ones (between two statements of a transaction) through their own 'error' event.
+  // The statement in flight fails (503 to the caller) and the pool discards the dead client on release.
   pool.on('error', () => {})
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   const db = drizzlePg({ client: pool, schema }) as unknown as Db
   return {
     db,
