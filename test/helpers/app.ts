@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { eq } from 'drizzle-orm'
@@ -33,6 +35,19 @@ export interface TestApp {
 }
 
 let handleCounter = 0
+let auditCounter = 0
+
+/** Every password the helpers use: it must never appear in a log. */
+export const TEST_PASSWORD = 'a long enough password'
+
+async function writeAudit(logs: string[], secrets: Set<string>) {
+  const dir = process.env.LANTERN_LOG_AUDIT_DIR
+  if (!dir) return
+  await mkdir(dir, { recursive: true })
+  const name = join(dir, `${process.pid}-${++auditCounter}`)
+  await writeFile(`${name}.log`, logs.join(''))
+  await writeFile(`${name}.secrets.json`, JSON.stringify([TEST_PASSWORD, ...secrets]))
+}
 
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   ...loadConfig({ LOG_LEVEL: 'info' }),
@@ -55,9 +70,13 @@ export async function buildTestApp(t: Tap, overrides: Partial<Config> = {}, exis
   })
   const app = await buildApp({ config, database: db.database, clock, logStream })
   await app.ready()
+  // What this app was told in confidence; with LANTERN_LOG_AUDIT_DIR set, scripts/audit-test-logs.ts
+  // checks after the whole run that none of it reached a log line.
+  const secrets = new Set<string>()
   t.teardown(async () => {
     await app.close()
     if (!existing) await db.drop()
+    await writeAudit(logs, secrets)
   })
 
   const as: TestApp['as'] = (account, options) =>
@@ -68,10 +87,11 @@ export async function buildTestApp(t: Tap, overrides: Partial<Config> = {}, exis
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/accounts',
-      payload: { handle, password: 'a long enough password', circle: options.circle ?? 'recovery' }
+      payload: { handle, password: TEST_PASSWORD, circle: options.circle ?? 'recovery' }
     })
     if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`)
     const body = res.json() as { account: { id: string; handle: string }; token: string }
+    secrets.add(body.token)
     if (options.role && options.role !== 'member') {
       await db.database.db.update(accounts).set({ role: options.role }).where(eq(accounts.id, body.account.id))
     }
@@ -79,6 +99,7 @@ export async function buildTestApp(t: Tap, overrides: Partial<Config> = {}, exis
   }
 
   const startThread: TestApp['startThread'] = async (account, board = 'general', fields = {}) => {
+    if (typeof fields.body === 'string' && fields.body.length >= 12) secrets.add(fields.body)
     const res = await as(account, {
       method: 'POST',
       url: `/api/v1/boards/${board}/threads`,
@@ -90,6 +111,7 @@ export async function buildTestApp(t: Tap, overrides: Partial<Config> = {}, exis
   }
 
   const reply: TestApp['reply'] = async (account, threadId, body = 'Thanks for sharing, I hear you.') => {
+    if (body.length >= 12) secrets.add(body)
     const res = await as(account, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
     if (res.statusCode !== 201) throw new Error(`reply failed: ${res.statusCode} ${res.body}`)
     return { postId: (res.json() as { post: { id: string } }).post.id }
