@@ -193,13 +193,13 @@ const crisis = [
   'i want to кill myself',
   'kіll mysеlf tonight',
   'no one would miss me',
-  'this is my last post'
+  'this is my last post',
   'thinking about ending it tonight, nobody would care',
   'I wrote my goodbye letters today',
   'i have a rope ready in the garage',
   'so tired of living like this',
   "I don't see the point in living anymore",
-  'been reading about suicide methods',
+  'been reading about suicide methods'
 ]
 
 /** Offers, asks and arrangements to buy or sell drugs; each must be held. */
