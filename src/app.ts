@@ -8,10 +8,11 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import type { Deps } from './deps.js'
+import { DomainError } from './errors.js'
 import { forumRoutes } from './forum/routes.js'
 import { authentication } from './http/auth.js'
 import { docs } from './http/docs.js'
-import { errorHandling } from './http/errors.js'
+import { errorHandling, sendError } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { idempotency } from './http/idempotency.js'
 import { security } from './http/security.js'
@@ -79,7 +80,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     // Unknown properties are refused, not silently dropped: the contract asks for no unknown properties.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    return503OnClosing: true
+    return503OnClosing: true,
+    // A malformed URL (bad percent-encoding, an over-long parameter) is refused by Fastify's router before any
+    // hook or error handler runs; it still gets the contract's error shape.
+    frameworkErrors: (_error, _request, reply) => {
+      sendError(reply, new DomainError('validation_failed', 'The request URL is not valid.'))
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const deps: Deps & { generateToken?: TokenGenerator } = {

@@ -2,7 +2,7 @@ import { eq, inArray } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import type { Deps } from '../deps.js'
 import { accounts, postRevisions, posts, reports, sessions, threads } from '../db/schema.js'
-import { DomainError, invalid, notFound } from '../errors.js'
+import { DomainError, invalid } from '../errors.js'
 import { generateHandle, handleKey, handleProblem } from './handles.js'
 import { type AccountRow, type Circle, type Role, accountView, effectiveStatus } from './model.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -200,12 +200,6 @@ export async function createOrPromoteAdmin(deps: Pick<Deps, 'db' | 'clock'>, han
       .returning()
     return { account: accountView(created!, now), created: true }
   })
-}
-
-export async function findAccount(deps: Pick<Deps, 'db'>, id: string): Promise<AccountRow> {
-  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
-  if (!account) throw notFound('That account')
-  return account
 }
 
 /** Writing (posting, editing, reporting) needs an active account; a suspended one may still read. */

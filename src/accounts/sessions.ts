@@ -1,6 +1,6 @@
 import { sha256 } from '@oslojs/crypto/sha2'
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
-import { eq } from 'drizzle-orm'
+import { eq, lt } from 'drizzle-orm'
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/client.js'
@@ -89,4 +89,8 @@ export async function invalidateSession(db: Db, sessionId: string): Promise<void
 
 export async function invalidateAllSessions(db: Db, accountId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.accountId, accountId))
+}
+
+export async function deleteExpiredSessions(db: Db, clock: Clock): Promise<void> {
+  await db.delete(sessions).where(lt(sessions.expiresAt, clock.now()))
 }

@@ -1,6 +1,5 @@
 import { eq, inArray, sql } from 'drizzle-orm'
 import type { AccountRow } from '../accounts/model.js'
-import { isStaff } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import { boards, threads } from '../db/schema.js'
@@ -46,8 +45,4 @@ export async function createBoard(deps: Deps, actor: AccountRow, input: NewBoard
     .returning()
   if (!board) throw new DomainError('slug_taken', 'A board with that slug exists already.', { field: 'slug' })
   return boardView(board, 0)
-}
-
-export const staffOnly = (account: AccountRow) => {
-  if (!isStaff(account)) throw forbidden('Only moderators and admins may do that.')
 }

@@ -12,7 +12,7 @@ import { type ModerationOutcome, type Screening, screen } from '../moderation/sc
 import { postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody } from './sanitize.js'
-import { type BoardRow, type PostRow, type ThreadRow, postView, publishedToOthers, selectPosts, selectThreads, threadView } from './views.js'
+import { type BoardRow, type PostRow, type ThreadRow, postView, publishedToOthers, selectThreads, threadView } from './views.js'
 
 export type { ModerationOutcome }
 
@@ -110,12 +110,6 @@ export async function threadViewById(db: Db, threadId: string) {
   return threadView(row)
 }
 
-export async function loadPostView(db: Db, viewer: Viewer, postId: string) {
-  const [row] = await selectPosts(db).where(eq(posts.id, postId)).limit(1)
-  if (!row) throw notFound('That post')
-  return postView(row, viewer)
-}
-
 export interface NewPost {
   body: string
   contentWarning?: string | undefined
@@ -171,6 +165,20 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   })
 }
 
+/** Keeps the post as it was before an edit or a moderator's redaction. */
+export async function keepRevision(tx: Db, post: PostRow, kind: 'edit' | 'redaction', editorId: string, now: Date) {
+  await tx.insert(postRevisions).values({
+    id: uuidv7(),
+    postId: post.id,
+    bodySource: post.bodySource,
+    bodyHtml: post.bodyHtml,
+    contentWarning: post.contentWarning,
+    kind,
+    editorId,
+    createdAt: now
+  })
+}
+
 export interface PostEdit {
   body?: string | undefined
   contentWarning?: string | null | undefined
@@ -198,16 +206,7 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
     currentState: post.state === 'held' ? 'held' : 'visible'
   })
   return deps.db.transaction(async (tx) => {
-    await tx.insert(postRevisions).values({
-      id: uuidv7(),
-      postId: post.id,
-      bodySource: post.bodySource,
-      bodyHtml: post.bodyHtml,
-      contentWarning: post.contentWarning,
-      kind: 'edit',
-      editorId: editor.id,
-      createdAt: now
-    })
+    await keepRevision(tx, post, 'edit', editor.id, now)
     if (post.opening) {
       await tx
         .update(threads)

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AccountRow } from '../accounts/model.js'
 import { isStaff } from '../accounts/model.js'
-import { type SessionRecord, validateSessionToken } from '../accounts/sessions.js'
+import { deleteExpiredSessions, type SessionRecord, validateSessionToken } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 
@@ -72,6 +72,15 @@ export const authentication = fp(async function authentication(app: FastifyInsta
   app.decorateRequest('account', null)
   app.decorateRequest('session', null)
   app.decorateRequest('authVia', null)
+
+  // Expired sessions are refused when used; this clears the ones never used again.
+  const sweep = setInterval(() => {
+    deleteExpiredSessions(deps.db, deps.clock).catch((err: unknown) =>
+      app.log.warn({ err: { message: (err as Error).message } }, 'session sweep failed')
+    )
+  }, 10 * 60_000)
+  sweep.unref()
+  app.addHook('onClose', async () => clearInterval(sweep))
 
   app.addHook('onRequest', async (request, reply) => {
     const bearer = bearerToken(request)

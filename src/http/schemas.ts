@@ -113,7 +113,8 @@ export const Report = Type.Object(
   { title: 'Report' }
 )
 
-export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]{1,64}$' })
+// Every id is a UUID column: anything else ("0", "-1", "08") would reach PostgreSQL and fail the cast as a 500.
+export const Id = Type.String({ minLength: 36, maxLength: 36, pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' })
 export const Slug = Type.String({ minLength: 2, maxLength: 40, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' })
 
 export const PageQuery = Type.Object(

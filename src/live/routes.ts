@@ -60,6 +60,10 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       websocket: true,
       config: { public: true },
       schema: { tags: ['live'], summary: 'Websocket: subscribe to board:<slug>, thread:<id>, moderation (staff) and me' },
+      // A plain HTTP request (no upgrade) gets the contract's error shape, not @fastify/websocket's empty 404.
+      preValidation: async (request) => {
+        if (!request.ws) throw new DomainError('not_found', 'GET /api/v1/live is a websocket; open it with an upgrade request.')
+      },
       // A cross-site page must not open a socket with the member's cookie.
       onRequest: async (request) => {
         const origin = request.headers.origin

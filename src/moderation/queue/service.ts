@@ -1,11 +1,10 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
-import { v7 as uuidv7 } from 'uuid'
 import type { AccountRow } from '../../accounts/model.js'
 import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
-import { accounts, postRevisions, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
+import { accounts, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
 import { DomainError, invalid, notFound } from '../../errors.js'
-import { prepareBody, threadViewById } from '../../forum/posts.js'
+import { keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
 import { meEvent, ownPostView, postEvent, queueEvent, threadEvent } from '../../live/events.js'
 import { type LiveEvent, writeEvents } from '../../live/outbox.js'
 import { type PostRow, type ThreadRow, postCountOf, postView, threadView } from '../../forum/views.js'
@@ -248,16 +247,7 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
         if (post.opening) await tx.update(threads).set({ state: 'removed' }).where(eq(threads.id, post.threadId))
         break
       case 'redact':
-        await tx.insert(postRevisions).values({
-          id: uuidv7(),
-          postId: post.id,
-          bodySource: post.bodySource,
-          bodyHtml: post.bodyHtml,
-          contentWarning: post.contentWarning,
-          kind: 'redaction',
-          editorId: staff.id,
-          createdAt: now
-        })
+        await keepRevision(tx, post, 'redaction', staff.id, now)
         await tx.update(posts).set({ bodySource: decision.body!, bodyHtml: redactedHtml!, editedAt: now }).where(eq(posts.id, post.id))
         if (post.state === 'held' || post.state === 'visible') await publish(tx, post, now)
         break
