@@ -12,7 +12,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['bench/**', 'src/cli.ts', 'src/db/migrate-cli.ts'],
+    files: ['bench/**', 'scripts/**', 'src/cli.ts', 'src/db/migrate-cli.ts'],
     rules: { 'no-console': 'off' }
   }
 )
