@@ -5,14 +5,15 @@
  *  - creating a reply (validation, sanitising, flagging with the default rules, transaction, outbox event,
  *    response) at 50 connections, spread over 100 accounts and 40 threads, against a bare handler that only
  *    INSERTs the post row.
- * Servers and the load generator (autocannon) each run in a process of their own.
+ * Each cell runs ~10 s after a warm-up, twice per side, Lantern and the floor taking turns; figures are the
+ * averages. Servers and the load generator (autocannon) each run in a process of their own.
  */
 import type { BenchDatabase } from './lib/db.js'
 import type { LoadResult, LoadSpec } from './lib/load.js'
 import { benchFile, type Child, startChild } from './lib/proc.js'
 import { type Figure, log, ratioOf } from './lib/report.js'
 import type { SeedData } from './lib/seed.js'
-import { round } from './lib/stats.js'
+import { round, sleep } from './lib/stats.js'
 import { makeBodies } from './lib/text.js'
 
 export interface HttpBenchOptions {
@@ -38,28 +39,32 @@ async function startServer(script: string, database: BenchDatabase, nodeFlags: s
   return { child, base: `http://127.0.0.1:${port}` }
 }
 
-interface Cells {
-  read: LoadResult
-  write: LoadResult
-  readBody: string
+/** Each cell is measured this many times, Lantern and the floor taking turns (L F L F), and averaged: a burst of other work on the machine then skews neither side alone. */
+const TURNS = 2
+
+type Cell = 'read' | 'write'
+
+function average(results: LoadResult[]): LoadResult {
+  const mean = (pick: (r: LoadResult) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
+  const sum = (pick: (r: LoadResult) => number) => results.reduce((total, r) => total + pick(r), 0)
+  return {
+    rps: mean((r) => r.rps),
+    p50: mean((r) => r.p50),
+    p90: mean((r) => r.p90),
+    p99: mean((r) => r.p99),
+    requests: sum((r) => r.requests),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    bytesPerSec: mean((r) => r.bytesPerSec)
+  }
 }
 
-async function measure(load: Child, base: string, options: HttpBenchOptions, writeSpec: Omit<LoadSpec, 'url' | 'connections' | 'durationSec'>): Promise<Cells> {
-  const { seed } = options
-  const duration = options.durationSec ?? 10
-  const warmup = options.warmupSec ?? 3
-  const readPath = `/api/v1/threads/${seed.readThreadId}?limit=50`
-  const check = await fetch(`${base}${readPath}`, { headers: { authorization: `Bearer ${seed.reader.token}` } })
-  const readBody = await check.text()
-  if (check.status !== 200) throw new Error(`thread page answered ${check.status}: ${readBody.slice(0, 200)}`)
-
-  const readSpec: LoadSpec = { url: `${base}${readPath}`, connections: READ_CONNECTIONS, durationSec: warmup, method: 'GET', tokens: [seed.reader.token] }
-  await load.request({ type: 'run', spec: readSpec })
-  const read = await load.request<LoadResult>({ type: 'run', spec: { ...readSpec, durationSec: duration } })
-  const write0: LoadSpec = { ...writeSpec, url: base, connections: WRITE_CONNECTIONS, durationSec: warmup }
-  await load.request({ type: 'run', spec: write0 })
-  const write = await load.request<LoadResult>({ type: 'run', spec: { ...write0, durationSec: duration } })
-  return { read, write, readBody }
+async function readPage(base: string, seed: SeedData): Promise<string> {
+  const res = await fetch(`${base}/api/v1/threads/${seed.readThreadId}?limit=50`, { headers: { authorization: `Bearer ${seed.reader.token}` } })
+  const body = await res.text()
+  if (res.status !== 200) throw new Error(`thread page answered ${res.status}: ${body.slice(0, 200)}`)
+  return body
 }
 
 const describe = (r: LoadResult) =>
@@ -70,41 +75,68 @@ const problems = (r: LoadResult) =>
 
 export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]> {
   const { database, seed } = options
+  const duration = options.durationSec ?? 10
+  const warmup = options.warmupSec ?? 3
   const bodies = makeBodies(500, 99)
-  const writeSpec = {
-    method: 'POST' as const,
-    tokens: seed.writers.map((w) => w.token),
-    paths: seed.writeThreadIds.map((id) => `/api/v1/threads/${id}/posts`),
-    bodies
-  }
-  const load = startChild(benchFile('load.ts'))
-  let lantern: Cells
-  let floor: Cells
-  try {
-    log('http: Lantern server')
-    const flags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
-    const server = await startServer('lantern-server.ts', database, flags)
-    try {
-      lantern = await measure(load, server.base, options, writeSpec)
-    } finally {
-      await server.child.stop()
-    }
-    log(`http: Lantern read ${describe(lantern.read)}`)
-    log(`http: Lantern write ${describe(lantern.write)}`)
+  const specFor = (cell: Cell, base: string, durationSec: number): LoadSpec =>
+    cell === 'read'
+      ? {
+          url: `${base}/api/v1/threads/${seed.readThreadId}?limit=50`,
+          connections: READ_CONNECTIONS,
+          durationSec,
+          method: 'GET',
+          tokens: [seed.reader.token]
+        }
+      : {
+          url: base,
+          connections: WRITE_CONNECTIONS,
+          durationSec,
+          method: 'POST',
+          tokens: seed.writers.map((w) => w.token),
+          paths: seed.writeThreadIds.map((id) => `/api/v1/threads/${id}/posts`),
+          bodies
+        }
 
-    log('http: floor server (bare Fastify + pg)')
+  const load = startChild(benchFile('load.ts'))
+  const results: Record<'lantern' | 'floor', Record<Cell, LoadResult[]>> = {
+    lantern: { read: [], write: [] },
+    floor: { read: [], write: [] }
+  }
+  let lanternBody: string
+  let floorBody: string
+  const servers: Child[] = []
+  try {
+    // Both servers are up at once (the idle one costs nothing) so that their cells can take turns.
+    const flags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
+    const lantern = await startServer('lantern-server.ts', database, flags)
+    servers.push(lantern.child)
     const bare = await startServer('floor-http.ts', database)
-    try {
-      await bare.child.request({ type: 'authors', authors: Object.fromEntries(seed.writers.map((w) => [w.token, { id: w.id, handle: w.handle }])) })
-      floor = await measure(load, bare.base, options, writeSpec)
-    } finally {
-      await bare.child.stop()
+    servers.push(bare.child)
+    await bare.child.request({ type: 'authors', authors: Object.fromEntries(seed.writers.map((w) => [w.token, { id: w.id, handle: w.handle }])) })
+    lanternBody = await readPage(lantern.base, seed)
+    floorBody = await readPage(bare.base, seed)
+    const bases = { lantern: lantern.base, floor: bare.base }
+    for (const cell of ['read', 'write'] as const) {
+      for (const side of ['lantern', 'floor'] as const) {
+        log(`http: ${cell}, ${side} warm-up`)
+        await load.request({ type: 'run', spec: specFor(cell, bases[side], warmup) })
+      }
+      for (let turn = 0; turn < TURNS; turn++) {
+        for (const side of ['lantern', 'floor'] as const) {
+          const result = await load.request<LoadResult>({ type: 'run', spec: specFor(cell, bases[side], duration) })
+          log(`http: ${cell}, ${side === 'lantern' ? 'Lantern' : 'floor (bare Fastify + pg)'}: ${describe(result)}`)
+          results[side][cell].push(result)
+        }
+      }
     }
-    log(`http: floor read ${describe(floor.read)}`)
-    log(`http: floor write ${describe(floor.write)}`)
+    // Let the last requests finish before the servers close their pools.
+    await sleep(1000)
   } finally {
+    await Promise.all(servers.map((s) => s.stop()))
     await load.stop()
   }
+  const lantern = { read: average(results.lantern.read), write: average(results.lantern.write), readBody: lanternBody }
+  const floor = { read: average(results.floor.read), write: average(results.floor.write), readBody: floorBody }
 
   const sameBytes = lantern.readBody === floor.readBody
   if (!sameBytes) log(`http: WARNING the floor's thread page differs from Lantern's (${floor.readBody.length} vs ${lantern.readBody.length} bytes)`)

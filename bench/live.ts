@@ -50,7 +50,11 @@ interface Measured {
   connectMs: number
   frameBytes: number
   sample: string | null
+  /** p99 of each measured post, to tell one slow round (a GC, a timer) from a slow fan-out. */
+  roundP99s: number[]
 }
+
+const round2 = (v: number) => round(v, 1)
 
 async function fanOut(target: Target, clients: Child[], n: number, tokens: string[], rounds: number): Promise<Measured> {
   const share = (i: number) => Math.floor(n / clients.length) + (i < n % clients.length ? 1 : 0)
@@ -76,6 +80,7 @@ async function fanOut(target: Target, clients: Child[], n: number, tokens: strin
   const latencies: number[] = []
   let missing = 0
   let sample: string | null = null
+  const roundP99s: number[] = []
   for (let round = 0; round <= rounds; round++) {
     await Promise.all(clients.map((c) => c.request({ type: 'arm' })))
     const t0 = wallMs()
@@ -84,11 +89,14 @@ async function fanOut(target: Target, clients: Child[], n: number, tokens: strin
       clients.map((c) => c.request<{ times: number[]; missing: number; sample: string | null }>({ type: 'wait', timeoutMs: 30_000 }, 60_000))
     )
     if (round === 0) continue // warm-up post
+    const thisRound: number[] = []
     for (const r of results) {
       missing += r.missing
       sample ??= r.sample
-      for (const t of r.times) if (!Number.isNaN(t)) latencies.push(t - t0)
+      for (const t of r.times) if (!Number.isNaN(t)) thisRound.push(t - t0)
     }
+    roundP99s.push(round2(percentile(sortNumbers(thisRound), 99)))
+    for (const l of thisRound) latencies.push(l)
     await sleep(100)
   }
   await Promise.all(clients.map((c) => c.request({ type: 'close' }, 60_000)))
@@ -104,7 +112,8 @@ async function fanOut(target: Target, clients: Child[], n: number, tokens: strin
     rssPerSocket: (after.rss - before.rss) / n,
     connectMs,
     frameBytes: sample ? Buffer.byteLength(sample) : 0,
-    sample
+    sample,
+    roundP99s
   }
 }
 
@@ -156,7 +165,7 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<Figure[]>
       } finally {
         await lanternServer.child.stop()
       }
-      log(`live: Lantern ${n}: p50 ${round(lantern.p50, 2)} ms, p99 ${round(lantern.p99, 2)} ms, max ${round(lantern.max, 1)} ms, ${lantern.missing} missing, ${round(lantern.heapPerSocket, 0)} B heap+external/socket, ${round(lantern.rssPerSocket, 0)} B RSS/socket, connected in ${round(lantern.connectMs, 0)} ms`)
+      log(`live: Lantern ${n}: p50 ${round(lantern.p50, 2)} ms, p99 ${round(lantern.p99, 2)} ms, max ${round(lantern.max, 1)} ms, ${lantern.missing} missing, ${round(lantern.heapPerSocket, 0)} B heap+external/socket, ${round(lantern.rssPerSocket, 0)} B RSS/socket, connected in ${round(lantern.connectMs, 0)} ms; p99 per post ${lantern.roundP99s.join(', ')}`)
 
       log(`live: bare ws broadcast, ${n.toLocaleString('en-US')} sockets`)
       const payload = lantern.sample ?? JSON.stringify({ type: 'event', channel, id: '1', event: 'post.created', data: { bodyHtml: bodies[0] } })
@@ -183,7 +192,7 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<Figure[]>
       } finally {
         await floorServer.child.stop()
       }
-      log(`live: floor ${n}: p50 ${round(floor.p50, 2)} ms, p99 ${round(floor.p99, 2)} ms, max ${round(floor.max, 1)} ms, ${floor.missing} missing, ${round(floor.heapPerSocket, 0)} B heap+external/socket, ${round(floor.rssPerSocket, 0)} B RSS/socket`)
+      log(`live: floor ${n}: p50 ${round(floor.p50, 2)} ms, p99 ${round(floor.p99, 2)} ms, max ${round(floor.max, 1)} ms, ${floor.missing} missing, ${round(floor.heapPerSocket, 0)} B heap+external/socket, ${round(floor.rssPerSocket, 0)} B RSS/socket; p99 per post ${floor.roundP99s.join(', ')}`)
 
       const label = n.toLocaleString('en-US')
       const p99Ratio = ratioOf(lantern.p99, floor.p99)
@@ -208,7 +217,7 @@ export async function runLiveBench(options: LiveBenchOptions): Promise<Figure[]>
           ratio: p99Ratio,
           target: '<= 2x floor',
           met: p99Ratio !== null && p99Ratio <= 2 && lantern.missing === 0,
-          note: delivered
+          note: `${delivered}; p99 per post: Lantern ${lantern.roundP99s.join(', ')}; floor ${floor.roundP99s.join(', ')}`
         },
         {
           part: 'live',

@@ -40,6 +40,8 @@ function parseArgs(argv: string[]) {
 
 const { only, cpuProf, quick } = parseArgs(process.argv.slice(2))
 const started = Date.now()
+// Other work on the machine skews every figure; the load average before and after is recorded with them.
+const loadBefore = os.loadavg().map((l) => Number(l.toFixed(2)))
 const figures: Figure[] = []
 let flaggingRows: Array<Record<string, string | number>> = []
 let database: BenchDatabase | null = null
@@ -79,11 +81,13 @@ const machine = {
   memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
   node: process.version,
   platform: `${os.platform()} ${os.release()}`,
-  database: database ? { kind: database.kind, source: database.source } : null
+  database: database ? { kind: database.kind, source: database.source } : null,
+  loadAverage: { before: loadBefore, after: os.loadavg().map((l) => Number(l.toFixed(2))) }
 }
 
 console.log('')
 console.log(`Lantern bench — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, database ${machine.database ? `${machine.database.kind} (${machine.database.source})` : 'none'}`)
+console.log(`load average (1, 5, 15 min) before ${machine.loadAverage.before.join(' ')}, after ${machine.loadAverage.after.join(' ')}${machine.loadAverage.before[0]! > 1 ? ' — other work was running on this machine; figures are noisy' : ''}`)
 if (database?.kind === 'pglite') console.log('NOTE: no PostgreSQL was reachable; Lantern and the floors ran on embedded PGlite.')
 if (flaggingRows.length) {
   console.log('\nflagging (bench/flagging.ts)')

@@ -55,7 +55,7 @@ export function makeBodies(count: number, seed = 42): string[] {
   while (bodies.length < count) {
     const style = random()
     const target = 300 + Math.floor(random() * 300)
-    let text = ''
+    let text: string
     if (style < 0.66) {
       // Plain text with a paragraph break: the most common reply.
       const parts: string[] = []
