@@ -14,7 +14,16 @@ export const docs = fp(async function docs(app: FastifyInstance) {
         description:
           'A moderated, anonymous peer-support forum. Authenticate with the lantern_session cookie or ' +
           '`Authorization: Bearer <token>`. Every error is `{"error": {"code", "message", "details"?}}`. ' +
-          'Lists are cursor-paginated with `limit` (1..100, default 25) and `cursor` (from `nextCursor`).'
+          'Lists are cursor-paginated with `limit` (1..100, default 25) and `cursor` (from `nextCursor`).\n\n' +
+          'Where the contract is silent:\n' +
+          '- Without a session, `GET /boards` lists only boards whose audience is `everyone`.\n' +
+          '- Threads carry `state` (visible | held | removed); a thread whose opening post is held or removed exists only for its author and staff. A held post that was never published leaves no placeholder for others.\n' +
+          '- `removalReason` is shown to the author and staff only.\n' +
+          '- `PATCH /threads/{id}` `{locked}` (staff) locks a thread: replies and edits get 403 `forbidden` with `details.reason = "thread_locked"`.\n' +
+          '- Queue `status=open` lists unclaimed or lease-expired items, `claimed` those with a live lease; resolving needs the item unclaimed or claimed by you (else 409 `already_claimed`); a resolved item answers 409 `already_resolved`.\n' +
+          '- A retry with an Idempotency-Key whose first request is still running (or was cut off) gets 409 `request_in_progress`.\n' +
+          '- Live: besides the contract\'s messages the server sends `{"type":"authenticated"}` after an auth message and `{"type":"unsubscribed"}`; `thread.updated` also goes to `thread:<id>` when a thread is locked, held or removed. Close codes: 4401 session ended, 4008 slow consumer, 1009 message too large.\n' +
+          '- `resync_required` (HTTP-less) is also answered for a `since` newer than any event.'
       },
       components: {
         securitySchemes: {
