@@ -30,7 +30,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * May this account subscribe to this channel? Anything it may not read does not exist (not_found), exactly
  * as over HTTP: a family board's channel is as invisible to the recovery circle as the board itself.
  */
-export async function authoriseChannel(db: Db, account: AccountRow, name: string): Promise<Authorised> {
+export async function authoriseChannel(db: Db, account: Pick<AccountRow, 'id' | 'role' | 'circle'>, name: string): Promise<Authorised> {
   if (name === 'me') return { internal: channel.me(account.id), scope: null }
   if (name === 'moderation') {
     if (!isStaff(account)) throw new DomainError('not_found', 'There is no such channel.')

@@ -19,9 +19,13 @@ interface Subscription {
   buffer: EventRow[] | null
 }
 
+/** What a socket keeps of its account: enough to authorise channels and filter events, no more. */
+export type LiveAccount = Pick<AccountRow, 'id' | 'handle' | 'role' | 'circle'>
+export const liveAccount = (a: LiveAccount): LiveAccount => ({ id: a.id, handle: a.handle, role: a.role, circle: a.circle })
+
 export interface LiveClient {
   socket: WebSocket
-  account: AccountRow | null
+  account: LiveAccount | null
   sessionId: string | null
   subs: Map<string, Subscription>
   alive: boolean
@@ -269,7 +273,10 @@ export class LiveHub {
   private async checkSessions(): Promise<void> {
     const bySession = new Map<string, LiveClient[]>()
     for (const client of this.clients) {
-      if (client.sessionId) bySession.set(client.sessionId, [...(bySession.get(client.sessionId) ?? []), client])
+      if (!client.sessionId) continue
+      let list = bySession.get(client.sessionId)
+      if (!list) bySession.set(client.sessionId, (list = []))
+      list.push(client)
     }
     if (bySession.size === 0) return
     const ids = [...bySession.keys()]

@@ -1,12 +1,11 @@
 import type {} from '@fastify/websocket'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { RawData, WebSocket } from 'ws'
-import type { AccountRow } from '../accounts/model.js'
-import { validateSessionToken } from '../accounts/sessions.js'
+import { type SessionDeps, validateSessionToken } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import { originAllowed } from '../http/auth.js'
-import { frame, type LiveClient, type LiveHub } from './hub.js'
+import { frame, liveAccount, type LiveAccount, type LiveClient, type LiveHub } from './hub.js'
 
 export interface LiveRouteOptions {
   deps: Deps
@@ -73,67 +72,80 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       }
     },
     (socket: WebSocket, request) => {
-      const client: LiveClient = {
-        socket,
-        account: request.account,
-        sessionId: request.session?.id ?? null,
-        subs: new Map(),
-        alive: true
-      }
-      hub.add(client)
-      const error = (code: string, message: string, channel?: string) =>
-        hub.send(client, frame({ type: 'error', code, message, ...(channel ? { channel } : {}) }))
-
-      const authTimer = client.account
-        ? null
-        : setTimeout(() => socket.close(4401, 'authentication timed out'), authTimeoutMs)
-
-      const authenticate = async (token: string) => {
-        const result = await validateSessionToken(sessionDeps, token)
-        if (!result) {
-          error('unauthenticated', 'That token is not a live session.')
-          socket.close(4401, 'authentication failed')
-          return
-        }
-        client.account = result.account as AccountRow
-        client.sessionId = result.session.id
-        if (authTimer) clearTimeout(authTimer)
-        hub.send(client, frame({ type: 'authenticated', account: { id: result.account.id, handle: result.account.handle } }))
-      }
-
-      // Messages are handled one at a time, so a subscribe finishes before the next message is read.
-      let queue = Promise.resolve()
-      socket.on('message', (raw) => {
-        queue = queue.then(async () => {
-          const message = parse(raw)
-          if (typeof message === 'string') return error('validation_failed', message)
-          if (message.type === 'ping') return hub.send(client, frame({ type: 'pong' }))
-          if (message.type === 'auth') {
-            if (client.account) return error('validation_failed', 'Already authenticated.')
-            return authenticate(message.token)
-          }
-          if (!client.account) return error('unauthenticated', 'Authenticate first: {"type":"auth","token":"..."}.', message.channel)
-          if (message.type === 'unsubscribe') {
-            hub.unsubscribe(client, message.channel)
-            return hub.send(client, frame({ type: 'unsubscribed', channel: message.channel }))
-          }
-          try {
-            await hub.subscribe(client, message.channel, message.since)
-          } catch (err) {
-            if (err instanceof DomainError) return error(err.code, err.message, message.channel)
-            request.log.warn({ err: { message: (err as Error).message } }, 'live subscribe failed')
-            return error('unavailable', 'Could not subscribe right now; try again.', message.channel)
-          }
-        })
-      })
-      socket.on('pong', () => {
-        client.alive = true
-      })
-      socket.on('close', () => {
-        if (authTimer) clearTimeout(authTimer)
-        hub.remove(client)
-      })
-      socket.on('error', () => socket.terminate())
+      // Only what the socket needs is kept: the upgrade request and its reply are not retained per socket.
+      socket.removeAllListeners('error')
+      const account = request.account ? liveAccount(request.account) : null
+      openSocket({ socket, account, sessionId: request.session?.id ?? null, hub, sessionDeps, authTimeoutMs, log: app.log })
     }
   )
+}
+
+interface OpenSocket {
+  socket: WebSocket
+  account: LiveAccount | null
+  sessionId: string | null
+  hub: LiveHub
+  sessionDeps: SessionDeps
+  authTimeoutMs: number
+  log: FastifyBaseLogger
+}
+
+/** The per-socket state machine: authentication, then subscribe/unsubscribe/ping, one message at a time. */
+function openSocket({ socket, account, sessionId, hub, sessionDeps, authTimeoutMs, log }: OpenSocket) {
+  const client: LiveClient = { socket, account, sessionId, subs: new Map(), alive: true }
+  hub.add(client)
+  const error = (code: string, message: string, channel?: string) =>
+    hub.send(client, frame({ type: 'error', code, message, ...(channel ? { channel } : {}) }))
+
+  let authTimer = client.account ? null : setTimeout(() => socket.close(4401, 'authentication timed out'), authTimeoutMs)
+
+  const authenticate = async (token: string) => {
+    const result = await validateSessionToken(sessionDeps, token)
+    if (!result) {
+      error('unauthenticated', 'That token is not a live session.')
+      socket.close(4401, 'authentication failed')
+      return
+    }
+    client.account = liveAccount(result.account)
+    client.sessionId = result.session.id
+    if (authTimer) clearTimeout(authTimer)
+    authTimer = null
+    hub.send(client, frame({ type: 'authenticated', account: { id: result.account.id, handle: result.account.handle } }))
+  }
+
+  const handle = async (raw: RawData) => {
+    const message = parse(raw)
+    if (typeof message === 'string') return error('validation_failed', message)
+    if (message.type === 'ping') return hub.send(client, frame({ type: 'pong' }))
+    if (message.type === 'auth') {
+      if (client.account) return error('validation_failed', 'Already authenticated.')
+      return authenticate(message.token)
+    }
+    if (!client.account) return error('unauthenticated', 'Authenticate first: {"type":"auth","token":"..."}.', message.channel)
+    if (message.type === 'unsubscribe') {
+      hub.unsubscribe(client, message.channel)
+      return hub.send(client, frame({ type: 'unsubscribed', channel: message.channel }))
+    }
+    try {
+      await hub.subscribe(client, message.channel, message.since)
+    } catch (err) {
+      if (err instanceof DomainError) return error(err.code, err.message, message.channel)
+      log.warn({ err: { message: (err as Error).message } }, 'live subscribe failed')
+      return error('unavailable', 'Could not subscribe right now; try again.', message.channel)
+    }
+  }
+
+  // Messages are handled one at a time, so a subscribe finishes before the next message is read.
+  let queue = Promise.resolve()
+  socket.on('message', (raw) => {
+    queue = queue.then(() => handle(raw))
+  })
+  socket.on('pong', () => {
+    client.alive = true
+  })
+  socket.on('close', () => {
+    if (authTimer) clearTimeout(authTimer)
+    hub.remove(client)
+  })
+  socket.on('error', () => socket.terminate())
 }

@@ -9,7 +9,7 @@ import { forbidden } from '../../errors.js'
  * The boards a staff member moderates: null means every board (admins, and moderators with no
  * board list). A family-board moderator sees no queue items from other boards, and vice versa.
  */
-export async function moderatedBoards(db: Db, staff: AccountRow): Promise<string[] | null> {
+export async function moderatedBoards(db: Db, staff: Pick<AccountRow, 'id' | 'role'>): Promise<string[] | null> {
   if (!isStaff(staff)) throw forbidden('Only moderators and admins may do that.')
   if (staff.role === 'admin') return null
   const rows = await db.select({ slug: moderatorBoards.boardSlug }).from(moderatorBoards).where(eq(moderatorBoards.accountId, staff.id))
