@@ -116,6 +116,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   app.decorate('liveHub', hub)
   app.addHook('onReady', () => hub.start())
+  // A successful write may have committed live events: deliver them and wake the other instances.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) hub.wake()
+  })
   app.addHook('preClose', () => hub.close())
   await app.register(healthRoutes, { database })
   await app.register(

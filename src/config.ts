@@ -29,7 +29,7 @@ export interface Config {
     /** Writes per client address per minute, whatever the account. */
     writesPerIpPerMinute: number
   }
-  /** Event-loop delay beyond which requests are shed with 503 (under-pressure). */
+  /** Event-loop delay beyond which requests are shed with 503 (under-pressure); 0 turns shedding off. */
   maxEventLoopDelayMs: number
   /** How long live events are kept for resuming; older resumes answer resync_required. */
   eventRetentionHours: number
@@ -139,7 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
       writesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30, 1, 1_000_000),
       writesPerIpPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_IP_PER_MINUTE', 120, 1, 1_000_000)
     },
-    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     crisisResourcesFile: env.CRISIS_RESOURCES_FILE?.trim() || null

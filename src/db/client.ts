@@ -34,6 +34,8 @@ export interface Database {
    * lost and re-established (the caller catches up on what it may have missed). Resolves to a stop function.
    */
   listen(channel: string, onNotify: () => void, onReconnect: () => void): Promise<() => Promise<void>>
+  /** NOTIFY a channel (outside any transaction). */
+  notify(channel: string): Promise<void>
 }
 
 export interface OpenDatabaseOptions {
@@ -96,6 +98,9 @@ function openPostgres(url: string, poolSize: number): Database {
       await pool.query('select 1')
     },
     listen: (channel, onNotify, onReconnect) => listenPostgres(url, channel, onNotify, onReconnect),
+    async notify(channel) {
+      await pool.query('select pg_notify($1, $2)', [channel, ''])
+    },
     async migrate() {
       const client = await pool.connect()
       try {
@@ -132,6 +137,9 @@ async function openPglite(dataDir: string | null): Promise<Database> {
       return async () => {
         if (!client.closed) await stop()
       }
+    },
+    async notify(channel) {
+      await client.query('select pg_notify($1, $2)', [channel, ''])
     },
     async ping() {
       await client.query('select 1')

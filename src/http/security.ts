@@ -30,6 +30,7 @@ export const security = fp(async function security(
   })
   // Shed load while the event loop lags: a quick 503 beats a slow timeout, and nothing is half done.
   await app.register(underPressure, {
+    // 0 turns the check off (the embedded database runs queries on the event loop, so tests on it lag).
     maxEventLoopDelay: config.maxEventLoopDelayMs,
     retryAfter: 5,
     pressureHandler: (_request, reply) => {

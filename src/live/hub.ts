@@ -88,6 +88,7 @@ export class LiveHub {
 
   async close(): Promise<void> {
     this.closed = true
+    if (this.notifyTimer) clearTimeout(this.notifyTimer)
     for (const timer of this.timers) clearInterval(timer)
     await this.stopListening?.()
     for (const client of this.clients) client.socket.close(1001, 'server shutting down')
@@ -111,6 +112,25 @@ export class LiveHub {
   private async latestId(): Promise<number> {
     const [row] = await this.db.select({ id: max(events.id) }).from(events)
     return Number(row?.id ?? 0)
+  }
+
+  private notifyTimer: NodeJS.Timeout | null = null
+
+  /**
+   * After this instance committed events: deliver them here at once, and wake the other instances with one
+   * NOTIFY per few milliseconds however many writes there were (sent after commit, so commits never queue
+   * behind PostgreSQL's notification lock).
+   */
+  wake(): void {
+    void this.poll()
+    if (this.notifyTimer || this.closed) return
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null
+      this.database.notify(EVENTS_CHANNEL).catch((err: unknown) => {
+        // The other instances' periodic poll still picks the events up.
+        this.options.log.warn({ err: { message: (err as Error).message } }, 'live: NOTIFY failed')
+      })
+    }, 5)
   }
 
   /** Reads everything new in the outbox, in id order; concurrent calls coalesce into one more round. */
