@@ -279,14 +279,16 @@ export const moderationLog = pgTable(
 )
 
 /**
- * The outbox of live events: written in the same transaction as the change it describes. Ids grow in
- * commit order (writers take one advisory lock just before inserting events), so "every event after id N
- * on this channel" never misses one that committed late.
+ * The outbox of live events: written in the same transaction as the change it describes. `position` is the
+ * public event id: a deferred trigger assigns it at COMMIT under one advisory lock (migration 0006), so
+ * positions follow commit order and "every event after position N" never misses one that committed late.
  */
 export const events = pgTable(
   'events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Null only inside the writing transaction; set at its commit. */
+    position: bigint('position', { mode: 'number' }),
     channel: text('channel').notNull(),
     event: text('event').notNull(),
     data: jsonb('data').notNull(),
@@ -296,7 +298,11 @@ export const events = pgTable(
     boardSlug: text('board_slug'),
     createdAt: at('created_at').notNull()
   },
-  (t) => [index('events_channel_idx').on(t.channel, t.id), index('events_created_idx').on(t.createdAt)]
+  (t) => [
+    index('events_created_idx').on(t.createdAt),
+    uniqueIndex('events_position_idx').on(t.position),
+    index('events_channel_position_idx').on(t.channel, t.position)
+  ]
 )
 
 /** How far retention has deleted the outbox: resuming from an older id answers resync_required. */

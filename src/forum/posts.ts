@@ -152,15 +152,17 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
         createdAt: now
       })
       .returning()
-    if (visible) await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, threadId))
-    await countPostWritten(tx, author.id)
     const alerts = await queueIfNeeded(tx, screening, post!.id, row.board.slug, now)
-    const threadNow = visible ? await threadViewById(tx, threadId) : null
+    const threadNow = visible ? { ...(await threadViewById(tx, threadId)), lastPostAt: now.toISOString() } : null
     await writeEvents(tx, now, [
       postEvent('post.created', post!, author.handle, row.board.slug),
       ...(threadNow ? threadEvent('thread.updated', threadNow, row.thread.authorId, { onThreadChannel: false }) : []),
       ...alerts
     ])
+    // Row locks last: they are held until commit, and every reply to the thread (and every post by the
+    // author) waits for them, so they are taken as late as possible.
+    await countPostWritten(tx, author.id)
+    if (visible) await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, threadId))
     return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: screening.outcome }
   })
 }

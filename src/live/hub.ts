@@ -47,6 +47,12 @@ const BATCH = 500
 
 export const frame = (message: object) => JSON.stringify(message)
 
+/** Rows read outside their writing transaction always have a position (drawn at its commit). */
+const positionOf = (row: EventRow) => row.position as number
+
+const eventFrame = (row: EventRow) =>
+  frame({ type: 'event', channel: publicName(row.channel), id: String(row.position), event: row.event, data: row.data })
+
 /**
  * One per instance. Reads the outbox after each NOTIFY (one query per batch, however many sockets),
  * fans each event out to the sockets subscribed to its channel, serialising it once per channel,
@@ -110,8 +116,8 @@ export class LiveHub {
   }
 
   private async latestId(): Promise<number> {
-    const [row] = await this.db.select({ id: max(events.id) }).from(events)
-    return Number(row?.id ?? 0)
+    const [row] = await this.db.select({ position: max(events.position) }).from(events)
+    return Number(row?.position ?? 0)
   }
 
   private notifyTimer: NodeJS.Timeout | null = null
@@ -145,10 +151,15 @@ export class LiveHub {
         do {
           this.pollAgain = false
           for (;;) {
-            const rows = await this.db.select().from(events).where(gt(events.id, this.lastSeen)).orderBy(asc(events.id)).limit(BATCH)
+            const rows = await this.db
+              .select()
+              .from(events)
+              .where(gt(events.position, this.lastSeen))
+              .orderBy(asc(events.position))
+              .limit(BATCH)
             for (const row of rows) {
               this.deliver(row)
-              this.lastSeen = row.id
+              this.lastSeen = positionOf(row)
             }
             if (rows.length < BATCH) break
           }
@@ -181,10 +192,10 @@ export class LiveHub {
         sub.buffer.push(row)
         continue
       }
-      if (row.id <= sub.lastSent || !this.allowed(client, sub, row)) continue
+      if (positionOf(row) <= sub.lastSent || !this.allowed(client, sub, row)) continue
       // Serialised once per event, shared by every socket that receives it.
-      message ??= frame({ type: 'event', channel: publicName(row.channel), id: String(row.id), event: row.event, data: row.data })
-      sub.lastSent = row.id
+      message ??= eventFrame(row)
+      sub.lastSent = positionOf(row)
       this.send(client, message)
     }
   }
@@ -244,8 +255,8 @@ export class LiveHub {
       const replay = await this.db
         .select()
         .from(events)
-        .where(and(eq(events.channel, auth.internal), gt(events.id, from)))
-        .orderBy(asc(events.id))
+        .where(and(eq(events.channel, auth.internal), gt(events.position, from)))
+        .orderBy(asc(events.position))
         .limit(MAX_REPLAY + 1)
       if (replay.length > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
       this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
@@ -260,10 +271,10 @@ export class LiveHub {
   }
 
   private sendIfNew(client: LiveClient, sub: Subscription, row: EventRow) {
-    if (row.id <= sub.lastSent) return
-    sub.lastSent = row.id
+    if (positionOf(row) <= sub.lastSent) return
+    sub.lastSent = positionOf(row)
     if (!this.allowed(client, sub, row)) return
-    this.send(client, frame({ type: 'event', channel: publicName(row.channel), id: String(row.id), event: row.event, data: row.data }))
+    this.send(client, eventFrame(row))
   }
 
   unsubscribe(client: LiveClient, name: string): boolean {
@@ -328,12 +339,12 @@ export class LiveHub {
   async purge(): Promise<void> {
     const cutoff = new Date(this.options.clock.now().getTime() - this.options.retentionHours * 3_600_000)
     await this.db.transaction(async (tx) => {
-      const [newest] = await tx.select({ id: max(events.id) }).from(events).where(lt(events.createdAt, cutoff))
-      if (!newest?.id) return
-      await tx.delete(events).where(and(lt(events.createdAt, cutoff), sql`${events.id} <= ${newest.id}`))
+      const [newest] = await tx.select({ position: max(events.position) }).from(events).where(lt(events.createdAt, cutoff))
+      if (!newest?.position) return
+      await tx.delete(events).where(sql`${events.position} <= ${newest.position}`)
       await tx
         .update(eventRetention)
-        .set({ purgedThrough: sql`greatest(${eventRetention.purgedThrough}, ${newest.id})` })
+        .set({ purgedThrough: sql`greatest(${eventRetention.purgedThrough}, ${newest.position})` })
         .where(eq(eventRetention.id, 1))
     })
   }
