@@ -1,6 +1,6 @@
 import { sha256 } from '@oslojs/crypto/sha2'
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
-import { eq, lt } from 'drizzle-orm'
+import { eq, lt, sql } from 'drizzle-orm'
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/client.js'
@@ -19,6 +19,24 @@ export interface SessionRecord {
 }
 
 export type TokenGenerator = () => string
+
+// Every request looks its session up: a prepared statement skips building the query each time and lets
+// PostgreSQL reuse the plan.
+const preparedSessionById = new WeakMap<Db, ReturnType<typeof prepareSessionById>>()
+const prepareSessionById = (db: Db) =>
+  db
+    .select({ session: sessions, account: accounts })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('lantern_session_by_id')
+
+function sessionById(db: Db) {
+  let query = preparedSessionById.get(db)
+  if (!query) preparedSessionById.set(db, (query = prepareSessionById(db)))
+  return query
+}
 
 /** 20 random bytes (160 bits), base32: Lucia's recommended token. */
 export const generateSessionToken: TokenGenerator = () => encodeBase32LowerCaseNoPadding(randomBytes(20))
@@ -59,12 +77,7 @@ export async function validateSessionToken(
 ): Promise<{ session: SessionRecord; account: AccountRow; renewed: boolean } | null> {
   if (!/^[a-z2-7]{16,64}$/.test(token)) return null
   const id = sessionIdFromToken(token)
-  const [row] = await deps.db
-    .select({ session: sessions, account: accounts })
-    .from(sessions)
-    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
-    .where(eq(sessions.id, id))
-    .limit(1)
+  const [row] = await sessionById(deps.db).execute({ id })
   if (!row) return null
   const now = deps.clock.now().getTime()
   const ttl = deps.ttlDays * 86_400_000
