@@ -12,7 +12,7 @@ import { type ModerationOutcome, type Screening, screen } from '../moderation/sc
 import { postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody } from './sanitize.js'
-import { type BoardRow, type PostRow, type ThreadRow, postView, publishedToOthers, selectThreads, threadView } from './views.js'
+import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
 
 export type { ModerationOutcome }
 
@@ -70,12 +70,6 @@ export function threadVisibleTo(thread: ThreadRow, viewer: Viewer): boolean {
 export function postVisibleTo(post: PostRow, viewer: Viewer): boolean {
   if (isStaff(viewer) || (post.authorId !== null && post.authorId === viewer.id)) return true
   return post.publishedAt !== null && post.state !== 'held'
-}
-
-/** SQL twin of postVisibleTo, for lists. */
-export function postsVisibleTo(viewer: Viewer) {
-  if (isStaff(viewer)) return sql`true`
-  return sql`(${publishedToOthers} or ${posts.authorId} = ${viewer.id})`
 }
 
 export interface PostContext {

@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
+import type { Db } from '../db/client.js'
 import { accounts, boards, posts, threads } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
 import { threadEvent } from '../live/events.js'
@@ -11,8 +12,8 @@ import { recordAction } from '../moderation/log.js'
 import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
-import { postsVisibleTo, prepareBody, queueIfNeeded, screenWriting, threadVisibleTo } from './posts.js'
-import { postCountOf, postView, selectPosts, selectThreads, threadView } from './views.js'
+import { prepareBody, queueIfNeeded, screenWriting, threadVisibleTo } from './posts.js'
+import { postCountOf, postView, publishedToOthers, selectPosts, selectThreads, threadView } from './views.js'
 
 export interface PageRequest {
   limit: number
@@ -107,27 +108,56 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
   })
 }
 
-/** A thread with a page of its posts, oldest first. */
-export async function readThread(deps: Deps, viewer: AccountRow, threadId: string, request: PageRequest) {
-  const [row] = await deps.db
+// Reading a thread page is the forum's hottest path: its statements are prepared once per database.
+const prepared = new WeakMap<Db, Map<string, ReturnType<typeof prepareThreadHeader> | ReturnType<typeof preparePostsPage>>>()
+
+function cachedQuery<T>(db: Db, name: string, build: () => T): T {
+  let byName = prepared.get(db)
+  if (!byName) prepared.set(db, (byName = new Map()))
+  let query = byName.get(name) as T | undefined
+  if (!query) byName.set(name, (query = build()) as never)
+  return query
+}
+
+const prepareThreadHeader = (db: Db) =>
+  db
     .select({ thread: threads, authorHandle: accounts.handle, postCount: postCountOf, audience: boards.audience })
     .from(threads)
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
     .leftJoin(accounts, eq(accounts.id, threads.authorId))
-    .where(eq(threads.id, threadId))
+    .where(eq(threads.id, sql.placeholder('threadId')))
     .limit(1)
-  if (!row || !audienceAllows(row, viewer) || !threadVisibleTo(row.thread, viewer)) throw notFound('That thread')
-  const after = decodeCursor(request.cursor)
-  const rows = await selectPosts(deps.db)
+    .prepare('lantern_thread_header')
+
+/** Four shapes: staff or member, first page or later page. */
+const preparePostsPage = (db: Db, staff: boolean, afterCursor: boolean) =>
+  selectPosts(db)
     .where(
       and(
-        eq(posts.threadId, threadId),
-        postsVisibleTo(viewer),
-        after ? sql`(${posts.createdAt}, ${posts.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined
+        eq(posts.threadId, sql.placeholder('threadId')),
+        staff ? undefined : sql`(${publishedToOthers} or ${posts.authorId} = ${sql.placeholder('viewerId')})`,
+        afterCursor
+          ? sql`(${posts.createdAt}, ${posts.id}) > (${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
+          : undefined
       )
     )
     .orderBy(asc(posts.createdAt), asc(posts.id))
-    .limit(request.limit + 1)
+    .limit(sql.placeholder('limit'))
+    .prepare(`lantern_thread_posts_${staff ? 'staff' : 'member'}_${afterCursor ? 'after' : 'first'}`)
+
+/** A thread with a page of its posts, oldest first. */
+export async function readThread(deps: Deps, viewer: AccountRow, threadId: string, request: PageRequest) {
+  const [row] = await cachedQuery(deps.db, 'header', () => prepareThreadHeader(deps.db)).execute({ threadId })
+  if (!row || !audienceAllows(row, viewer) || !threadVisibleTo(row.thread, viewer)) throw notFound('That thread')
+  const after = decodeCursor(request.cursor)
+  const staff = isStaff(viewer)
+  const query = cachedQuery(deps.db, `posts:${staff}:${after !== null}`, () => preparePostsPage(deps.db, staff, after !== null))
+  const rows = await query.execute({
+    threadId,
+    viewerId: viewer.id,
+    limit: request.limit + 1,
+    ...(after ? { afterAt: after.at.toISOString(), afterId: after.id } : {})
+  })
   const { items, nextCursor } = page(rows, request.limit, (r) => ({ at: r.post.createdAt, id: r.post.id }))
   return { thread: threadView(row), posts: items.map((r) => postView(r, viewer)), nextCursor }
 }
