@@ -72,8 +72,11 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       }
     },
     (socket: WebSocket, request) => {
-      // Only what the socket needs is kept: the upgrade request and its reply are not retained per socket.
+      // Only what the socket needs is kept: the upgrade request and its reply are not retained per socket
+      // (the plugin's error listener closes over them, and the TCP socket still points at the HTTP response).
       socket.removeAllListeners('error')
+      const tcp = request.raw.socket as { _httpMessage?: { detachSocket(s: unknown): void } | null }
+      tcp._httpMessage?.detachSocket(tcp)
       const account = request.account ? liveAccount(request.account) : null
       openSocket({ socket, account, sessionId: request.session?.id ?? null, hub, sessionDeps, authTimeoutMs, log: app.log })
     }
