@@ -12,6 +12,7 @@
 import { DataSet, RegExpMatcher, englishRecommendedTransformers, parseRawPattern } from 'obscenity'
 import { pathToFileURL } from 'node:url'
 import { compileRules, loadDefaultRules, type FlagRule } from '../src/moderation/flagging/index.js'
+import { prng } from './lib/text.js'
 
 const WARMUP_MS = 300
 const MEASURE_MS = 1000
@@ -22,16 +23,6 @@ const CLOCK_EVERY = 8
 const CORPUS_BYTES = 3 * 1024 * 1024
 const RULE_COUNTS = [50, 2_000, 20_000] as const
 
-/** Deterministic PRNG (mulberry32) so every run scans the same text with the same rules. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const VOCABULARY = (
   'meeting sponsor sober clean day week month year craving family kids work job morning night coffee tea walk run gym ' +

@@ -273,6 +273,11 @@ export class WordAutomaton {
         next[n++] = start
       }
     }
+    this.settle(active, next, n, start, end)
+  }
+
+  /** Records the matches that end at this word and makes the new live states current (shared by both steps). */
+  private settle(active: typeof this.active, next: typeof this.next, n: number, start: number, end: number): void {
     for (let a = 0; a < n; a += 2) {
       const out = this.outputs[next[a] ?? 0]
       if (out === null || out === undefined) continue
@@ -317,14 +322,7 @@ export class WordAutomaton {
         next[n++] = start
       }
     }
-    for (let a = 0; a < n; a += 2) {
-      const out = this.outputs[next[a] ?? 0]
-      if (out === null || out === undefined) continue
-      for (const rule of out) this.matches.push({ rule, start: next[a + 1] ?? start, end })
-    }
-    this.next = active
-    this.active = next
-    this.activeCount = n
+    this.settle(active, next, n, start, end)
   }
 
   /** Whether a text word standing for `ids` can start a path: when none is alive, a word that cannot need not be stepped. */
