@@ -20,8 +20,10 @@ export interface Config {
   sessionTtlDays: number
   bodyLimitBytes: number
   rateLimit: {
-    /** Login attempts per IP per minute. */
+    /** Sign-in attempts per client address and handle per minute (guessing one member's password). */
     loginPerMinute: number
+    /** Sign-in attempts per client address per minute, whatever the handle (spraying many handles). */
+    loginPerIpPerMinute: number
     /** Accounts created per IP per hour. */
     signupPerHour: number
     /** Writes (posts, edits, reports) per account per minute; staff get five times as many. */
@@ -135,9 +137,10 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     rateLimit: {
       loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 1_000_000),
-      signupPerHour: integer(env, 'RATE_LIMIT_SIGNUP_PER_HOUR', 20, 1, 1_000_000),
+      loginPerIpPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE', 100, 1, 1_000_000),
+      signupPerHour: integer(env, 'RATE_LIMIT_SIGNUP_PER_HOUR', 100, 1, 1_000_000),
       writesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30, 1, 1_000_000),
-      writesPerIpPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_IP_PER_MINUTE', 120, 1, 1_000_000)
+      writesPerIpPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_IP_PER_MINUTE', 600, 1, 1_000_000)
     },
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),

@@ -5,7 +5,7 @@ export function benchConfig(): Config {
   return {
     ...loadConfig({ LOG_LEVEL: 'warn' }),
     logLevel: 'warn',
-    rateLimit: { loginPerMinute: 1e6, signupPerHour: 1e6, writesPerMinute: 1e9, writesPerIpPerMinute: 1e9 },
+    rateLimit: { loginPerMinute: 1e6, loginPerIpPerMinute: 1e6, signupPerHour: 1e6, writesPerMinute: 1e9, writesPerIpPerMinute: 1e9 },
     newAccountHoldPosts: 0
   }
 }

@@ -7,7 +7,7 @@ import { invalidateSession } from './sessions.js'
 import { clearSessionCookie, requireAccount, setSessionCookie } from '../http/auth.js'
 import { Account, errorResponses } from '../http/schemas.js'
 import { HANDLE_PATTERN } from './handles.js'
-import { loginLimit, signupLimit, writeLimit } from '../http/security.js'
+import { addressLimit, loginLimit, signupLimit, writeLimit } from '../http/security.js'
 import type { LiveHub } from '../live/hub.js'
 
 const Password = Type.String({ minLength: 10, maxLength: 256 })
@@ -55,10 +55,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
     }
   )
 
+  // Spraying many handles from one address is limited too, not only guessing one handle's password.
+  const loginsPerAddress = addressLimit(app, 'login', deps.config.rateLimit.loginPerIpPerMinute, 'Too many sign-in attempts from this address')
   app.post(
     '/sessions',
     {
       config: { public: true, rateLimit: loginLimit(deps.config) },
+      preHandler: loginsPerAddress,
       schema: {
         tags: ['accounts'],
         summary: 'Sign in',

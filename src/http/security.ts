@@ -1,7 +1,7 @@
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { DomainError } from '../errors.js'
@@ -52,29 +52,39 @@ export const security = fp(async function security(
         retryAfterSeconds: Math.ceil(context.ttl / 1000)
       })
   })
-  // Every write also counts against its client address, whichever account makes it.
-  const perAddress = app.createRateLimit({
-    max: config.rateLimit.writesPerIpPerMinute,
-    timeWindow: 60_000,
-    keyGenerator: (request) => `write:${request.clientId}`
-  })
+  // Every write also counts against its client address, whichever account makes it (generous: a clinic or
+  // a family may share one address).
+  const perAddressWrites = addressLimit(app, 'write', config.rateLimit.writesPerIpPerMinute, 'Too many writes from this address')
   app.addHook('preHandler', async (request, reply) => {
-    if (!UNSAFE.has(request.method) || !request.routeOptions.url?.startsWith('/api/')) return
-    const result = await perAddress(request)
-    if (!result.isAllowed && result.isExceeded) {
-      reply.header('retry-after', String(result.ttlInSeconds))
-      throw new DomainError('rate_limited', `Too many writes from this address; try again in ${result.ttlInSeconds} s.`, {
-        retryAfterSeconds: result.ttlInSeconds
-      })
-    }
+    if (UNSAFE.has(request.method) && request.routeOptions.url?.startsWith('/api/')) await perAddressWrites(request, reply)
   })
 })
 
-/** Login attempts per client address: slows password guessing against any handle. */
+/**
+ * A second limit, checked by hand, counted per client address: @fastify/rate-limit runs one limit per route,
+ * and some routes need two (per account or handle, and per address).
+ */
+export function addressLimit(app: FastifyInstance, name: string, max: number, message: string) {
+  const check = app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: (request) => `${name}:${request.clientId}` })
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const result = await check(request)
+    if (!result.isAllowed && result.isExceeded) {
+      reply.header('retry-after', String(result.ttlInSeconds))
+      throw new DomainError('rate_limited', `${message}; try again in ${result.ttlInSeconds} s.`, {
+        retryAfterSeconds: result.ttlInSeconds
+      })
+    }
+  }
+}
+
+/** Sign-in attempts per address and handle: slows guessing one member's password without locking them out elsewhere. */
 export const loginLimit = (config: Config) => ({
   max: config.rateLimit.loginPerMinute,
   timeWindow: '1 minute',
-  keyGenerator: (request: FastifyRequest) => `login:${request.clientId}`
+  keyGenerator: (request: FastifyRequest) => {
+    const handle = (request.body as { handle?: unknown } | undefined)?.handle
+    return `login:${request.clientId}:${typeof handle === 'string' ? handle.toLowerCase() : ''}`
+  }
 })
 
 export const signupLimit = (config: Config) => ({

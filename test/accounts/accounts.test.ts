@@ -125,8 +125,8 @@ t.test('signing in', async (t) => {
   })
 })
 
-t.test('login is throttled per address with 429 and Retry-After', async (t) => {
-  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 3, signupPerHour: 100, writesPerMinute: 100, writesPerIpPerMinute: 100 } })
+t.test('login is throttled per address and handle with 429 and Retry-After', async (t) => {
+  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 3, loginPerIpPerMinute: 100, signupPerHour: 100, writesPerMinute: 100, writesPerIpPerMinute: 100 } })
   await h.signUp({ handle: 'calm-lark' })
   const statuses: number[] = []
   let last
@@ -139,6 +139,20 @@ t.test('login is throttled per address with 429 and Retry-After', async (t) => {
   t.ok(Number(last!.headers['retry-after']) > 0, 'Retry-After header')
   const right = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { handle: 'calm-lark', password: 'a long enough password' } })
   t.equal(right.statusCode, 429, 'even the right password waits out the limit')
+  const other = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { handle: 'someone-else', password: 'a guess' } })
+  t.equal(other.statusCode, 401, 'guessing one handle does not lock out sign-ins to others')
+})
+
+t.test('spraying many handles from one address is throttled too', async (t) => {
+  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 100, loginPerIpPerMinute: 4, signupPerHour: 100, writesPerMinute: 100, writesPerIpPerMinute: 100 } })
+  const statuses: number[] = []
+  for (let i = 0; i < 6; i++) {
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { handle: `handle-${i}`, password: 'a guess' } })
+    statuses.push(res.statusCode)
+  }
+  t.same(statuses, [401, 401, 401, 401, 429, 429])
+  const fromElsewhere = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', remoteAddress: '203.0.113.9', payload: { handle: 'handle-9', password: 'a guess' } })
+  t.equal(fromElsewhere.statusCode, 401, 'another address is not affected')
 })
 
 t.test('sessions', async (t) => {

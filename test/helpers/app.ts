@@ -52,7 +52,7 @@ async function writeAudit(logs: string[], secrets: Set<string>) {
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   ...loadConfig({ LOG_LEVEL: 'info' }),
   // Tests would trip the production limits; a test of a limit sets its own.
-  rateLimit: { loginPerMinute: 10_000, signupPerHour: 10_000, writesPerMinute: 10_000, writesPerIpPerMinute: 100_000 },
+  rateLimit: { loginPerMinute: 10_000, loginPerIpPerMinute: 10_000, signupPerHour: 10_000, writesPerMinute: 10_000, writesPerIpPerMinute: 100_000 },
   newAccountHoldPosts: 0,
   // PGlite runs queries on the event loop, and a loaded CI machine lags: shedding is tested on its own.
   maxEventLoopDelayMs: 0,

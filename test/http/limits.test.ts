@@ -3,7 +3,7 @@ import { buildTestApp } from '../helpers/app.js'
 import { sleep } from '../helpers/live.js'
 
 t.test('writes are limited per account', async (t) => {
-  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 100, signupPerHour: 100, writesPerMinute: 2, writesPerIpPerMinute: 1000 } })
+  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 100, loginPerIpPerMinute: 100, signupPerHour: 100, writesPerMinute: 2, writesPerIpPerMinute: 1000 } })
   const member = await h.signUp()
   const other = await h.signUp()
   const { threadId } = await h.startThread(other)
@@ -17,7 +17,7 @@ t.test('writes are limited per account', async (t) => {
 })
 
 t.test('writes are limited per client address, across accounts', async (t) => {
-  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 100, signupPerHour: 100, writesPerMinute: 100, writesPerIpPerMinute: 3 } })
+  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 100, loginPerIpPerMinute: 100, signupPerHour: 100, writesPerMinute: 100, writesPerIpPerMinute: 3 } })
   const accounts = [await h.signUp(), await h.signUp()]
   const { threadId } = await h.startThread(accounts[0]!)
   const post = (i: number, remoteAddress = '198.51.100.7') =>
