@@ -139,7 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
       loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 1_000_000),
       loginPerIpPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE', 100, 1, 1_000_000),
       signupPerHour: integer(env, 'RATE_LIMIT_SIGNUP_PER_HOUR', 100, 1, 1_000_000),
-      writesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30, 1, 1_000_000),
+      writesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 120, 1, 1_000_000),
       writesPerIpPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_IP_PER_MINUTE', 600, 1, 1_000_000)
     },
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
