@@ -107,12 +107,41 @@ export class LiveHub {
 
   add(client: LiveClient): void {
     this.clients.add(client)
+    this.adopt(client)
   }
 
   remove(client: LiveClient): void {
-    this.clients.delete(client)
+    if (this.clients.delete(client)) this.release(client)
     for (const sub of client.subs.values()) this.channels.get(sub.auth.internal)?.delete(client)
     client.subs.clear()
+  }
+
+  // Many sockets share one account and one session (tabs, devices, reconnects): they share one copy of each,
+  // counted, so an idle socket does not carry its own account object and session id string.
+  private readonly sharedAccounts = new Map<string, { value: LiveAccount; refs: number }>()
+  private readonly sharedSessions = new Map<string, { value: string; refs: number }>()
+
+  /** Takes the client's account and session id into the shared copies (after it authenticated, too). */
+  adopt(client: LiveClient): void {
+    if (client.account) {
+      const entry = this.sharedAccounts.get(client.account.id) ?? { value: client.account, refs: 0 }
+      entry.refs++
+      this.sharedAccounts.set(entry.value.id, entry)
+      client.account = entry.value
+    }
+    if (client.sessionId) {
+      const entry = this.sharedSessions.get(client.sessionId) ?? { value: client.sessionId, refs: 0 }
+      entry.refs++
+      this.sharedSessions.set(entry.value, entry)
+      client.sessionId = entry.value
+    }
+  }
+
+  private release(client: LiveClient): void {
+    const account = client.account && this.sharedAccounts.get(client.account.id)
+    if (account && --account.refs === 0) this.sharedAccounts.delete(account.value.id)
+    const session = client.sessionId ? this.sharedSessions.get(client.sessionId) : undefined
+    if (session && --session.refs === 0) this.sharedSessions.delete(session.value)
   }
 
   private async latestId(): Promise<number> {
@@ -207,7 +236,6 @@ export class LiveHub {
     if (socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.options.log.info('live: dropping a slow consumer')
       this.remove(client)
-      this.clients.delete(client)
       socket.close(4008, 'slow consumer: too many unsent events')
       setTimeout(() => socket.terminate(), 1000).unref()
       return
@@ -326,7 +354,6 @@ export class LiveHub {
     for (const client of this.clients) {
       if (!client.alive) {
         this.remove(client)
-        this.clients.delete(client)
         client.socket.terminate()
         continue
       }

@@ -52,6 +52,7 @@ function parse(raw: RawData): ClientMessage | string {
 /** GET /api/v1/live: the websocket for live threads, boards, the moderation queue and the caller's own events. */
 export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutMs }: LiveRouteOptions) {
   const sessionDeps = { db: deps.db, clock: deps.clock, ttlDays: deps.config.sessionTtlDays }
+  const context: LiveContext = { hub, sessionDeps, authTimeoutMs, log: app.log }
 
   app.get(
     '/live',
@@ -78,77 +79,123 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       const tcp = request.raw.socket as { _httpMessage?: { detachSocket(s: unknown): void } | null }
       tcp._httpMessage?.detachSocket(tcp)
       const account = request.account ? liveAccount(request.account) : null
-      openSocket({ socket, account, sessionId: request.session?.id ?? null, hub, sessionDeps, authTimeoutMs, log: app.log })
+      openSocket(socket, account, request.session?.id ?? null, context)
     }
   )
 }
 
-interface OpenSocket {
-  socket: WebSocket
-  account: LiveAccount | null
-  sessionId: string | null
+/** What every connection of this instance shares: one object, referenced once per socket. */
+interface LiveContext {
   hub: LiveHub
   sessionDeps: SessionDeps
   authTimeoutMs: number
   log: FastifyBaseLogger
 }
 
-/** The per-socket state machine: authentication, then subscribe/unsubscribe/ping, one message at a time. */
-function openSocket({ socket, account, sessionId, hub, sessionDeps, authTimeoutMs, log }: OpenSocket) {
-  const client: LiveClient = { socket, account, sessionId, subs: new Map(), alive: true }
-  hub.add(client)
-  const error = (code: string, message: string, channel?: string) =>
-    hub.send(client, frame({ type: 'error', code, message, ...(channel ? { channel } : {}) }))
+const CONNECTION = Symbol('lantern.liveConnection')
+type TaggedSocket = WebSocket & { [CONNECTION]?: LiveConnection }
+const IDLE: Promise<void> = Promise.resolve()
 
-  let authTimer = client.account ? null : setTimeout(() => socket.close(4401, 'authentication timed out'), authTimeoutMs)
+/**
+ * One socket's state: authentication, then subscribe/unsubscribe/ping, one message at a time. Behaviour
+ * lives on the prototype and the socket's listeners are shared functions, so an idle socket costs this
+ * object and its subscriptions, not a set of closures.
+ */
+class LiveConnection implements LiveClient {
+  subs: LiveClient['subs'] = new Map()
+  alive = true
+  authTimer: NodeJS.Timeout | null = null
+  queue = IDLE
 
-  const authenticate = async (token: string) => {
-    const result = await validateSessionToken(sessionDeps, token)
+  constructor(
+    readonly socket: WebSocket,
+    public account: LiveAccount | null,
+    public sessionId: string | null,
+    readonly context: LiveContext
+  ) {}
+
+  error(code: string, message: string, channel?: string) {
+    this.context.hub.send(this, frame({ type: 'error', code, message, ...(channel ? { channel } : {}) }))
+  }
+
+  async authenticate(token: string) {
+    const result = await validateSessionToken(this.context.sessionDeps, token)
     if (!result) {
-      error('unauthenticated', 'That token is not a live session.')
-      socket.close(4401, 'authentication failed')
+      this.error('unauthenticated', 'That token is not a live session.')
+      this.socket.close(4401, 'authentication failed')
       return
     }
-    client.account = liveAccount(result.account)
-    client.sessionId = result.session.id
-    if (authTimer) clearTimeout(authTimer)
-    authTimer = null
-    hub.send(client, frame({ type: 'authenticated', account: { id: result.account.id, handle: result.account.handle } }))
+    this.account = liveAccount(result.account)
+    this.sessionId = result.session.id
+    this.context.hub.adopt(this)
+    if (this.authTimer) clearTimeout(this.authTimer)
+    this.authTimer = null
+    this.context.hub.send(this, frame({ type: 'authenticated', account: { id: result.account.id, handle: result.account.handle } }))
   }
 
-  const handle = async (raw: RawData) => {
+  async handle(raw: RawData) {
+    const { hub, log } = this.context
     const message = parse(raw)
-    if (typeof message === 'string') return error('validation_failed', message)
-    if (message.type === 'ping') return hub.send(client, frame({ type: 'pong' }))
+    if (typeof message === 'string') return this.error('validation_failed', message)
+    if (message.type === 'ping') return hub.send(this, frame({ type: 'pong' }))
     if (message.type === 'auth') {
-      if (client.account) return error('validation_failed', 'Already authenticated.')
-      return authenticate(message.token)
+      if (this.account) return this.error('validation_failed', 'Already authenticated.')
+      return this.authenticate(message.token)
     }
-    if (!client.account) return error('unauthenticated', 'Authenticate first: {"type":"auth","token":"..."}.', message.channel)
+    if (!this.account) return this.error('unauthenticated', 'Authenticate first: {"type":"auth","token":"..."}.', message.channel)
     if (message.type === 'unsubscribe') {
-      hub.unsubscribe(client, message.channel)
-      return hub.send(client, frame({ type: 'unsubscribed', channel: message.channel }))
+      hub.unsubscribe(this, message.channel)
+      return hub.send(this, frame({ type: 'unsubscribed', channel: message.channel }))
     }
     try {
-      await hub.subscribe(client, message.channel, message.since)
+      await hub.subscribe(this, message.channel, message.since)
     } catch (err) {
-      if (err instanceof DomainError) return error(err.code, err.message, message.channel)
+      if (err instanceof DomainError) return this.error(err.code, err.message, message.channel)
       log.warn({ err: { message: (err as Error).message } }, 'live subscribe failed')
-      return error('unavailable', 'Could not subscribe right now; try again.', message.channel)
+      return this.error('unavailable', 'Could not subscribe right now; try again.', message.channel)
     }
   }
+}
 
+// Shared listeners: `this` is the socket, which carries its connection.
+function onMessage(this: TaggedSocket, raw: RawData) {
+  const connection = this[CONNECTION]
   // Messages are handled one at a time, so a subscribe finishes before the next message is read.
-  let queue = Promise.resolve()
-  socket.on('message', (raw) => {
-    queue = queue.then(() => handle(raw))
+  if (!connection) return
+  const next = connection.queue
+    .then(() => connection.handle(raw))
+    // A message must never take the process down: a failure (the database gone mid-auth) is an error message.
+    .catch(() => connection.error('unavailable', 'That could not be handled right now; try again.'))
+  connection.queue = next
+  // Once idle again, drop the settled chain: an idle socket keeps no promise of its own.
+  void next.then(() => {
+    if (connection.queue === next) connection.queue = IDLE
   })
-  socket.on('pong', () => {
-    client.alive = true
-  })
-  socket.on('close', () => {
-    if (authTimer) clearTimeout(authTimer)
-    hub.remove(client)
-  })
-  socket.on('error', () => socket.terminate())
+}
+function onPong(this: TaggedSocket) {
+  const connection = this[CONNECTION]
+  if (connection) connection.alive = true
+}
+function onClose(this: TaggedSocket) {
+  const connection = this[CONNECTION]
+  if (!connection) return
+  if (connection.authTimer) clearTimeout(connection.authTimer)
+  connection.context.hub.remove(connection)
+}
+function onError(this: TaggedSocket) {
+  this.terminate()
+}
+function closeUnauthenticated(socket: WebSocket) {
+  socket.close(4401, 'authentication timed out')
+}
+
+function openSocket(socket: TaggedSocket, account: LiveAccount | null, sessionId: string | null, context: LiveContext) {
+  const connection = new LiveConnection(socket, account, sessionId, context)
+  socket[CONNECTION] = connection
+  context.hub.add(connection)
+  if (!account) connection.authTimer = setTimeout(closeUnauthenticated, context.authTimeoutMs, socket)
+  socket.on('message', onMessage)
+  socket.on('pong', onPong)
+  socket.on('close', onClose)
+  socket.on('error', onError)
 }
