@@ -8,6 +8,7 @@ import { accounts, boards, postRevisions, posts, threads } from '../db/schema.js
 import { forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
+import { ruleRevisionOf } from '../moderation/rules.js'
 import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
 import { postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
@@ -23,9 +24,9 @@ const NEW_ACCOUNT_MS = 7 * 86_400_000
 export async function screenWriting(
   deps: Deps,
   author: AccountRow,
-  input: { text: string; body: string; contentWarning: string | null; currentState?: 'visible' | 'held' }
+  input: { text: string; body: string; contentWarning: string | null; currentState?: 'visible' | 'held'; rulesRevision?: number }
 ): Promise<Screening> {
-  const book = await deps.rules.get(deps.db)
+  const book = await deps.rules.get(deps.db, input.rulesRevision)
   const now = deps.clock.now()
   const matches = book.compiled.scan(input.text, {
     detectLinks: now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS
@@ -109,19 +110,11 @@ export interface NewPost {
   contentWarning?: string | undefined
 }
 
-/** Counts the post towards the author's history (the first posts of a new account are held). */
-async function countPostWritten(tx: Db, accountId: string) {
-  await tx
-    .update(accounts)
-    .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
-    .where(eq(accounts.id, accountId))
-}
-
 export async function createReply(deps: Deps, author: AccountRow, threadId: string, input: NewPost) {
   const now = deps.clock.now()
   assertCanWrite(author, now)
   const [row] = await deps.db
-    .select({ thread: threads, board: boards })
+    .select({ thread: threads, board: boards, rulesRevision: ruleRevisionOf })
     .from(threads)
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
     .where(eq(threads.id, threadId))
@@ -129,7 +122,12 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   if (!row || !audienceAllows(row.board, author) || !threadVisibleTo(row.thread, author)) throw notFound('That thread')
   if (row.thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const bodyHtml = prepareBody(input.body)
-  const screening = await screenWriting(deps, author, { text: input.body, body: input.body, contentWarning: input.contentWarning ?? null })
+  const screening = await screenWriting(deps, author, {
+    text: input.body,
+    body: input.body,
+    contentWarning: input.contentWarning ?? null,
+    rulesRevision: Number(row.rulesRevision)
+  })
   const visible = screening.state === 'visible'
   return deps.db.transaction(async (tx) => {
     const [post] = await tx
@@ -154,9 +152,11 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
       ...alerts
     ])
     // Row locks last: they are held until commit, and every reply to the thread (and every post by the
-    // author) waits for them, so they are taken as late as possible.
-    await countPostWritten(tx, author.id)
-    if (visible) await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, threadId))
+    // author) waits for them, so they are taken as late as possible, in one statement.
+    await tx.execute(sql`
+      with counted as (update ${accounts} set ${sql.identifier('posts_written')} = ${accounts.postsWritten} + 1 where ${accounts.id} = ${author.id})
+      update ${threads} set ${sql.identifier('last_post_at')} = ${now.toISOString()}::timestamptz
+      where ${threads.id} = ${threadId} and ${visible}`)
     return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: screening.outcome }
   })
 }

@@ -50,9 +50,9 @@ export class RuleBook {
   private current: CompiledRuleBook | null = null
   private loading: Promise<CompiledRuleBook> | null = null
 
-  async get(db: Db): Promise<CompiledRuleBook> {
-    const [row] = await db.select({ revision: ruleSet.revision }).from(ruleSet).where(eq(ruleSet.id, 1))
-    const revision = row?.revision ?? 0
+  /** `knownRevision`: the caller already read the revision in one of its own queries (one round trip less). */
+  async get(db: Db, knownRevision?: number): Promise<CompiledRuleBook> {
+    const revision = knownRevision ?? (await currentRevision(db))
     if (this.current && this.current.revision === revision) return this.current
     this.loading ??= this.load(db, revision).finally(() => {
       this.loading = null
@@ -69,6 +69,14 @@ export class RuleBook {
     return this.current
   }
 }
+
+async function currentRevision(db: Db): Promise<number> {
+  const [row] = await db.select({ revision: ruleSet.revision }).from(ruleSet).where(eq(ruleSet.id, 1))
+  return row?.revision ?? 0
+}
+
+/** The rule-set revision as a subquery, for a caller to read along with its own row. */
+export const ruleRevisionOf = sql<number>`(select ${ruleSet.revision} from ${ruleSet} where ${ruleSet.id} = 1)`
 
 async function bumpRevision(tx: Db) {
   await tx.update(ruleSet).set({ revision: sql`${ruleSet.revision} + 1` }).where(eq(ruleSet.id, 1))
