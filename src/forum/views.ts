@@ -96,11 +96,19 @@ export function threadView(row: { thread: ThreadRow; authorHandle: string | null
   }
 }
 
+/**
+ * Who a post is shown to: a signed-in reader, or, where no one reader is known (live events, the queue),
+ * any reader ('public') or its author and staff ('privileged').
+ */
+export type PostAudience = Viewer | 'public' | 'privileged'
+
 /** A removed or deleted post keeps its place with no body; only its author and staff learn why it was removed. */
-export function postView(row: { post: PostRow; authorHandle: string | null }, viewer: Viewer): PostView {
+export function postView(row: { post: PostRow; authorHandle: string | null }, audience: PostAudience): PostView {
   const p = row.post
   const gone = p.state === 'removed' || p.state === 'deleted'
-  const mayKnowWhy = isStaff(viewer) || (p.authorId !== null && p.authorId === viewer.id)
+  const mayKnowWhy =
+    audience === 'privileged' ||
+    (audience !== 'public' && (isStaff(audience) || (p.authorId !== null && p.authorId === audience.id)))
   return {
     id: p.id,
     threadId: p.threadId,

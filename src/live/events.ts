@@ -13,7 +13,7 @@ const STAFF_ONLY = '00000000-0000-0000-0000-000000000000'
 const restrictionOf = (post: PostRow) => (post.state === 'held' || post.publishedAt === null ? (post.authorId ?? STAFF_ONLY) : null)
 
 /** The post as any reader of the thread sees it (no removal reason: that is for the author). */
-const publicPost = (post: PostRow, authorHandle: string | null) => postView({ post, authorHandle }, { id: '', role: 'member' })
+const publicPost = (post: PostRow, authorHandle: string | null) => postView({ post, authorHandle }, 'public')
 
 export function postEvent(
   event: 'post.created' | 'post.updated' | 'post.removed' | 'post.deleted',
@@ -59,7 +59,7 @@ export function meEvent(accountId: string | null, event: 'post.approved' | 'post
 }
 
 export function ownPostView(post: PostRow, authorHandle: string | null) {
-  return postView({ post, authorHandle }, { id: post.authorId ?? '', role: 'member' })
+  return postView({ post, authorHandle }, 'privileged')
 }
 
 export function suspendedEvent(account: AccountView, until: string | null, reason: string): LiveEvent[] {

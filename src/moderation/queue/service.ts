@@ -52,7 +52,7 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
       board: item.boardSlug,
       reasons: item.reasons,
       post: {
-        ...postView({ post, authorHandle: handleOf(post.authorId) }, { id: '', role: 'moderator' }),
+        ...postView({ post, authorHandle: handleOf(post.authorId) }, 'privileged'),
         // Staff see what was written even after removal, and the writer's source text.
         bodyHtml: post.bodyHtml,
         body: post.bodySource
