@@ -267,8 +267,9 @@ export class LiveHub {
     client.subs.set(key, sub)
 
     if (since === undefined) {
-      // Everything up to now happened before the subscription.
-      sub.lastSent = Math.max(this.lastSeen, await this.latestId())
+      // Live from what this instance has read: no query per subscription (10,000 sockets subscribing at once
+      // would be 10,000 queries). An event committed just before, not yet read, arrives live — never a gap.
+      sub.lastSent = this.lastSeen
       this.send(client, frame({ type: 'subscribed', channel: key, cursor: String(sub.lastSent) }))
       return
     }
