@@ -47,6 +47,12 @@ const REDACT = [
   '*.body'
 ]
 
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0')
+  if (value && typeof value === 'object') return Object.values(value).some(containsNul)
+  return false
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** This instance's live hub (benchmarks and tests read its numbers). */
@@ -99,6 +105,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // JSON in, JSON out: any other body type is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain')
+  // PostgreSQL text cannot hold NUL: refuse it at the door (400) instead of failing at the insert (500).
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (error) return done(error)
+      if ((body as string).includes('\\u0000') && containsNul(value)) {
+        return done(new DomainError('validation_failed', 'Text may not contain NUL (\\u0000) characters.'))
+      }
+      done(null, value)
+    })
+  })
   await app.register(errorHandling)
   await app.register(security, { config, hashIp })
   await app.register(docs)

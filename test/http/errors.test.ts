@@ -39,6 +39,19 @@ t.test('every failure has the one error shape', async (t) => {
     hasErrorShape(t, res.json(), 'validation_failed')
   })
 
+  t.test('text with a NUL character is 400 and stores nothing; an escaped backslash before u0000 is fine', async (t) => {
+    const post = (payload: string) =>
+      h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', headers: { 'content-type': 'application/json' }, payload })
+    const refused = await post('{"title": "Has a NUL", "body": "a\\u0000b"}')
+    t.equal(refused.statusCode, 400)
+    hasErrorShape(t, refused.json(), 'validation_failed')
+    const listed = (await h.as(member, { url: '/api/v1/boards/general/threads?limit=100' })).json().threads
+    t.notOk(listed.some((x: { title: string }) => x.title === 'Has a NUL'), 'nothing was stored')
+    const fine = await post('{"title": "Talks about escapes", "body": "write \\\\u0000 in C"}')
+    t.equal(fine.statusCode, 201)
+    t.match(fine.json().post.bodyHtml, /\\u0000/)
+  })
+
   t.test('a body that is not JSON is 415', async (t) => {
     const res = await h.as(member, {
       method: 'POST',
