@@ -97,6 +97,8 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
           bodies
         }
 
+  // BENCH_HTTP_CELLS=write (or read) measures one cell only, e.g. to profile it with --cpu-prof.
+  const cells = (['read', 'write'] as const).filter((c) => !process.env.BENCH_HTTP_CELLS || process.env.BENCH_HTTP_CELLS.split(',').includes(c))
   const load = startChild(benchFile('load.ts'))
   const results: Record<'lantern' | 'floor', Record<Cell, LoadResult[]>> = {
     lantern: { read: [], write: [] },
@@ -116,7 +118,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
     lanternBody = await readPage(lantern.base, seed)
     floorBody = await readPage(bare.base, seed)
     const bases = { lantern: lantern.base, floor: bare.base }
-    for (const cell of ['read', 'write'] as const) {
+    for (const cell of cells) {
       for (const side of ['lantern', 'floor'] as const) {
         log(`http: ${cell}, ${side} warm-up`)
         await load.request({ type: 'run', spec: specFor(cell, bases[side], warmup) })

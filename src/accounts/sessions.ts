@@ -4,6 +4,7 @@ import { eq, lt, sql } from 'drizzle-orm'
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/client.js'
+import { preparedOn } from '../db/prepared.js'
 import { accounts, sessions } from '../db/schema.js'
 import type { AccountRow } from './model.js'
 
@@ -20,9 +21,7 @@ export interface SessionRecord {
 
 export type TokenGenerator = () => string
 
-// Every request looks its session up: a prepared statement skips building the query each time and lets
-// PostgreSQL reuse the plan.
-const preparedSessionById = new WeakMap<Db, ReturnType<typeof prepareSessionById>>()
+// Every request looks its session up: a prepared statement (src/db/prepared.ts).
 const prepareSessionById = (db: Db) =>
   db
     .select({ session: sessions, account: accounts })
@@ -32,11 +31,7 @@ const prepareSessionById = (db: Db) =>
     .limit(1)
     .prepare('lantern_session_by_id')
 
-function sessionById(db: Db) {
-  let query = preparedSessionById.get(db)
-  if (!query) preparedSessionById.set(db, (query = prepareSessionById(db)))
-  return query
-}
+const sessionById = (db: Db) => preparedOn(db, 'session_by_id', prepareSessionById)
 
 /** 20 random bytes (160 bits), base32: Lucia's recommended token. */
 export const generateSessionToken: TokenGenerator = () => encodeBase32LowerCaseNoPadding(randomBytes(20))

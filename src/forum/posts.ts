@@ -4,7 +4,8 @@ import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
-import { accounts, boards, postRevisions, posts, threads } from '../db/schema.js'
+import { preparedOn } from '../db/prepared.js'
+import { accounts, boards, events, postRevisions, posts, threads } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
@@ -13,7 +14,7 @@ import { type ModerationOutcome, type Screening, screen } from '../moderation/sc
 import { postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody } from './sanitize.js'
-import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
+import { type BoardRow, type PostRow, type ThreadRow, postCountIn, postView, selectThreads, threadView } from './views.js'
 
 export type { ModerationOutcome }
 
@@ -110,15 +111,22 @@ export interface NewPost {
   contentWarning?: string | undefined
 }
 
+// A reply's target: the thread with its board, its author's handle (for the board's live update) and the
+// rule set's revision (so screening knows whether its cached rules are current), in one prepared statement.
+const prepareReplyTarget = (db: Db) =>
+  db
+    .select({ thread: threads, board: boards, authorHandle: accounts.handle, rulesRevision: ruleRevisionOf })
+    .from(threads)
+    .innerJoin(boards, eq(boards.slug, threads.boardSlug))
+    .leftJoin(accounts, eq(accounts.id, threads.authorId))
+    .where(eq(threads.id, sql.placeholder('threadId')))
+    .limit(1)
+    .prepare('lantern_reply_target')
+
 export async function createReply(deps: Deps, author: AccountRow, threadId: string, input: NewPost) {
   const now = deps.clock.now()
   assertCanWrite(author, now)
-  const [row] = await deps.db
-    .select({ thread: threads, board: boards, rulesRevision: ruleRevisionOf })
-    .from(threads)
-    .innerJoin(boards, eq(boards.slug, threads.boardSlug))
-    .where(eq(threads.id, threadId))
-    .limit(1)
+  const [row] = await preparedOn(deps.db, 'reply_target', prepareReplyTarget).execute({ threadId })
   if (!row || !audienceAllows(row.board, author) || !threadVisibleTo(row.thread, author)) throw notFound('That thread')
   if (row.thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const bodyHtml = prepareBody(input.body)
@@ -129,36 +137,114 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
     rulesRevision: Number(row.rulesRevision)
   })
   const visible = screening.state === 'visible'
-  return deps.db.transaction(async (tx) => {
-    const [post] = await tx
-      .insert(posts)
-      .values({
-        id: uuidv7(),
-        threadId,
-        authorId: author.id,
-        bodySource: input.body,
-        bodyHtml,
-        contentWarning: screening.contentWarning,
-        state: screening.state,
-        publishedAt: visible ? now : null,
-        createdAt: now
-      })
-      .returning()
-    const alerts = await queueIfNeeded(tx, screening, post!.id, row.board.slug, now)
-    const threadNow = visible ? { ...(await threadViewById(tx, threadId)), lastPostAt: now.toISOString() } : null
-    await writeEvents(tx, now, [
-      postEvent('post.created', post!, author.handle, row.board.slug),
-      ...(threadNow ? threadEvent('thread.updated', threadNow, row.thread.authorId, { onThreadChannel: false }) : []),
-      ...alerts
-    ])
-    // Row locks last: they are held until commit, and every reply to the thread (and every post by the
-    // author) waits for them, so they are taken as late as possible, in one statement.
-    await tx.execute(sql`
-      with counted as (update ${accounts} set ${sql.identifier('posts_written')} = ${accounts.postsWritten} + 1 where ${accounts.id} = ${author.id})
-      update ${threads} set ${sql.identifier('last_post_at')} = ${now.toISOString()}::timestamptz
-      where ${threads.id} = ${threadId} and ${visible}`)
-    return { post: postView({ post: post!, authorHandle: author.handle }, author), moderation: screening.outcome }
+  const post: PostRow = {
+    id: uuidv7(),
+    threadId,
+    authorId: author.id,
+    bodySource: input.body,
+    bodyHtml,
+    contentWarning: screening.contentWarning,
+    opening: false,
+    state: screening.state,
+    removalReason: null,
+    publishedAt: visible ? now : null,
+    createdAt: now,
+    editedAt: null
+  }
+  const news: LiveEvent[] = [postEvent('post.created', post, author.handle, row.board.slug)]
+  if (visible) {
+    // The board's list learns of the reply; its post count is counted by the writing statement itself.
+    const thread = { ...threadView({ thread: row.thread, authorHandle: row.authorHandle, postCount: 0 }), lastPostAt: now.toISOString() }
+    news.push(...threadEvent('thread.updated', thread, row.thread.authorId, { onThreadChannel: false }))
+  }
+  const shape: ReplyShape = { visible, events: news.length, countedEvent: visible ? 1 : null }
+  const values = replyValues(post, now, news)
+  if (screening.queue) {
+    // Queued for a moderator: the queue item and the staff alert join the reply's transaction.
+    await deps.db.transaction(async (tx) => {
+      await prepareReplyWrite(tx, shape).execute(values)
+      await writeEvents(tx, now, await queueIfNeeded(tx, screening, post.id, row.board.slug, now))
+    })
+  } else {
+    await preparedOn(deps.db, replyStatementName(shape), (db) => prepareReplyWrite(db, shape)).execute(values)
+  }
+  return { post: postView({ post, authorHandle: author.handle }, author), moderation: screening.outcome }
+}
+
+/** Which reply statement: a published reply also touches its thread and tells the board (event `countedEvent`, whose data gets the thread's post count). */
+interface ReplyShape {
+  visible: boolean
+  events: number
+  countedEvent: number | null
+}
+
+const replyStatementName = (shape: ReplyShape) => `lantern_reply_${shape.visible ? 'visible' : 'held'}_${shape.events}_${shape.countedEvent ?? 'none'}`
+
+/**
+ * A reply is one statement: the post, the author's and (once published) the thread's counters, and the
+ * live events. A single statement is atomic on its own, so the common reply needs no BEGIN and COMMIT, and,
+ * prepared, no SQL building either: on a busy instance each round trip and each query built cost more than
+ * the work they carry. Row locks are held only for the statement.
+ */
+function prepareReplyWrite(db: Db, shape: ReplyShape) {
+  const v = sql.placeholder
+  const inserted = db.$with('inserted').as(
+    db.insert(posts).values({
+      id: v('id'),
+      threadId: v('threadId'),
+      authorId: v('authorId'),
+      bodySource: v('bodySource'),
+      bodyHtml: v('bodyHtml'),
+      contentWarning: v('contentWarning'),
+      state: v('state'),
+      // Null for a held reply, which drizzle's date mapping would refuse.
+      publishedAt: sql`${v('publishedAt')}::timestamptz`,
+      createdAt: v('now')
+    })
+  )
+  const counted = db.$with('counted').as(
+    db.update(accounts).set({ postsWritten: sql`${accounts.postsWritten} + 1` }).where(eq(accounts.id, v('authorId')))
+  )
+  const touched = db.$with('touched').as(db.update(threads).set({ lastPostAt: sql`${v('now')}` }).where(eq(threads.id, v('threadId'))))
+  const rows = Array.from({ length: shape.events }, (_, i) => {
+    const data = sql`${v(`data${i}`)}::jsonb`
+    return {
+      channel: v(`channel${i}`),
+      event: v(`event${i}`),
+      // As a transaction would: the posts committed before this statement, and this one.
+      data: i === shape.countedEvent ? sql`jsonb_set(${data}, '{postCount}', to_jsonb(${postCountIn(v('threadId'))} + 1))` : data,
+      restrictedTo: v(`restrictedTo${i}`),
+      boardSlug: v(`boardSlug${i}`),
+      createdAt: v('now')
+    }
   })
+  return db
+    .with(...(shape.visible ? [inserted, counted, touched] : [inserted, counted]))
+    .insert(events)
+    .values(rows)
+    .prepare(replyStatementName(shape))
+}
+
+function replyValues(post: PostRow, now: Date, news: LiveEvent[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    id: post.id,
+    threadId: post.threadId,
+    authorId: post.authorId,
+    bodySource: post.bodySource,
+    bodyHtml: post.bodyHtml,
+    contentWarning: post.contentWarning,
+    state: post.state,
+    publishedAt: post.publishedAt,
+    now
+  }
+  news.forEach((e, i) => {
+    values[`channel${i}`] = e.channel
+    values[`event${i}`] = e.event
+    values[`data${i}`] = JSON.stringify(e.data)
+    values[`restrictedTo${i}`] = e.restrictedTo ?? null
+    values[`boardSlug${i}`] = e.boardSlug ?? null
+  })
+  return values
 }
 
 /** Keeps the post as it was before an edit or a moderator's redaction. */

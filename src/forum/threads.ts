@@ -4,6 +4,7 @@ import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
+import { preparedOn } from '../db/prepared.js'
 import { accounts, boards, posts, threads } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
 import { threadEvent } from '../live/events.js'
@@ -108,17 +109,7 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
   })
 }
 
-// Reading a thread page is the forum's hottest path: its statements are prepared once per database.
-const prepared = new WeakMap<Db, Map<string, ReturnType<typeof prepareThreadHeader> | ReturnType<typeof preparePostsPage>>>()
-
-function cachedQuery<T>(db: Db, name: string, build: () => T): T {
-  let byName = prepared.get(db)
-  if (!byName) prepared.set(db, (byName = new Map()))
-  let query = byName.get(name) as T | undefined
-  if (!query) byName.set(name, (query = build()) as never)
-  return query
-}
-
+// Reading a thread page is the forum's hottest path: its statements are prepared (src/db/prepared.ts).
 const prepareThreadHeader = (db: Db) =>
   db
     .select({ thread: threads, authorHandle: accounts.handle, postCount: postCountOf, audience: boards.audience })
@@ -147,11 +138,11 @@ const preparePostsPage = (db: Db, staff: boolean, afterCursor: boolean) =>
 
 /** A thread with a page of its posts, oldest first. */
 export async function readThread(deps: Deps, viewer: AccountRow, threadId: string, request: PageRequest) {
-  const [row] = await cachedQuery(deps.db, 'header', () => prepareThreadHeader(deps.db)).execute({ threadId })
+  const [row] = await preparedOn(deps.db, 'thread_header', prepareThreadHeader).execute({ threadId })
   if (!row || !audienceAllows(row, viewer) || !threadVisibleTo(row.thread, viewer)) throw notFound('That thread')
   const after = decodeCursor(request.cursor)
   const staff = isStaff(viewer)
-  const query = cachedQuery(deps.db, `posts:${staff}:${after !== null}`, () => preparePostsPage(deps.db, staff, after !== null))
+  const query = preparedOn(deps.db, `thread_posts:${staff}:${after !== null}`, (db) => preparePostsPage(db, staff, after !== null))
   const rows = await query.execute({
     threadId,
     viewerId: viewer.id,

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, type Placeholder, sql } from 'drizzle-orm'
 import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Db } from '../db/client.js'
 import { accounts, boards, posts, threads } from '../db/schema.js'
@@ -67,6 +67,10 @@ export const publishedToOthers = sql`${posts.publishedAt} is not null and ${post
 
 /** How many posts a reader outside staff sees in a thread, placeholders included. */
 export const postCountOf = sql<number>`(select count(*)::int from ${posts} where ${posts.threadId} = ${threads.id} and ${publishedToOthers})`
+
+/** The same count for one thread, by id. */
+export const postCountIn = (threadId: string | Placeholder) =>
+  sql<number>`(select count(*)::int from ${posts} where ${posts.threadId} = ${threadId} and ${publishedToOthers})`
 
 /** Threads with what their views need: the author's handle and the public post count. */
 export function selectThreads(db: Db) {
