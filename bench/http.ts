@@ -44,8 +44,11 @@ const TURNS = 2
 
 type Cell = 'read' | 'write'
 
-function average(results: LoadResult[]): LoadResult {
-  const mean = (pick: (r: LoadResult) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
+/** A load run with the server's own CPU time (user + system, all its threads) per request. */
+type Measured = LoadResult & { cpuUsPerRequest: number }
+
+function average(results: Measured[]): Measured {
+  const mean = (pick: (r: Measured) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
   const sum = (pick: (r: LoadResult) => number) => results.reduce((total, r) => total + pick(r), 0)
   return {
     rps: mean((r) => r.rps),
@@ -56,7 +59,8 @@ function average(results: LoadResult[]): LoadResult {
     non2xx: sum((r) => r.non2xx),
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
-    bytesPerSec: mean((r) => r.bytesPerSec)
+    bytesPerSec: mean((r) => r.bytesPerSec),
+    cpuUsPerRequest: mean((r) => r.cpuUsPerRequest)
   }
 }
 
@@ -67,8 +71,8 @@ async function readPage(base: string, seed: SeedData): Promise<string> {
   return body
 }
 
-const describe = (r: LoadResult) =>
-  `${round(r.rps, 0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`
+const describe = (r: Measured) =>
+  `${round(r.rps, 0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, server CPU ${round(r.cpuUsPerRequest, 0)} µs/request, ${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`
 
 const problems = (r: LoadResult) =>
   r.non2xx + r.errors + r.timeouts > 0 ? `${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts` : undefined
@@ -100,7 +104,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
   // BENCH_HTTP_CELLS=write (or read) measures one cell only, e.g. to profile it with --cpu-prof.
   const cells = (['read', 'write'] as const).filter((c) => !process.env.BENCH_HTTP_CELLS || process.env.BENCH_HTTP_CELLS.split(',').includes(c))
   const load = startChild(benchFile('load.ts'))
-  const results: Record<'lantern' | 'floor', Record<Cell, LoadResult[]>> = {
+  const results: Record<'lantern' | 'floor', Record<Cell, Measured[]>> = {
     lantern: { read: [], write: [] },
     floor: { read: [], write: [] }
   }
@@ -125,9 +129,14 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
       }
       for (let turn = 0; turn < TURNS; turn++) {
         for (const side of ['lantern', 'floor'] as const) {
+          const server = side === 'lantern' ? lantern.child : bare.child
+          const cpuBefore = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
           const result = await load.request<LoadResult>({ type: 'run', spec: specFor(cell, bases[side], duration) })
-          log(`http: ${cell}, ${side === 'lantern' ? 'Lantern' : 'floor (bare Fastify + pg)'}: ${describe(result)}`)
-          results[side][cell].push(result)
+          const cpuAfter = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
+          const cpuUs = cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system
+          const measured = { ...result, cpuUsPerRequest: result.requests > 0 ? cpuUs / result.requests : 0 }
+          log(`http: ${cell}, ${side === 'lantern' ? 'Lantern' : 'floor (bare Fastify + pg)'}: ${describe(measured)}`)
+          results[side][cell].push(measured)
         }
       }
     }
@@ -194,6 +203,17 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
       ratio: ratioOf(lantern.write.p99, floor.write.p99),
       target: '-',
       met: null
-    }
+    },
+    ...(['read', 'write'] as const).map((cell) => ({
+      part: 'http',
+      // Less sensitive than req/s to what else the 2 cores run: where the server's time goes.
+      figure: `server CPU per ${cell === 'read' ? 'thread page' : 'reply'}`,
+      unit: 'µs',
+      lantern: round(lantern[cell].cpuUsPerRequest, 0),
+      floor: round(floor[cell].cpuUsPerRequest, 0),
+      ratio: ratioOf(lantern[cell].cpuUsPerRequest, floor[cell].cpuUsPerRequest),
+      target: '-',
+      met: null
+    }))
   ]
 }

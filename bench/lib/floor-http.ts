@@ -41,7 +41,7 @@ if (url) {
 const SESSION_SQL =
   'select "sessions"."id", "sessions"."account_id", "sessions"."created_at", "sessions"."expires_at", "accounts"."id", "accounts"."handle", "accounts"."handle_key", "accounts"."password_hash", "accounts"."circle", "accounts"."role", "accounts"."status", "accounts"."suspended_until", "accounts"."suspension_reason", "accounts"."posts_written", "accounts"."created_at", "accounts"."deleted_at" from "sessions" inner join "accounts" on "accounts"."id" = "sessions"."account_id" where "sessions"."id" = $1 limit $2'
 const THREAD_SQL =
-  'select "threads"."id", "threads"."board_slug", "threads"."title", "threads"."author_id", "threads"."content_warning", "threads"."state", "threads"."locked", "threads"."last_post_at", "threads"."created_at", "accounts"."handle", (select count(*)::int from "posts" where "posts"."thread_id" = "threads"."id" and "posts"."published_at" is not null and "posts"."state" <> \'held\'), "boards"."audience" from "threads" inner join "boards" on "boards"."slug" = "threads"."board_slug" left join "accounts" on "accounts"."id" = "threads"."author_id" where "threads"."id" = $1 limit $2'
+  'select "threads"."id", "threads"."board_slug", "threads"."title", "threads"."author_id", "threads"."content_warning", "threads"."state", "threads"."locked", "threads"."last_post_at", "threads"."post_count", "threads"."created_at", "accounts"."handle", "boards"."audience" from "threads" inner join "boards" on "boards"."slug" = "threads"."board_slug" left join "accounts" on "accounts"."id" = "threads"."author_id" where "threads"."id" = $1 limit $2'
 const POSTS_SQL =
   'select "posts"."id", "posts"."thread_id", "posts"."author_id", "posts"."body_source", "posts"."body_html", "posts"."content_warning", "posts"."opening", "posts"."state", "posts"."removal_reason", "posts"."published_at", "posts"."created_at", "posts"."edited_at", "accounts"."handle" from "posts" left join "accounts" on "accounts"."id" = "posts"."author_id" where ("posts"."thread_id" = $1 and ("posts"."published_at" is not null and "posts"."state" <> \'held\' or "posts"."author_id" = $2)) order by "posts"."created_at" asc, "posts"."id" asc limit $3'
 // Lantern's INSERT for a reply (src/forum/posts.ts createReply).
@@ -93,11 +93,11 @@ app.get<{ Params: { id: string }; Querystring: { limit?: string } }>('/api/v1/th
       id: t[0],
       board: t[1],
       title: t[2],
-      author: author(t[3], t[9]),
+      author: author(t[3], t[10]),
       contentWarning: t[4],
-      postCount: Number(t[10]),
+      postCount: Number(t[8]),
       lastPostAt: iso(t[7]),
-      createdAt: iso(t[8]),
+      createdAt: iso(t[9]),
       locked: t[6],
       state: t[5]
     },
@@ -121,6 +121,7 @@ app.post<{ Params: { id: string }; Body: { body: string } }>('/api/v1/threads/:i
 const address = await app.listen({ host: '127.0.0.1', port: 0 })
 serve(
   {
+    cpu: () => process.cpuUsage(),
     authors: (message: Message) => {
       for (const [token, who] of Object.entries(message.authors as Record<string, { id: string; handle: string }>)) authors.set(token, who)
       return authors.size

@@ -16,6 +16,7 @@ const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
 serve(
   {
+    cpu: () => process.cpuUsage(),
     memory: () => ({ ...measureMemory(), sockets: app.liveHub.connectedClients }),
     // For investigating memory per socket: a heap snapshot after a full GC.
     heapSnapshot: (message: Message) => {

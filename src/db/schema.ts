@@ -90,6 +90,11 @@ export const threads = pgTable(
     locked: boolean('locked').notNull().default(false),
     /** Time of the newest published post: the order of a board's thread list. */
     lastPostAt: at('last_post_at').notNull(),
+    /**
+     * Posts readers outside staff see (published and not held; placeholders of removed or deleted posts
+     * included). Kept by a trigger on posts (migration 0008), so no read or reply counts a thread's posts.
+     */
+    postCount: integer('post_count').notNull().default(0),
     createdAt: at('created_at').notNull()
   },
   (t) => [

@@ -14,7 +14,7 @@ import { type ModerationOutcome, type Screening, screen } from '../moderation/sc
 import { postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody } from './sanitize.js'
-import { type BoardRow, type PostRow, type ThreadRow, postCountIn, postView, selectThreads, threadView } from './views.js'
+import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
 
 export type { ModerationOutcome }
 
@@ -205,14 +205,17 @@ function prepareReplyWrite(db: Db, shape: ReplyShape) {
   const counted = db.$with('counted').as(
     db.update(accounts).set({ postsWritten: sql`${accounts.postsWritten} + 1` }).where(eq(accounts.id, v('authorId')))
   )
-  const touched = db.$with('touched').as(db.update(threads).set({ lastPostAt: sql`${v('now')}` }).where(eq(threads.id, v('threadId'))))
+  const touched = db.$with('touched').as(
+    db.update(threads).set({ lastPostAt: sql`${v('now')}` }).where(eq(threads.id, v('threadId'))).returning({ postCount: threads.postCount })
+  )
   const rows = Array.from({ length: shape.events }, (_, i) => {
     const data = sql`${v(`data${i}`)}::jsonb`
     return {
       channel: v(`channel${i}`),
       event: v(`event${i}`),
-      // As a transaction would: the posts committed before this statement, and this one.
-      data: i === shape.countedEvent ? sql`jsonb_set(${data}, '{postCount}', to_jsonb(${postCountIn(v('threadId'))} + 1))` : data,
+      // The thread's count as this statement's update found it (after any reply committed meanwhile; the
+      // trigger adds this post at the statement's end), plus this post.
+      data: i === shape.countedEvent ? sql`jsonb_set(${data}, '{postCount}', to_jsonb((select ${touched.postCount} + 1 from ${touched})))` : data,
       restrictedTo: v(`restrictedTo${i}`),
       boardSlug: v(`boardSlug${i}`),
       createdAt: v('now')

@@ -14,7 +14,7 @@ import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
 import { prepareBody, queueIfNeeded, screenWriting, threadVisibleTo } from './posts.js'
-import { postCountOf, postView, publishedToOthers, selectPosts, selectThreads, threadView } from './views.js'
+import { postView, publishedToOthers, selectPosts, selectThreads, threadView } from './views.js'
 
 export interface PageRequest {
   limit: number
@@ -112,7 +112,7 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
 // Reading a thread page is the forum's hottest path: its statements are prepared (src/db/prepared.ts).
 const prepareThreadHeader = (db: Db) =>
   db
-    .select({ thread: threads, authorHandle: accounts.handle, postCount: postCountOf, audience: boards.audience })
+    .select({ thread: threads, authorHandle: accounts.handle, audience: boards.audience })
     .from(threads)
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
     .leftJoin(accounts, eq(accounts.id, threads.authorId))
@@ -150,7 +150,7 @@ export async function readThread(deps: Deps, viewer: AccountRow, threadId: strin
     ...(after ? { afterAt: after.at.toISOString(), afterId: after.id } : {})
   })
   const { items, nextCursor } = page(rows, request.limit, (r) => ({ at: r.post.createdAt, id: r.post.id }))
-  return { thread: threadView(row), posts: items.map((r) => postView(r, viewer)), nextCursor }
+  return { thread: threadView({ ...row, postCount: row.thread.postCount }), posts: items.map((r) => postView(r, viewer)), nextCursor }
 }
 
 /** Staff lock a thread to stop new replies (a heated or finished conversation), or unlock it. */

@@ -1,4 +1,4 @@
-import { eq, type Placeholder, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Db } from '../db/client.js'
 import { accounts, boards, posts, threads } from '../db/schema.js'
@@ -65,12 +65,8 @@ const author = (id: string | null, handle: string | null): AuthorView | null =>
 /** Posts shown to others: published and not (again) held. Removed and deleted ones stay as placeholders. */
 export const publishedToOthers = sql`${posts.publishedAt} is not null and ${posts.state} <> 'held'`
 
-/** How many posts a reader outside staff sees in a thread, placeholders included. */
-export const postCountOf = sql<number>`(select count(*)::int from ${posts} where ${posts.threadId} = ${threads.id} and ${publishedToOthers})`
-
-/** The same count for one thread, by id. */
-export const postCountIn = (threadId: string | Placeholder) =>
-  sql<number>`(select count(*)::int from ${posts} where ${posts.threadId} = ${threadId} and ${publishedToOthers})`
+/** How many posts a reader outside staff sees in a thread, placeholders included (kept by a trigger). */
+export const postCountOf = threads.postCount
 
 /** Threads with what their views need: the author's handle and the public post count. */
 export function selectThreads(db: Db) {
