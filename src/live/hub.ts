@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws'
 import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Clock } from '../clock.js'
 import type { Database, Db } from '../db/client.js'
+import { preparedOn } from '../db/prepared.js'
 import { eventRetention, events, sessions } from '../db/schema.js'
 import { DomainError } from '../errors.js'
 import { type Authorised, authoriseChannel, publicName } from './channels.js'
@@ -58,6 +59,16 @@ const eventFrame = (row: EventRow) =>
  * fans each event out to the sockets subscribed to its channel, serialising it once per channel,
  * and serves resumes from the outbox so a client that reconnects, to any instance, misses nothing.
  */
+// Every write wakes the hub to read the outbox: the read is prepared (src/db/prepared.ts).
+const prepareOutboxAfter = (db: Db) =>
+  db
+    .select()
+    .from(events)
+    .where(gt(events.position, sql.placeholder('after')))
+    .orderBy(asc(events.position))
+    .limit(BATCH)
+    .prepare('lantern_outbox_after')
+
 export class LiveHub {
   private readonly channels = new Map<string, Set<LiveClient>>()
   private readonly clients = new Set<LiveClient>()
@@ -180,12 +191,7 @@ export class LiveHub {
         do {
           this.pollAgain = false
           for (;;) {
-            const rows = await this.db
-              .select()
-              .from(events)
-              .where(gt(events.position, this.lastSeen))
-              .orderBy(asc(events.position))
-              .limit(BATCH)
+            const rows = await preparedOn(this.db, 'outbox_after', prepareOutboxAfter).execute({ after: this.lastSeen })
             for (const row of rows) {
               this.deliver(row)
               this.lastSeen = positionOf(row)
