@@ -13,7 +13,7 @@ import type { LoadResult, LoadSpec } from './lib/load.js'
 import { benchFile, type Child, startChild } from './lib/proc.js'
 import { type Figure, log, ratioOf } from './lib/report.js'
 import type { SeedData } from './lib/seed.js'
-import { round, sleep } from './lib/stats.js'
+import { postgresCpuUs, round, sleep } from './lib/stats.js'
 import { makeBodies } from './lib/text.js'
 
 export interface HttpBenchOptions {
@@ -44,8 +44,11 @@ const TURNS = 2
 
 type Cell = 'read' | 'write'
 
-/** A load run with the server's own CPU time (user + system, all its threads) per request. */
-type Measured = LoadResult & { cpuUsPerRequest: number }
+/**
+ * A load run with the CPU time (user + system) per request of the server process and, when PostgreSQL runs
+ * on this machine, of its server processes (PGlite runs inside the server process, so it is in the first).
+ */
+type Measured = LoadResult & { cpuUsPerRequest: number; dbCpuUsPerRequest: number | null }
 
 function average(results: Measured[]): Measured {
   const mean = (pick: (r: Measured) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
@@ -60,7 +63,8 @@ function average(results: Measured[]): Measured {
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
     bytesPerSec: mean((r) => r.bytesPerSec),
-    cpuUsPerRequest: mean((r) => r.cpuUsPerRequest)
+    cpuUsPerRequest: mean((r) => r.cpuUsPerRequest),
+    dbCpuUsPerRequest: results.every((r) => r.dbCpuUsPerRequest !== null) ? mean((r) => r.dbCpuUsPerRequest ?? 0) : null
   }
 }
 
@@ -72,7 +76,7 @@ async function readPage(base: string, seed: SeedData): Promise<string> {
 }
 
 const describe = (r: Measured) =>
-  `${round(r.rps, 0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, server CPU ${round(r.cpuUsPerRequest, 0)} µs/request, ${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`
+  `${round(r.rps, 0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, server CPU ${round(r.cpuUsPerRequest, 0)} µs/request${r.dbCpuUsPerRequest === null ? '' : `, database CPU ${round(r.dbCpuUsPerRequest, 0)} µs/request`}, ${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`
 
 const problems = (r: LoadResult) =>
   r.non2xx + r.errors + r.timeouts > 0 ? `${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts` : undefined
@@ -103,6 +107,8 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
 
   // BENCH_HTTP_CELLS=write (or read) measures one cell only, e.g. to profile it with --cpu-prof.
   const cells = (['read', 'write'] as const).filter((c) => !process.env.BENCH_HTTP_CELLS || process.env.BENCH_HTTP_CELLS.split(',').includes(c))
+  // Only a PostgreSQL on this machine has server processes to read the CPU time of.
+  const localDatabase = database.url !== null && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(database.url).hostname)
   const load = startChild(benchFile('load.ts'))
   const results: Record<'lantern' | 'floor', Record<Cell, Measured[]>> = {
     lantern: { read: [], write: [] },
@@ -131,10 +137,17 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
         for (const side of ['lantern', 'floor'] as const) {
           const server = side === 'lantern' ? lantern.child : bare.child
           const cpuBefore = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
+          const dbBefore = localDatabase ? postgresCpuUs() : null
           const result = await load.request<LoadResult>({ type: 'run', spec: specFor(cell, bases[side], duration) })
+          const dbAfter = localDatabase ? postgresCpuUs() : null
           const cpuAfter = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
           const cpuUs = cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system
-          const measured = { ...result, cpuUsPerRequest: result.requests > 0 ? cpuUs / result.requests : 0 }
+          const perRequest = (us: number) => (result.requests > 0 ? us / result.requests : 0)
+          const measured: Measured = {
+            ...result,
+            cpuUsPerRequest: perRequest(cpuUs),
+            dbCpuUsPerRequest: dbBefore !== null && dbAfter !== null ? perRequest(dbAfter - dbBefore) : null
+          }
           log(`http: ${cell}, ${side === 'lantern' ? 'Lantern' : 'floor (bare Fastify + pg)'}: ${describe(measured)}`)
           results[side][cell].push(measured)
         }
@@ -214,6 +227,18 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
       ratio: ratioOf(lantern[cell].cpuUsPerRequest, floor[cell].cpuUsPerRequest),
       target: '-',
       met: null
-    }))
+    })),
+    ...(lantern.write.dbCpuUsPerRequest === null || floor.write.dbCpuUsPerRequest === null
+      ? []
+      : (['read', 'write'] as const).map((cell) => ({
+          part: 'http',
+          figure: `database CPU per ${cell === 'read' ? 'thread page' : 'reply'}`,
+          unit: 'µs',
+          lantern: round(lantern[cell].dbCpuUsPerRequest ?? NaN, 0),
+          floor: round(floor[cell].dbCpuUsPerRequest ?? NaN, 0),
+          ratio: ratioOf(lantern[cell].dbCpuUsPerRequest ?? NaN, floor[cell].dbCpuUsPerRequest ?? NaN),
+          target: '-',
+          met: null
+        })))
   ]
 }

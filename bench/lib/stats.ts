@@ -1,4 +1,5 @@
 /** Small numeric helpers shared by the bench parts. */
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** Nearest-rank percentile of an ascending-sorted array. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -19,3 +20,33 @@ export const round = (value: number, digits = 1) => (Number.isFinite(value) ? Nu
 export const wallMs = () => performance.timeOrigin + performance.now()
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * CPU time (user + system, µs) used so far by the PostgreSQL server processes on this machine, read from
+ * /proc; null where that cannot be read (another OS, or a database elsewhere), and then not reported.
+ */
+export function postgresCpuUs(): number | null {
+  let ticks = 0
+  let found = false
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      } catch {
+        continue
+      }
+      // comm is in parentheses and may hold spaces; the fields after it are space-separated.
+      const close = stat.lastIndexOf(')')
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue
+      const fields = stat.slice(close + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+      found = true
+    }
+  } catch {
+    return null
+  }
+  // Linux reports in clock ticks of 1/100 s (USER_HZ) on every common architecture.
+  return found ? ticks * 10_000 : null
+}

@@ -292,7 +292,7 @@ export const events = pgTable(
   'events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    /** Null only inside the writing transaction; set at its commit. */
+    /** Null until a round of events_sequence() after the writing transaction's commit (migration 0009). */
     position: bigint('position', { mode: 'number' }),
     channel: text('channel').notNull(),
     event: text('event').notNull(),
@@ -306,6 +306,8 @@ export const events = pgTable(
   (t) => [
     index('events_created_idx').on(t.createdAt),
     uniqueIndex('events_position_idx').on(t.position),
+    // The events still waiting for a position (migration 0009, events_sequence()).
+    index('events_unpositioned_idx').on(t.id).where(sql`${t.position} is null`),
     index('events_channel_position_idx').on(t.channel, t.position)
   ]
 )

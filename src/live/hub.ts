@@ -48,7 +48,7 @@ const BATCH = 500
 
 export const frame = (message: object) => JSON.stringify(message)
 
-/** Rows read outside their writing transaction always have a position (drawn at its commit). */
+/** Rows are read by position, so every row read has one (given by events_sequence() after its commit). */
 const positionOf = (row: EventRow) => row.position as number
 
 const eventFrame = (row: EventRow) =>
@@ -155,7 +155,16 @@ export class LiveHub {
     if (session && --session.refs === 0) this.sharedSessions.delete(session.value)
   }
 
+  /**
+   * Gives committed events their positions (migration 0009): a round runs before every read of the outbox,
+   * so what this instance wrote, and anything a dead instance left, is read in order.
+   */
+  private async sequence(): Promise<void> {
+    await this.db.execute(sql`select events_sequence()`)
+  }
+
   private async latestId(): Promise<number> {
+    await this.sequence()
     const [row] = await this.db.select({ position: max(events.position) }).from(events)
     return Number(row?.position ?? 0)
   }
@@ -190,6 +199,7 @@ export class LiveHub {
       try {
         do {
           this.pollAgain = false
+          await this.sequence()
           for (;;) {
             const rows = await preparedOn(this.db, 'outbox_after', prepareOutboxAfter).execute({ after: this.lastSeen })
             for (const row of rows) {
@@ -371,6 +381,8 @@ export class LiveHub {
 
   /** Retention: events older than EVENT_RETENTION_HOURS go; resuming before them answers resync_required. */
   async purge(): Promise<void> {
+    // Old events still waiting for a position get theirs first, so the purge's bound covers them.
+    await this.sequence()
     const cutoff = new Date(this.options.clock.now().getTime() - this.options.retentionHours * 3_600_000)
     await this.db.transaction(async (tx) => {
       const [newest] = await tx.select({ position: max(events.position) }).from(events).where(lt(events.createdAt, cutoff))

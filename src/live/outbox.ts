@@ -15,11 +15,11 @@ export interface LiveEvent {
 export const EVENTS_CHANNEL = 'lantern_events'
 
 /**
- * Writes events in the caller's transaction, in one statement. Their public positions are drawn at COMMIT
- * by a deferred trigger under one advisory lock (migration 0007), so positions follow commit order and a
- * reader resuming after a position can never skip an event; the lock is held only while PostgreSQL commits.
- * The NOTIFY is sent after commit by the instance (LiveHub.wake), so commits never queue behind
- * PostgreSQL's notification lock either.
+ * Writes events in the caller's transaction, in one statement, without a position. After commit the
+ * instance runs a round of events_sequence() (migration 0009) before reading the outbox: committed events get
+ * the next positions, in order, under one advisory lock that no writing transaction ever waits for. A reader
+ * resuming after a position can never skip an event, and writes commit side by side. The NOTIFY is sent
+ * after commit by the instance (LiveHub.wake), so commits never queue behind PostgreSQL's notification lock.
  */
 export async function writeEvents(tx: Db, now: Date, list: LiveEvent[]): Promise<void> {
   if (list.length === 0) return
