@@ -73,6 +73,23 @@ const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD])
 ]
 
+/**
+ * The letter trie: one state per prefix of the pattern words made only of `a` to `z`, each
+ * with 32 transitions (a letter's KIND & 31 is 1 to 26). State 0 is dead (no pattern word
+ * starts so), state 1 means the trie was cut short here (see MAX_TRIE_STATES), 2 is the root.
+ */
+const DEAD = 0
+const CUT = 1
+const ROOT = 2
+const TRIE_STRIDE = 32
+/** States beyond this many are not built (64 bytes each): prefixes deeper than the cut take the hashing path. */
+const MAX_TRIE_STATES = 1 << 15
+/** A run of this many of one letter is a stretch (`killl`): such a word takes the hashing path. */
+const STRETCH = 3
+
+/** What walk() returns for a word that must be read again and hashed. */
+const WALK_AGAIN = -2
+
 const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 0x01000193
 
@@ -173,6 +190,9 @@ export class AsciiScanner {
   /** The pattern word of one ASCII character, by code, or -1; and whether it can start a pattern. */
   private readonly singleIds = new Int32Array(128)
   private readonly singleStarts = new Uint8Array(128)
+  /** Transitions of the letter trie, TRIE_STRIDE per state, and the entry each state spells (or -1). */
+  private readonly trie: Uint16Array
+  private readonly trieEntries: Int32Array
 
   // One-character words waiting to be either joined into a spelled word or stepped one by one.
   private runStarts = new Int32Array(64)
@@ -185,6 +205,8 @@ export class AsciiScanner {
   private wordMarks = 0
   /** The text as bytes: encoding is native and fast, and V8 reads a Uint8Array faster than a string's code units. */
   private bytes = new Uint8Array(4096)
+  /** Where the word read by walk() ends, exclusive. */
+  private walkEnd = 0
 
   constructor(private readonly automaton: WordAutomaton) {
     const words = new Map<string, { ids: readonly number[]; mark: number }>()
@@ -229,6 +251,9 @@ export class AsciiScanner {
       this.slots[slot * 2 + 1] = e + 1
       e++
     }
+    const built = buildTrie([...words.keys()])
+    this.trie = built.trie
+    this.trieEntries = built.entries
     for (let c = 0; c < 128; c++) {
       const ids = automaton.lookup(String.fromCharCode(c))
       this.singleIds[c] = ids[0] ?? -1
@@ -243,6 +268,8 @@ export class AsciiScanner {
     if (this.bytes.length < 3 * n) this.bytes = new Uint8Array(Math.max(3 * n, this.bytes.length * 2))
     const bytes = this.bytes
     if (encoder.encodeInto(text, bytes).written !== n && !translate(text, bytes)) return null
+    // A boundary after the last byte lets the word loops below read one past a word without a bounds test.
+    bytes[n] = 0
     const a = this.automaton
     a.begin()
     this.runCount = 0
@@ -278,6 +305,33 @@ export class AsciiScanner {
         }
         i++
         continue
+      }
+      // A word of two letters or more, the common case: walk the letter trie, which most words
+      // leave within a letter or two, and skip the rest of the word. A word that turns out to
+      // hold a digit, an apostrophe or a symbol, or a stretch, or that leaves the trie where it
+      // was cut short, is read again below, where it is hashed.
+      if ((KIND[c] as number) >= K_LETTER && (KIND[bytes[i + 1] as number] as number) >= K_LETTER) {
+        // Whatever the word turns out to be, it ends a run of one-character words (as below).
+        if (this.runCount !== 0) this.flushRun()
+        this.runOpen = false
+        const e = this.walk(bytes, i)
+        if (e !== WALK_AGAIN) {
+          const end = this.walkEnd
+          if (e >= 0) {
+            const mark = this.marks[e] as number
+            if (mark !== 0) this.mark(mark)
+            if (this.starts[e] === 1 || !a.idle()) {
+              const id = this.wordIds[e] as number
+              if (id >= 0) a.stepWord(id, i, end)
+              else a.step(NONE, i, end)
+            }
+          } else if (!a.idle()) {
+            a.step(NONE, i, end)
+          }
+          i = end
+          gap = 0
+          continue
+        }
       }
       // A word: letters, digits and apostrophes. Only the hash and the stretch test run per letter.
       const from = i
@@ -357,6 +411,52 @@ export class AsciiScanner {
     this.spelledLike = this.spelledItems >= 8
     this.emailLike = (atSign || (this.wordMarks & MARK_AT) !== 0) && (dotLetter || (this.wordMarks & MARK_DOT) !== 0)
     return a.finish()
+  }
+
+  /**
+   * Reads the word of letters at `from` (its second byte is a letter too) through the letter
+   * trie: the entry it spells, -1 when it cannot stand for any pattern word or marked word, or
+   * WALK_AGAIN when it must be hashed. Where the word ends is left in walkEnd.
+   *
+   * A word of letters stands for a pattern word only when it spells it, or has the same letters
+   * with some of them stretched to runs of three or more (WordAutomaton.lookup). So when the
+   * trie dies on a letter that starts a new run, or on the second of a run that then ends,
+   * every run before it is short and spelled exactly, and no pattern word can follow: the word
+   * stands for nothing, however it goes on.
+   */
+  private walk(bytes: Uint8Array, from: number): number {
+    const trie = this.trie
+    let s = ROOT
+    let prev = 0
+    let run = 0
+    let j = from
+    let k = KIND[bytes[j] as number] as number
+    for (;;) {
+      if (k === prev) {
+        if (++run >= STRETCH) return WALK_AGAIN
+      } else {
+        prev = k
+        run = 1
+      }
+      s = trie[s * TRIE_STRIDE + (k & 31)] as number
+      if (s <= CUT) break
+      k = KIND[bytes[++j] as number] as number
+      if (k < K_LETTER) {
+        // The end of the word, unless a digit, an apostrophe or a symbol carries it on.
+        if (k >= K_APOSTROPHE) return WALK_AGAIN
+        this.walkEnd = j
+        return this.trieEntries[s] as number
+      }
+    }
+    if (s !== DEAD) return WALK_AGAIN
+    // Dead at j. On the second of a run, a third would make it a stretch.
+    if (run === 2) {
+      while ((KIND[bytes[++j] as number] as number) === prev) if (++run >= STRETCH) return WALK_AGAIN
+    }
+    while ((KIND[bytes[j] as number] as number) >= K_LETTER) j++
+    if ((KIND[bytes[j] as number] as number) >= K_APOSTROPHE) return WALK_AGAIN
+    this.walkEnd = j
+    return -1
   }
 
   private mark(mark: number): void {
@@ -494,4 +594,54 @@ function wordText(bytes: Uint8Array, first: number, last: number, fold: Uint8Arr
     if (code !== 0) word += String.fromCharCode(code)
   }
   return word
+}
+
+/**
+ * The letter trie of the words made only of `a` to `z` (the others hold a digit, which a word
+ * of letters never equals), `entries[state]` being the index in `words` of the word it spells.
+ * States are numbered breadth first, so that a cut at MAX_TRIE_STATES keeps the short prefixes
+ * that most text words die in.
+ */
+function buildTrie(words: readonly string[]): { trie: Uint16Array; entries: Int32Array } {
+  interface Node {
+    children: Map<number, Node>
+    entry: number
+    state: number
+  }
+  const root: Node = { children: new Map(), entry: -1, state: ROOT }
+  words.forEach((word, e) => {
+    for (let k = 0; k < word.length; k++) {
+      const c = word.charCodeAt(k)
+      if (c < 0x61 || c > 0x7a) return
+    }
+    let node = root
+    for (let k = 0; k < word.length; k++) {
+      const letter = word.charCodeAt(k) & 31
+      let child = node.children.get(letter)
+      if (child === undefined) {
+        child = { children: new Map(), entry: -1, state: CUT }
+        node.children.set(letter, child)
+      }
+      node = child
+    }
+    node.entry = e
+  })
+  const order: Node[] = [root]
+  let count = ROOT + 1
+  for (let q = 0; q < order.length; q++) {
+    for (const child of (order[q] as Node).children.values()) {
+      if (count >= MAX_TRIE_STATES) break
+      child.state = count++
+      order.push(child)
+    }
+  }
+  const trie = new Uint16Array(count * TRIE_STRIDE)
+  const entries = new Int32Array(count).fill(-1)
+  // CUT leads only to itself: a word that reaches it is looked up by hash.
+  for (let x = 0; x < TRIE_STRIDE; x++) trie[CUT * TRIE_STRIDE + x] = CUT
+  for (const node of order) {
+    entries[node.state] = node.entry
+    for (const [letter, child] of node.children) trie[node.state * TRIE_STRIDE + letter] = child.state
+  }
+  return { trie, entries }
 }
