@@ -106,6 +106,11 @@ const SKIM_FIRST_NODE = 4
 const SKIM_EXIT = 0xfffe
 const SKIM_EXIT_DOT = 0xffff
 const SKIM_STRIDE = 32
+/** In the table as scanned, a state is its index times SKIM_STRIDE (one add per byte, not a multiply too), and the exits are negative. */
+const SKIM_EXIT_SCANNED = -1
+const SKIM_EXIT_DOT_SCANNED = -2
+/** The skimmer's table is at most this many states of 128 bytes; deeper prefixes leave it for walk(). */
+const MAX_SKIM_STATES = 1 << 13
 /** Classes 1 to 26 are the letters `a` to `z` (KIND & 31). */
 const C_OTHER = 0
 const C_SEPARATOR = 27
@@ -244,7 +249,7 @@ export class AsciiScanner {
   /** The text as bytes: encoding is native and fast, and V8 reads a Uint8Array faster than a string's code units. */
   private bytes = new Uint8Array(4096)
   /** The skimmer's transitions, SKIM_STRIDE per state; null when a pattern starts with a wildcard (the automaton is never idle). */
-  private readonly skim: Uint16Array | null
+  private readonly skim: Int32Array | null
   /** The entry a skimmer state spells, or -1. */
   private readonly skimEntries: Int32Array
   /** Where the word read by walk() ends, exclusive. */
@@ -338,18 +343,18 @@ export class AsciiScanner {
       if (skim !== null && this.runCount === 0 && !this.runOpen && a.idle()) {
         // Nothing that a word of letters does not stand for can change anything: skim.
         const entry = i
-        let s = SKIM_BOUNDARY
+        let s = SKIM_BOUNDARY * SKIM_STRIDE
         let last = s
         // bytes[n] is a boundary, so that a word at the very end is seen to end.
         for (; i <= n; i++) {
           last = s
-          s = skim[s * SKIM_STRIDE + (SKIM_CLASS[bytes[i] as number] as number)] as number
-          if (s >= SKIM_EXIT) break
+          s = skim[s + (SKIM_CLASS[bytes[i] as number] as number)] as number
+          if (s < 0) break
         }
         // The whole rest of the text was skimmed.
         if (i > n) break
-        if (s === SKIM_EXIT_DOT) dotLetter = true
-        const e = this.skimEntries[last] as number
+        if (s === SKIM_EXIT_DOT_SCANNED) dotLetter = true
+        const e = this.skimEntries[last / SKIM_STRIDE] as number
         const end = SKIM_CLASS[bytes[i] as number] as number
         if (e >= 0 && (end === C_OTHER || end === C_SEPARATOR || end === C_DOT) && i - entry >= 2 && (KIND[bytes[i - 2] as number] as number) >= K_LETTER) {
           // A whole word of two letters or more that can start a pattern or is marked, as walk() would find it.
@@ -733,7 +738,7 @@ function buildTrie(words: readonly string[]): { trie: Uint16Array; entries: Int3
  * stretch), and when a digit, an apostrophe or a symbol comes; a word that dies on a new letter
  * stands for none of the words, as in walk().
  */
-function buildSkimmer(words: readonly string[]): { table: Uint16Array; entries: Int32Array } {
+function buildSkimmer(words: readonly string[]): { table: Int32Array; entries: Int32Array } {
   interface Node {
     children: Map<number, Node>
     entry: number
@@ -762,7 +767,7 @@ function buildSkimmer(words: readonly string[]): { table: Uint16Array; entries: 
   const queue: Node[] = [root]
   for (let q = 0; q < queue.length; q++) {
     for (const child of (queue[q] as Node).children.values()) {
-      if (count >= MAX_TRIE_STATES) break
+      if (count >= MAX_SKIM_STATES) break
       child.state = count++
       order.push(child)
       queue.push(child)
@@ -803,5 +808,6 @@ function buildSkimmer(words: readonly string[]): { table: Uint16Array; entries: 
     between(node.state, node.entry >= 0 || node.depth === 1)
     entries[node.state] = node.entry
   }
-  return { table, entries }
+  const scanned = Int32Array.from(table, (v) => (v === SKIM_EXIT ? SKIM_EXIT_SCANNED : v === SKIM_EXIT_DOT ? SKIM_EXIT_DOT_SCANNED : v * SKIM_STRIDE))
+  return { table: scanned, entries }
 }
