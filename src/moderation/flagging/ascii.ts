@@ -73,6 +73,66 @@ const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD])
 ]
 
+/**
+ * The letter trie: one state per prefix of the pattern words made only of `a` to `z`, each
+ * with 32 transitions (a letter's KIND & 31 is 1 to 26). State 0 is dead (no pattern word
+ * starts so), state 1 means the trie was cut short here (see MAX_TRIE_STATES), 2 is the root.
+ */
+const DEAD = 0
+const CUT = 1
+const ROOT = 2
+const TRIE_STRIDE = 32
+/** States beyond this many are not built (64 bytes each): prefixes deeper than the cut take the hashing path. */
+const MAX_TRIE_STATES = 1 << 15
+/** A run of this many of one letter is a stretch (`killl`): such a word takes the hashing path. */
+const STRETCH = 3
+
+/**
+ * The skimmer: while no partial match is alive and no run of one-character words is open, most
+ * words change nothing at all, and the text is read one byte at a time through a table,
+ * `state = SKIM[state * 32 + SKIM_CLASS[byte]]`, without a branch per word. Its states are the
+ * letter trie of the words that can start a pattern or are marked (by the same rules as walk()),
+ * plus a few for what lies between words; anything that needs the word loop (a word that may
+ * stand for one of those, a one-letter word, a digit, an apostrophe or a symbol, a dot before a
+ * letter) leads to SKIM_EXIT, and the word loop takes over at the start of that word.
+ */
+const SKIM_DEAD = 0
+const SKIM_BOUNDARY = 1
+/** A dot between words: a letter next means the text has a `.` before a letter (for findEmails). */
+const SKIM_DOT = 2
+/** One letter that starts no pattern word; a second makes it SKIM_DEAD. */
+const SKIM_DEAD_FIRST = 3
+const SKIM_FIRST_NODE = 4
+const SKIM_EXIT = 0xfffe
+const SKIM_EXIT_DOT = 0xffff
+const SKIM_STRIDE = 32
+/** In the table as scanned, a state is its index times SKIM_STRIDE (one add per byte, not a multiply too), and the exits are negative. */
+const SKIM_EXIT_SCANNED = -1
+const SKIM_EXIT_DOT_SCANNED = -2
+/** The skimmer's table is at most this many states of 128 bytes; deeper prefixes leave it for walk(). */
+const MAX_SKIM_STATES = 1 << 13
+/** Classes 1 to 26 are the letters `a` to `z` (KIND & 31). */
+const C_OTHER = 0
+const C_SEPARATOR = 27
+const C_DOT = 28
+const C_DIGIT = 29
+const C_APOSTROPHE = 30
+const C_SYMBOL = 31
+const SKIM_CLASS = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const k = KIND[c] ?? K_OTHER
+  SKIM_CLASS[c] =
+    k >= K_LETTER ? k & 31
+    : k >= K_DIGIT ? C_DIGIT
+    : k === K_SYMBOL ? C_SYMBOL
+    : k === K_APOSTROPHE ? C_APOSTROPHE
+    : k === K_SEPARATOR ? (c === DOT ? C_DOT : C_SEPARATOR)
+    : C_OTHER
+}
+
+/** What walk() returns for a word that must be read again and hashed. */
+const WALK_AGAIN = -2
+
 const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 0x01000193
 
@@ -173,6 +233,9 @@ export class AsciiScanner {
   /** The pattern word of one ASCII character, by code, or -1; and whether it can start a pattern. */
   private readonly singleIds = new Int32Array(128)
   private readonly singleStarts = new Uint8Array(128)
+  /** Transitions of the letter trie, TRIE_STRIDE per state, and the entry each state spells (or -1). */
+  private readonly trie: Uint16Array
+  private readonly trieEntries: Int32Array
 
   // One-character words waiting to be either joined into a spelled word or stepped one by one.
   private runStarts = new Int32Array(64)
@@ -185,6 +248,12 @@ export class AsciiScanner {
   private wordMarks = 0
   /** The text as bytes: encoding is native and fast, and V8 reads a Uint8Array faster than a string's code units. */
   private bytes = new Uint8Array(4096)
+  /** The skimmer's transitions, SKIM_STRIDE per state; null when a pattern starts with a wildcard (the automaton is never idle). */
+  private readonly skim: Int32Array | null
+  /** The entry a skimmer state spells, or -1. */
+  private readonly skimEntries: Int32Array
+  /** Where the word read by walk() ends, exclusive. */
+  private walkEnd = 0
 
   constructor(private readonly automaton: WordAutomaton) {
     const words = new Map<string, { ids: readonly number[]; mark: number }>()
@@ -229,6 +298,13 @@ export class AsciiScanner {
       this.slots[slot * 2 + 1] = e + 1
       e++
     }
+    const built = buildTrie([...words.keys()])
+    this.trie = built.trie
+    this.trieEntries = built.entries
+    const keys = [...words.keys()]
+    const skimmer = automaton.startsWithWildcard() ? null : buildSkimmer(keys.map((word, e) => (this.starts[e] === 1 || this.marks[e] !== 0 ? word : '')))
+    this.skim = skimmer?.table ?? null
+    this.skimEntries = skimmer?.entries ?? new Int32Array(0)
     for (let c = 0; c < 128; c++) {
       const ids = automaton.lookup(String.fromCharCode(c))
       this.singleIds[c] = ids[0] ?? -1
@@ -243,6 +319,8 @@ export class AsciiScanner {
     if (this.bytes.length < 3 * n) this.bytes = new Uint8Array(Math.max(3 * n, this.bytes.length * 2))
     const bytes = this.bytes
     if (encoder.encodeInto(text, bytes).written !== n && !translate(text, bytes)) return null
+    // A boundary after the last byte lets the word loops below read one past a word without a bounds test.
+    bytes[n] = 0
     const a = this.automaton
     a.begin()
     this.runCount = 0
@@ -259,8 +337,38 @@ export class AsciiScanner {
     let gap = GAP_BROKEN
     /** Where the last `@ $ !` read as a letter was: with the letters, what the next symbol looks back at. */
     let symbolLetter = -1
+    const skim = this.skim
     let i = 0
     while (i < n) {
+      if (skim !== null && this.runCount === 0 && !this.runOpen && a.idle()) {
+        // Nothing that a word of letters does not stand for can change anything: skim.
+        const entry = i
+        let s = SKIM_BOUNDARY * SKIM_STRIDE
+        let last = s
+        // bytes[n] is a boundary, so that a word at the very end is seen to end.
+        for (; i <= n; i++) {
+          last = s
+          s = skim[s + (SKIM_CLASS[bytes[i] as number] as number)] as number
+          if (s < 0) break
+        }
+        // The whole rest of the text was skimmed.
+        if (i > n) break
+        if (s === SKIM_EXIT_DOT_SCANNED) dotLetter = true
+        const e = this.skimEntries[last / SKIM_STRIDE] as number
+        const end = SKIM_CLASS[bytes[i] as number] as number
+        if (e >= 0 && (end === C_OTHER || end === C_SEPARATOR || end === C_DOT) && i - entry >= 2 && (KIND[bytes[i - 2] as number] as number) >= K_LETTER) {
+          // A whole word of two letters or more that can start a pattern or is marked, as walk() would find it.
+          let from = i - 2
+          while (from > entry && (KIND[bytes[from - 1] as number] as number) >= K_LETTER) from--
+          this.hit(e, from, i)
+          gap = 0
+          continue
+        }
+        // Back to the start of the word, whose bytes so far are all letters.
+        while (i > entry && (KIND[bytes[i - 1] as number] as number) >= K_LETTER) i--
+        gap = GAP_BROKEN
+        if (i >= n) break
+      }
       // Between words.
       let c = bytes[i] ?? 0
       let k = KIND[c] ?? K_OTHER
@@ -278,6 +386,24 @@ export class AsciiScanner {
         }
         i++
         continue
+      }
+      // A word of two letters or more, the common case: walk the letter trie, which most words
+      // leave within a letter or two, and skip the rest of the word. A word that turns out to
+      // hold a digit, an apostrophe or a symbol, or a stretch, or that leaves the trie where it
+      // was cut short, is read again below, where it is hashed.
+      if ((KIND[c] as number) >= K_LETTER && (KIND[bytes[i + 1] as number] as number) >= K_LETTER) {
+        // Whatever the word turns out to be, it ends a run of one-character words (as below).
+        if (this.runCount !== 0) this.flushRun()
+        this.runOpen = false
+        const e = this.walk(bytes, i)
+        if (e !== WALK_AGAIN) {
+          const end = this.walkEnd
+          if (e >= 0) this.hit(e, i, end)
+          else if (!a.idle()) a.step(NONE, i, end)
+          i = end
+          gap = 0
+          continue
+        }
       }
       // A word: letters, digits and apostrophes. Only the hash and the stretch test run per letter.
       const from = i
@@ -357,6 +483,64 @@ export class AsciiScanner {
     this.spelledLike = this.spelledItems >= 8
     this.emailLike = (atSign || (this.wordMarks & MARK_AT) !== 0) && (dotLetter || (this.wordMarks & MARK_DOT) !== 0)
     return a.finish()
+  }
+
+  /**
+   * Reads the word of letters at `from` (its second byte is a letter too) through the letter
+   * trie: the entry it spells, -1 when it cannot stand for any pattern word or marked word, or
+   * WALK_AGAIN when it must be hashed. Where the word ends is left in walkEnd.
+   *
+   * A word of letters stands for a pattern word only when it spells it, or has the same letters
+   * with some of them stretched to runs of three or more (WordAutomaton.lookup). So when the
+   * trie dies on a letter that starts a new run, or on the second of a run that then ends,
+   * every run before it is short and spelled exactly, and no pattern word can follow: the word
+   * stands for nothing, however it goes on.
+   */
+  private walk(bytes: Uint8Array, from: number): number {
+    const trie = this.trie
+    let s = ROOT
+    let prev = 0
+    let run = 0
+    let j = from
+    let k = KIND[bytes[j] as number] as number
+    for (;;) {
+      if (k === prev) {
+        if (++run >= STRETCH) return WALK_AGAIN
+      } else {
+        prev = k
+        run = 1
+      }
+      s = trie[s * TRIE_STRIDE + (k & 31)] as number
+      if (s <= CUT) break
+      k = KIND[bytes[++j] as number] as number
+      if (k < K_LETTER) {
+        // The end of the word, unless a digit, an apostrophe or a symbol carries it on.
+        if (k >= K_APOSTROPHE) return WALK_AGAIN
+        this.walkEnd = j
+        return this.trieEntries[s] as number
+      }
+    }
+    if (s !== DEAD) return WALK_AGAIN
+    // Dead at j. On the second of a run, a third would make it a stretch.
+    if (run === 2) {
+      while ((KIND[bytes[++j] as number] as number) === prev) if (++run >= STRETCH) return WALK_AGAIN
+    }
+    while ((KIND[bytes[j] as number] as number) >= K_LETTER) j++
+    if ((KIND[bytes[j] as number] as number) >= K_APOSTROPHE) return WALK_AGAIN
+    this.walkEnd = j
+    return -1
+  }
+
+  /** The exact word of entry `e` from `start` to `end` (exclusive), with nothing but letters. */
+  private hit(e: number, start: number, end: number): void {
+    const mark = this.marks[e] as number
+    if (mark !== 0) this.mark(mark)
+    const a = this.automaton
+    if (this.starts[e] === 1 || !a.idle()) {
+      const id = this.wordIds[e] as number
+      if (id >= 0) a.stepWord(id, start, end)
+      else a.step(NONE, start, end)
+    }
   }
 
   private mark(mark: number): void {
@@ -494,4 +678,136 @@ function wordText(bytes: Uint8Array, first: number, last: number, fold: Uint8Arr
     if (code !== 0) word += String.fromCharCode(code)
   }
   return word
+}
+
+/**
+ * The letter trie of the words made only of `a` to `z` (the others hold a digit, which a word
+ * of letters never equals), `entries[state]` being the index in `words` of the word it spells.
+ * States are numbered breadth first, so that a cut at MAX_TRIE_STATES keeps the short prefixes
+ * that most text words die in.
+ */
+function buildTrie(words: readonly string[]): { trie: Uint16Array; entries: Int32Array } {
+  interface Node {
+    children: Map<number, Node>
+    entry: number
+    state: number
+  }
+  const root: Node = { children: new Map(), entry: -1, state: ROOT }
+  words.forEach((word, e) => {
+    for (let k = 0; k < word.length; k++) {
+      const c = word.charCodeAt(k)
+      if (c < 0x61 || c > 0x7a) return
+    }
+    let node = root
+    for (let k = 0; k < word.length; k++) {
+      const letter = word.charCodeAt(k) & 31
+      let child = node.children.get(letter)
+      if (child === undefined) {
+        child = { children: new Map(), entry: -1, state: CUT }
+        node.children.set(letter, child)
+      }
+      node = child
+    }
+    node.entry = e
+  })
+  const order: Node[] = [root]
+  let count = ROOT + 1
+  for (let q = 0; q < order.length; q++) {
+    for (const child of (order[q] as Node).children.values()) {
+      if (count >= MAX_TRIE_STATES) break
+      child.state = count++
+      order.push(child)
+    }
+  }
+  const trie = new Uint16Array(count * TRIE_STRIDE)
+  const entries = new Int32Array(count).fill(-1)
+  // CUT leads only to itself: a word that reaches it is looked up by hash.
+  for (let x = 0; x < TRIE_STRIDE; x++) trie[CUT * TRIE_STRIDE + x] = CUT
+  for (const node of order) {
+    entries[node.state] = node.entry
+    for (const [letter, child] of node.children) trie[node.state * TRIE_STRIDE + letter] = child.state
+  }
+  return { trie, entries }
+}
+
+/**
+ * The skimmer's table (see SKIM_DEAD): the letter trie of `words` (those of `a` to `z` only),
+ * numbered breadth first and cut at MAX_TRIE_STATES, plus the states between words. A word
+ * leads to SKIM_EXIT when it ends as one of the words or after one letter, when its trie state
+ * was cut, when a letter repeats where the trie does not go on (or makes a run of three: a
+ * stretch), and when a digit, an apostrophe or a symbol comes; a word that dies on a new letter
+ * stands for none of the words, as in walk().
+ */
+function buildSkimmer(words: readonly string[]): { table: Int32Array; entries: Int32Array } {
+  interface Node {
+    children: Map<number, Node>
+    entry: number
+    letter: number
+    run: number
+    depth: number
+    state: number
+  }
+  const root: Node = { children: new Map(), entry: -1, letter: 0, run: 0, depth: 0, state: SKIM_BOUNDARY }
+  for (const [e, word] of words.entries()) {
+    if (!/^[a-z]+$/u.test(word)) continue
+    let node = root
+    for (let k = 0; k < word.length; k++) {
+      const letter = word.charCodeAt(k) & 31
+      let child = node.children.get(letter)
+      if (child === undefined) {
+        child = { children: new Map(), entry: -1, letter, run: letter === node.letter ? node.run + 1 : 1, depth: node.depth + 1, state: SKIM_EXIT }
+        node.children.set(letter, child)
+      }
+      node = child
+    }
+    node.entry = e
+  }
+  const order: Node[] = []
+  let count = SKIM_FIRST_NODE
+  const queue: Node[] = [root]
+  for (let q = 0; q < queue.length; q++) {
+    for (const child of (queue[q] as Node).children.values()) {
+      if (count >= MAX_SKIM_STATES) break
+      child.state = count++
+      order.push(child)
+      queue.push(child)
+    }
+  }
+  const table = new Uint16Array(count * SKIM_STRIDE)
+  const entries = new Int32Array(count).fill(-1)
+  /** The transitions on the classes that are not letters: `end` for a word that ends here and must be looked at. */
+  const between = (state: number, end: boolean): void => {
+    const at = state * SKIM_STRIDE
+    table[at + C_OTHER] = end ? SKIM_EXIT : SKIM_BOUNDARY
+    table[at + C_SEPARATOR] = end ? SKIM_EXIT : SKIM_BOUNDARY
+    table[at + C_DOT] = end ? SKIM_EXIT : SKIM_DOT
+    table[at + C_DIGIT] = SKIM_EXIT
+    table[at + C_APOSTROPHE] = SKIM_EXIT
+    table[at + C_SYMBOL] = SKIM_EXIT
+  }
+  for (let x = 1; x <= 26; x++) {
+    table[SKIM_DEAD * SKIM_STRIDE + x] = SKIM_DEAD
+    table[SKIM_DEAD_FIRST * SKIM_STRIDE + x] = SKIM_DEAD
+    table[SKIM_BOUNDARY * SKIM_STRIDE + x] = root.children.get(x)?.state ?? SKIM_DEAD_FIRST
+    table[SKIM_DOT * SKIM_STRIDE + x] = SKIM_EXIT_DOT
+  }
+  between(SKIM_DEAD, false)
+  between(SKIM_BOUNDARY, false)
+  between(SKIM_DOT, false)
+  between(SKIM_DEAD_FIRST, true)
+  for (const node of order) {
+    const at = node.state * SKIM_STRIDE
+    for (let x = 1; x <= 26; x++) {
+      const child = node.children.get(x)
+      table[at + x] =
+        x === node.letter && (node.run + 1 >= STRETCH || child === undefined) ? SKIM_EXIT
+        : child !== undefined ? child.state
+        : SKIM_DEAD
+    }
+    // A one-letter word may be spelling a word out letter by letter.
+    between(node.state, node.entry >= 0 || node.depth === 1)
+    entries[node.state] = node.entry
+  }
+  const scanned = Int32Array.from(table, (v) => (v === SKIM_EXIT ? SKIM_EXIT_SCANNED : v === SKIM_EXIT_DOT ? SKIM_EXIT_DOT_SCANNED : v * SKIM_STRIDE))
+  return { table: scanned, entries }
 }

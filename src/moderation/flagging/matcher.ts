@@ -232,6 +232,11 @@ export class WordAutomaton {
     return this.activeCount === 0 && (this.wild[0] ?? -1) < 0
   }
 
+  /** Some pattern starts with a wildcard, so that every word can start a match and the automaton is never idle. */
+  startsWithWildcard(): boolean {
+    return (this.wild[0] ?? -1) >= 0
+  }
+
   /** Advances every live partial match by one word; `origin` of a path is where its first word starts. */
   step(ids: readonly number[], start: number, end: number): void {
     const active = this.active

@@ -52,3 +52,28 @@ t.test('with other characters too, the fast path finds exactly what the general 
   )
   t.pass('3000 texts agree')
 })
+
+// Without a pattern that starts with a wildcard, the fast path skims the words that cannot start
+// a pattern through a table; these rules add words that are prefixes, doubles and stretches of
+// each other, where skimming is easiest to get wrong.
+const skimmed = compileEngine([
+  ...rules.filter((r) => !r.pattern.startsWith('*')),
+  ...['z', 'zzzz', 'so', 'soon', 'see', 'aa', 'aab', 'bo ok', 'book', 'tool', 'too', 'lol', 'oo', 'ab', 'ba', 'abba'].map((p, i) => custom(p, 100 + i))
+])
+const skimmedGeneral = compileEngine([
+  ...rules.filter((r) => !r.pattern.startsWith('*')),
+  ...['z', 'zzzz', 'so', 'soon', 'see', 'aa', 'aab', 'bo ok', 'book', 'tool', 'too', 'lol', 'oo', 'ab', 'ba', 'abba'].map((p, i) => custom(p, 100 + i))
+], { asciiFastPath: false })
+const letters = fc.string({ unit: fc.constantFrom(...'abkilmoszt'.split('')), minLength: 1, maxLength: 8 })
+const gapText = fc.constantFrom(' ', ' ', '  ', '. ', ', ', '.', '-', '\n', '', '? ')
+const skimText = fc
+  .array(fc.tuple(fc.oneof(letters, letters, piece, fc.constantFrom('soooon', 'zzzzz', 'zz', 'boook', 'aaab', 'Soon', 'TOO')), gapText), { maxLength: 25 })
+  .map((parts) => parts.map(([word, gap]) => word + gap).join(''))
+
+t.test('when words are skimmed, the fast path still finds exactly what the general path finds', async (t) => {
+  fc.assert(
+    fc.property(skimText, fc.boolean(), (text, detectLinks) => isDeepStrictEqual(skimmed.scan(text, { detectLinks }), skimmedGeneral.scan(text, { detectLinks }))),
+    { numRuns: 5000 }
+  )
+  t.pass('5000 texts agree')
+})
