@@ -1,12 +1,12 @@
 /**
  * Child process: the HTTP floor. A bare Fastify with no plugins and a `pg` pool of Lantern's size (or
- * PGlite), answering the two routes the bench loads:
+ * PGlite), its statements prepared as Lantern's hot ones are, answering the two routes the bench loads:
  *
  *  - GET /api/v1/threads/:id?limit=50 runs the very statements Lantern issues for it (captured from
- *    drizzle: the session lookup joined to its account, the thread with its board, author and public
- *    post count, the page of posts with authors) and returns the same bytes (checked by the bench).
- *  - POST /api/v1/threads/:id/posts only INSERTs the post row (Lantern's own INSERT statement) and
- *    answers 201 with the post: no session check, validation, sanitising, flagging, transaction or event.
+ *    drizzle: the session lookup joined to its account, the thread with its board, author and post count,
+ *    the page of posts with authors) and returns the same bytes (checked by the bench).
+ *  - POST /api/v1/threads/:id/posts only INSERTs the post row (the columns Lantern's reply writes) and
+ *    answers 201 with the post: no session check, validation, sanitising, flagging, counters or event.
  *
  * Env: BENCH_DB_URL or BENCH_DB_DIR. Announces `{type: 'ready', port}`. Requests: `authors` (token → account
  * id, for the write route), `stop`.
@@ -26,7 +26,10 @@ let close: () => Promise<void>
 if (url) {
   // Lantern's pool: openDatabase's default size.
   const pool = new pg.Pool({ connectionString: url, max: 10 })
-  query = async (text, values) => (await pool.query({ text, values, rowMode: 'array' })).rows as Row[]
+  // Prepared, as Lantern's hot statements are: each statement is parsed and planned once per connection.
+  const names = new Map<string, string>()
+  const nameOf = (text: string) => names.get(text) ?? (names.set(text, `floor_${names.size}`), names.get(text)!)
+  query = async (text, values) => (await pool.query({ name: nameOf(text), text, values, rowMode: 'array' })).rows as Row[]
   close = () => pool.end()
 } else {
   const { PGlite } = await import('@electric-sql/pglite')
@@ -44,7 +47,7 @@ const THREAD_SQL =
   'select "threads"."id", "threads"."board_slug", "threads"."title", "threads"."author_id", "threads"."content_warning", "threads"."state", "threads"."locked", "threads"."last_post_at", "threads"."post_count", "threads"."created_at", "accounts"."handle", "boards"."audience" from "threads" inner join "boards" on "boards"."slug" = "threads"."board_slug" left join "accounts" on "accounts"."id" = "threads"."author_id" where "threads"."id" = $1 limit $2'
 const POSTS_SQL =
   'select "posts"."id", "posts"."thread_id", "posts"."author_id", "posts"."body_source", "posts"."body_html", "posts"."content_warning", "posts"."opening", "posts"."state", "posts"."removal_reason", "posts"."published_at", "posts"."created_at", "posts"."edited_at", "accounts"."handle" from "posts" left join "accounts" on "accounts"."id" = "posts"."author_id" where ("posts"."thread_id" = $1 and ("posts"."published_at" is not null and "posts"."state" <> \'held\' or "posts"."author_id" = $2)) order by "posts"."created_at" asc, "posts"."id" asc limit $3'
-// Lantern's INSERT for a reply (src/forum/posts.ts createReply).
+// The post row of a reply, as Lantern writes it (src/forum/posts.ts prepareReplyWrite), alone.
 const INSERT_SQL =
   'insert into "posts" ("id", "thread_id", "author_id", "body_source", "body_html", "content_warning", "opening", "state", "removal_reason", "published_at", "created_at", "edited_at") values ($1, $2, $3, $4, $5, $6, default, $7, default, $8, $9, default) returning "id", "thread_id", "author_id", "body_source", "body_html", "content_warning", "opening", "state", "removal_reason", "published_at", "created_at", "edited_at"'
 

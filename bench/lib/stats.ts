@@ -41,7 +41,9 @@ export function postgresCpuUs(): number | null {
       const close = stat.lastIndexOf(')')
       if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue
       const fields = stat.slice(close + 2).split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
+      // utime + stime, and cutime + cstime: the postmaster's reaped children, so a backend that exits
+      // during a measurement (a pool closing an idle connection) does not take its CPU time with it.
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
       found = true
     }
   } catch {
