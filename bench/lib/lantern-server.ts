@@ -10,7 +10,7 @@ import { writeHeapSnapshot } from 'node:v8'
 import { announce, type Message, measureMemory, serve } from './proc.js'
 
 const url = process.env.BENCH_DB_URL || null
-const database = await openDatabase(url ? { url, poolSize: Number(process.env.BENCH_POOL ?? 10) } : { dataDir: process.env.BENCH_DB_DIR ?? null })
+const database = await openDatabase(url ? { url } : { dataDir: process.env.BENCH_DB_DIR ?? null })
 const app = await buildApp({ config: benchConfig(), database })
 const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
