@@ -47,10 +47,26 @@ const REDACT = [
   '*.body'
 ]
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0')
-  if (value && typeof value === 'object') return Object.values(value).some(containsNul)
-  return false
+// Half of a UTF-16 surrogate pair: only a JSON escape (\ud800) can put one in a string.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * Text PostgreSQL cannot keep as written: NUL (text cannot hold it) or a lone surrogate (not Unicode: it
+ * would be stored as U+FFFD, and jsonb refuses it). Refused with a reason rather than altered or failing later.
+ */
+function unstorableText(value: unknown): string | null {
+  if (typeof value === 'string') {
+    if (value.includes('\0')) return 'Text may not contain NUL (\\u0000) characters.'
+    if (LONE_SURROGATE.test(value)) return 'Text must be valid Unicode: a \\uD800–\\uDFFF escape must be half of a surrogate pair.'
+    return null
+  }
+  if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) {
+      const why = unstorableText(item)
+      if (why) return why
+    }
+  }
+  return null
 }
 
 declare module 'fastify' {
@@ -105,15 +121,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // JSON in, JSON out: any other body type is 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain')
-  // PostgreSQL text cannot hold NUL: refuse it at the door (400) instead of failing at the insert (500).
+  // Text PostgreSQL cannot keep (NUL, lone surrogates) is refused at the door (400), not failed at the insert (500).
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (error, value) => {
       if (error) return done(error)
-      if ((body as string).includes('\\u0000') && containsNul(value)) {
-        return done(new DomainError('validation_failed', 'Text may not contain NUL (\\u0000) characters.'))
-      }
+      // Only an escape can make either kind of unstorable text: a body without one is not walked.
+      const why = (body as string).includes('\\u') ? unstorableText(value) : null
+      if (why) return done(new DomainError('validation_failed', why))
       done(null, value)
     })
   })

@@ -52,6 +52,23 @@ t.test('every failure has the one error shape', async (t) => {
     t.match(fine.json().post.bodyHtml, /\\u0000/)
   })
 
+  t.test('half of a surrogate pair is 400 and stores nothing, in a thread or a reply; a whole pair is kept', async (t) => {
+    const post = (url: string, payload: string) => h.as(member, { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
+    for (const lone of ['\\ud800', '\\uDFFF', 'x\\ud83d y']) {
+      const refused = await post('/api/v1/boards/general/threads', `{"title": "Lone surrogate", "body": "a${lone}b"}`)
+      t.equal(refused.statusCode, 400, lone)
+      hasErrorShape(t, refused.json(), 'validation_failed')
+      t.match(refused.json().error.message, /surrogate/)
+    }
+    const listed = (await h.as(member, { url: '/api/v1/boards/general/threads?limit=100' })).json().threads
+    t.notOk(listed.some((x: { title: string }) => x.title === 'Lone surrogate'), 'nothing was stored')
+    const fine = await post('/api/v1/boards/general/threads', '{"title": "A whole pair", "body": "smile \\ud83d\\ude00 today"}')
+    t.equal(fine.statusCode, 201)
+    t.match(fine.json().post.bodyHtml, /smile 😀 today/)
+    const reply = await post(`/api/v1/threads/${fine.json().thread.id}/posts`, '{"body": "\\ud800"}')
+    t.equal(reply.statusCode, 400, 'a reply too (found by the hostile-input test: it answered 500)')
+  })
+
   t.test('a body that is not JSON is 415', async (t) => {
     const res = await h.as(member, {
       method: 'POST',
