@@ -13,7 +13,7 @@ import type { LoadResult, LoadSpec } from './lib/load.js'
 import { benchFile, type Child, startChild } from './lib/proc.js'
 import { type Figure, log, ratioOf } from './lib/report.js'
 import type { SeedData } from './lib/seed.js'
-import { postgresCpuUs, round, sleep } from './lib/stats.js'
+import { postgresCpu, postgresCpuBetween, round, sleep } from './lib/stats.js'
 import { makeBodies } from './lib/text.js'
 
 export interface HttpBenchOptions {
@@ -137,16 +137,17 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
         for (const side of ['lantern', 'floor'] as const) {
           const server = side === 'lantern' ? lantern.child : bare.child
           const cpuBefore = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
-          const dbBefore = localDatabase ? postgresCpuUs() : null
+          const dbBefore = localDatabase ? postgresCpu() : null
           const result = await load.request<LoadResult>({ type: 'run', spec: specFor(cell, bases[side], duration) })
-          const dbAfter = localDatabase ? postgresCpuUs() : null
+          const dbAfter = localDatabase ? postgresCpu() : null
           const cpuAfter = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
           const cpuUs = cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system
           const perRequest = (us: number) => (result.requests > 0 ? us / result.requests : 0)
+          const dbUs = postgresCpuBetween(dbBefore, dbAfter)
           const measured: Measured = {
             ...result,
             cpuUsPerRequest: perRequest(cpuUs),
-            dbCpuUsPerRequest: dbBefore !== null && dbAfter !== null ? perRequest(dbAfter - dbBefore) : null
+            dbCpuUsPerRequest: dbUs === null ? null : perRequest(dbUs)
           }
           log(`http: ${cell}, ${side === 'lantern' ? 'Lantern' : 'floor (bare Fastify + pg)'}: ${describe(measured)}`)
           results[side][cell].push(measured)

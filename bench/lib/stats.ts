@@ -22,12 +22,11 @@ export const wallMs = () => performance.timeOrigin + performance.now()
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
- * CPU time (user + system, µs) used so far by the PostgreSQL server processes on this machine, read from
+ * CPU time (user + system, µs) used so far by each PostgreSQL server process on this machine, read from
  * /proc; null where that cannot be read (another OS, or a database elsewhere), and then not reported.
  */
-export function postgresCpuUs(): number | null {
-  let ticks = 0
-  let found = false
+export function postgresCpu(): Map<number, number> | null {
+  const byPid = new Map<number, number>()
   try {
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue
@@ -41,14 +40,23 @@ export function postgresCpuUs(): number | null {
       const close = stat.lastIndexOf(')')
       if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue
       const fields = stat.slice(close + 2).split(' ')
-      // utime + stime, and cutime + cstime: the postmaster's reaped children, so a backend that exits
-      // during a measurement (a pool closing an idle connection) does not take its CPU time with it.
-      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
-      found = true
+      // utime + stime, in clock ticks of 1/100 s (USER_HZ on every common Linux architecture).
+      byPid.set(Number(pid), (Number(fields[11]) + Number(fields[12])) * 10_000)
     }
   } catch {
     return null
   }
-  // Linux reports in clock ticks of 1/100 s (USER_HZ) on every common architecture.
-  return found ? ticks * 10_000 : null
+  return byPid.size ? byPid : null
+}
+
+/**
+ * The CPU time PostgreSQL's processes spent between two readings: a process born in between counts whole, one
+ * that exited in between is missed (its time cannot be read any more), so a pool closing idle connections
+ * neither adds their past nor goes negative.
+ */
+export function postgresCpuBetween(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null
+  let us = 0
+  for (const [pid, spent] of after) us += spent - (before.get(pid) ?? 0)
+  return us
 }
