@@ -32,10 +32,16 @@ t.test('writes are limited per client address, across accounts', async (t) => {
 t.test('when the event loop lags, requests are shed with 503 and Retry-After', async (t) => {
   const h = await buildTestApp(t, { maxEventLoopDelayMs: 50 })
   const member = await h.signUp()
-  // Block the loop long enough for under-pressure's next sample to see it.
-  const until = Date.now() + 1500
+  // Lag the loop for longer than one of under-pressure's sampling intervals (1 s). It judges the mean delay of
+  // an interval, so the loop is blocked in 100 ms slices with a turn between them, each turn a delayed sample:
+  // one long block would be a single sample among many short ones and could average out below the limit.
+  const until = Date.now() + 2500
   while (Date.now() < until) {
-    // busy: this is the lag being simulated
+    const slice = Date.now() + 100
+    while (Date.now() < slice) {
+      // busy: this is the lag being simulated
+    }
+    await new Promise((resolve) => setImmediate(resolve))
   }
   let shed
   for (let i = 0; i < 30 && !shed; i++) {
