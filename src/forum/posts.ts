@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { type AnyColumn, and, eq, type SQL, sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
@@ -11,7 +11,7 @@ import { audienceAllows } from './audience.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
 import { ruleRevisionOf } from '../moderation/rules.js'
 import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
-import { postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
+import { hiddenThreadAudience, postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody } from './sanitize.js'
 import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
@@ -153,12 +153,12 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   }
   const news: LiveEvent[] = [postEvent('post.created', post, author.handle, row.board.slug)]
   if (visible) {
-    // The board's list learns of the reply; its post count is counted by the writing statement itself.
+    // The board's list learns of the reply; the writing statement fills in the thread's fresh fields.
     const thread = { ...threadView({ thread: row.thread, authorHandle: row.authorHandle, postCount: 0 }), lastPostAt: now.toISOString() }
     news.push(...threadEvent('thread.updated', thread, row.thread.authorId, { onThreadChannel: false }))
   }
-  const shape: ReplyShape = { visible, events: news.length, countedEvent: visible ? 1 : null }
-  const values = replyValues(post, now, news)
+  const shape: ReplyShape = { visible, events: news.length, threadEvent: visible ? 1 : null }
+  const values = { ...replyValues(post, now, news), threadHiddenTo: hiddenThreadAudience(row.thread.authorId) }
   if (screening.queue) {
     // Queued for a moderator: the queue item and the staff alert join the reply's transaction.
     await deps.db.transaction(async (tx) => {
@@ -171,14 +171,17 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   return { post: postView({ post, authorHandle: author.handle }, author), moderation: screening.outcome }
 }
 
-/** Which reply statement: a published reply also touches its thread and tells the board (event `countedEvent`, whose data gets the thread's post count). */
+/**
+ * Which reply statement: a published reply also touches its thread and tells the board (event `threadEvent`,
+ * whose post count, state, lock, content warning and audience the statement fills in from the thread itself).
+ */
 interface ReplyShape {
   visible: boolean
   events: number
-  countedEvent: number | null
+  threadEvent: number | null
 }
 
-const replyStatementName = (shape: ReplyShape) => `lantern_reply_${shape.visible ? 'visible' : 'held'}_${shape.events}_${shape.countedEvent ?? 'none'}`
+const replyStatementName = (shape: ReplyShape) => `lantern_reply_${shape.visible ? 'visible' : 'held'}_${shape.events}_${shape.threadEvent ?? 'none'}`
 
 /**
  * A reply is one statement: the post, the author's and (once published) the thread's counters, and the
@@ -205,18 +208,38 @@ export function prepareReplyWrite(db: Db, shape: ReplyShape) {
   const counted = db.$with('counted').as(
     db.update(accounts).set({ postsWritten: sql`${accounts.postsWritten} + 1` }).where(eq(accounts.id, v('authorId')))
   )
+  // The thread as this statement's update finds it, under its row lock: after any reply, lock, hold or edit
+  // that committed meanwhile (the trigger adds this post's count at the statement's end).
   const touched = db.$with('touched').as(
-    db.update(threads).set({ lastPostAt: sql`${v('now')}` }).where(eq(threads.id, v('threadId'))).returning({ postCount: threads.postCount })
+    db
+      .update(threads)
+      .set({ lastPostAt: sql`${v('now')}` })
+      .where(eq(threads.id, v('threadId')))
+      .returning({
+        postCount: threads.postCount,
+        state: threads.state,
+        locked: threads.locked,
+        contentWarning: threads.contentWarning,
+        // The board event's id is drawn under the lock too: ids follow the order in which replies to one
+        // thread take it, so its counts rise with the event positions (a round orders by id).
+        eventId: sql<number>`nextval('events_id_seq')`.as('event_id')
+      })
   )
+  const fresh = (column: SQL.Aliased | AnyColumn | SQL) => sql`(select ${column} from ${touched})`
   const rows = Array.from({ length: shape.events }, (_, i) => {
     const data = sql`${v(`data${i}`)}::jsonb`
+    if (i !== shape.threadEvent) {
+      return { channel: v(`channel${i}`), event: v(`event${i}`), data, restrictedTo: v(`restrictedTo${i}`), boardSlug: v(`boardSlug${i}`), createdAt: v('now') }
+    }
     return {
+      id: fresh(touched.eventId),
       channel: v(`channel${i}`),
       event: v(`event${i}`),
-      // The thread's count as this statement's update found it (after any reply committed meanwhile; the
-      // trigger adds this post at the statement's end), plus this post.
-      data: i === shape.countedEvent ? sql`jsonb_set(${data}, '{postCount}', to_jsonb((select ${touched.postCount} + 1 from ${touched})))` : data,
-      restrictedTo: v(`restrictedTo${i}`),
+      data: sql`${data} || ${fresh(
+        sql`jsonb_build_object('postCount', ${touched.postCount} + 1, 'state', ${touched.state}, 'locked', ${touched.locked}, 'contentWarning', ${touched.contentWarning})`
+      )}`,
+      // As threadEvent decides: a thread no longer visible is news only for its author and staff.
+      restrictedTo: fresh(sql`case when ${touched.state} = 'visible' then null else ${v('threadHiddenTo')}::uuid end`),
       boardSlug: v(`boardSlug${i}`),
       createdAt: v('now')
     }

@@ -36,6 +36,9 @@ export function postHeldEvents(post: PostRow, authorHandle: string | null, board
   ]
 }
 
+/** Who hears of a thread that is not visible (held or removed): its author and staff. */
+export const hiddenThreadAudience = (authorId: string | null) => authorId ?? STAFF_ONLY
+
 /**
  * A thread's news goes to its board; a change to the thread itself (locked, held, removed) also goes to the
  * thread's own channel, so its open readers learn of it. New replies alone are news only for the board list.
@@ -46,7 +49,7 @@ export function threadEvent(
   authorId: string | null,
   { onThreadChannel = event === 'thread.updated' } = {}
 ): LiveEvent[] {
-  const restrictedTo = thread.state === 'visible' ? null : (authorId ?? STAFF_ONLY)
+  const restrictedTo = thread.state === 'visible' ? null : hiddenThreadAudience(authorId)
   return [
     { channel: channel.board(thread.board), event, data: thread, restrictedTo, boardSlug: thread.board },
     ...(onThreadChannel ? [{ channel: channel.thread(thread.id), event, data: thread, restrictedTo, boardSlug: thread.board }] : [])

@@ -209,6 +209,7 @@ t.test('a burst of concurrent replies: every event arrives once, in position ord
   const live = await LiveSocket.open(url, { token: writers[0]!.token })
   t.teardown(() => live.close())
   const subscribed = await live.subscribe(`thread:${threadId}`)
+  await live.subscribe('board:general')
   // Writes commit side by side (positions are given after commit, in rounds): none may be lost or repeated.
   const posted = await Promise.all(
     Array.from({ length: 60 }, async (_, i) => (await h.reply(writers[i % writers.length]!, threadId, `Reply number ${i} of the burst.`)).postId)
@@ -219,6 +220,13 @@ t.test('a burst of concurrent replies: every event arrives once, in position ord
   t.same(new Set(seen().map((m) => (m.data as { id: string }).id)), new Set(posted), 'every reply arrives live')
   t.equal(liveIds.length, posted.length, 'each once')
   t.ok(liveIds.every((id, i) => i === 0 || id > liveIds[i - 1]!), 'in increasing position order')
+  // The board hears of each reply with the thread's count, counted under the thread's row lock: in position
+  // order the counts rise one by one, so a board list ends on the true count.
+  const counts = live
+    .events('board:general')
+    .filter((m) => m.event === 'thread.updated' && (m.data as { id: string }).id === threadId)
+    .map((m) => (m.data as { postCount: number }).postCount)
+  t.same(counts, Array.from({ length: posted.length }, (_, i) => i + 2), 'thread.updated counts rise with the positions: 2, 3, … 61')
 
   const resumed = await LiveSocket.open(url, { token: writers[1]!.token })
   t.teardown(() => resumed.close())
