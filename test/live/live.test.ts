@@ -278,6 +278,27 @@ t.test('resuming from before the retention window answers resync_required', asyn
   t.match(await socket.subscribe(`thread:${threadId}`, '999999999'), { type: 'error', code: 'resync_required' }, 'an id from the future')
 })
 
+t.test('a purge that lands while a resume reads the outbox answers resync_required, not a replay with a hole', async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member)
+  const socket = await LiveSocket.open(url, { token: member.token })
+  t.teardown(() => socket.close())
+  const first = await socket.subscribe(`thread:${threadId}`)
+  await h.reply(member, threadId)
+  h.clock.advance(25 * 3_600_000)
+  // The purge commits between the resume's first checks and its read of the outbox.
+  const hub = h.app.liveHub as unknown as { latestId: () => Promise<number> }
+  const latestId = hub.latestId.bind(hub)
+  hub.latestId = async () => {
+    const id = await latestId()
+    await h.app.liveHub.purge()
+    return id
+  }
+  t.match(await socket.subscribe(`thread:${threadId}`, first.cursor), { type: 'error', code: 'resync_required' })
+})
+
 t.test('authentication', async (t) => {
   const h = await buildTestApp(t, { allowedOrigins: ['https://forum.example.org'] })
   const appShort = h.app
