@@ -189,7 +189,7 @@ const replyStatementName = (shape: ReplyShape) => `lantern_reply_${shape.visible
  * prepared, no SQL building either: on a busy instance each round trip and each query built cost more than
  * the work they carry. Row locks are held only for the statement.
  */
-export function prepareReplyWrite(db: Db, shape: ReplyShape) {
+function prepareReplyWrite(db: Db, shape: ReplyShape) {
   const v = sql.placeholder
   const inserted = db.$with('inserted').as(
     db.insert(posts).values({
