@@ -154,7 +154,7 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   const news: LiveEvent[] = [postEvent('post.created', post, author.handle, row.board.slug)]
   if (visible) {
     // The board's list learns of the reply; the writing statement fills in the thread's fresh fields.
-    const thread = { ...threadView({ thread: row.thread, authorHandle: row.authorHandle, postCount: 0 }), lastPostAt: now.toISOString() }
+    const thread = { ...threadView(row), lastPostAt: now.toISOString() }
     news.push(...threadEvent('thread.updated', thread, row.thread.authorId, { onThreadChannel: false }))
   }
   const shape: ReplyShape = { visible, events: news.length, threadEvent: visible ? 1 : null }

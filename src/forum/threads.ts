@@ -150,7 +150,7 @@ export async function readThread(deps: Deps, viewer: AccountRow, threadId: strin
     ...(after ? { afterAt: after.at.toISOString(), afterId: after.id } : {})
   })
   const { items, nextCursor } = page(rows, request.limit, (r) => ({ at: r.post.createdAt, id: r.post.id }))
-  return { thread: threadView({ ...row, postCount: row.thread.postCount }), posts: items.map((r) => postView(r, viewer)), nextCursor }
+  return { thread: threadView(row), posts: items.map((r) => postView(r, viewer)), nextCursor }
 }
 
 /** Staff lock a thread to stop new replies (a heated or finished conversation), or unlock it. */

@@ -65,13 +65,10 @@ const author = (id: string | null, handle: string | null): AuthorView | null =>
 /** Posts shown to others: published and not (again) held. Removed and deleted ones stay as placeholders. */
 export const publishedToOthers = sql`${posts.publishedAt} is not null and ${posts.state} <> 'held'`
 
-/** How many posts a reader outside staff sees in a thread, placeholders included (kept by a trigger). */
-export const postCountOf = threads.postCount
-
 /** Threads with what their views need: the author's handle and the public post count. */
 export function selectThreads(db: Db) {
   return db
-    .select({ thread: threads, authorHandle: accounts.handle, postCount: postCountOf })
+    .select({ thread: threads, authorHandle: accounts.handle })
     .from(threads)
     .leftJoin(accounts, eq(accounts.id, threads.authorId))
 }
@@ -80,7 +77,8 @@ export function selectPosts(db: Db) {
   return db.select({ post: posts, authorHandle: accounts.handle }).from(posts).leftJoin(accounts, eq(accounts.id, posts.authorId))
 }
 
-export function threadView(row: { thread: ThreadRow; authorHandle: string | null; postCount: number }): ThreadView {
+/** `postCount` overrides the thread's kept count where the view is made before the trigger ran (a new thread). */
+export function threadView(row: { thread: ThreadRow; authorHandle: string | null; postCount?: number }): ThreadView {
   const t = row.thread
   return {
     id: t.id,
@@ -88,7 +86,7 @@ export function threadView(row: { thread: ThreadRow; authorHandle: string | null
     title: t.title,
     author: author(t.authorId, row.authorHandle),
     contentWarning: t.contentWarning,
-    postCount: Number(row.postCount),
+    postCount: row.postCount ?? row.thread.postCount,
     lastPostAt: t.lastPostAt.toISOString(),
     createdAt: t.createdAt.toISOString(),
     locked: t.locked,

@@ -1,11 +1,9 @@
-import { is, SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { events } from '../db/schema.js'
 
 export interface LiveEvent {
   channel: string
   event: string
-  /** A JSON value, or SQL computing it in the writing statement (a count only known there). */
   data: unknown
   restrictedTo?: string | null
   boardSlug?: string | null
@@ -23,16 +21,14 @@ export const EVENTS_CHANNEL = 'lantern_events'
  */
 export async function writeEvents(tx: Db, now: Date, list: LiveEvent[]): Promise<void> {
   if (list.length === 0) return
-  await tx.execute(insertEvents(now, list))
-}
-
-/** The INSERT of `writeEvents`, for a caller that makes it part of a larger statement. */
-export function insertEvents(now: Date, list: LiveEvent[]): SQL {
-  const at = now.toISOString()
-  const rows = list.map((e) => {
-    const data = is(e.data, SQL) ? e.data : sql`${JSON.stringify(e.data)}::jsonb`
-    return sql`(${e.channel}, ${e.event}, ${data}, ${e.restrictedTo ?? null}::uuid, ${e.boardSlug ?? null}, ${at}::timestamptz)`
-  })
-  const columns = [events.channel, events.event, events.data, events.restrictedTo, events.boardSlug, events.createdAt]
-  return sql`insert into ${events} (${sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `)}) values ${sql.join(rows, sql`, `)}`
+  await tx.insert(events).values(
+    list.map((e) => ({
+      channel: e.channel,
+      event: e.event,
+      data: e.data as object,
+      restrictedTo: e.restrictedTo ?? null,
+      boardSlug: e.boardSlug ?? null,
+      createdAt: now
+    }))
+  )
 }

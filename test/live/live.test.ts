@@ -261,16 +261,21 @@ t.test('the database restarting under a live session: events made afterwards sti
   t.equal(event.data?.id, reply!.json().post.id)
 })
 
-t.test('resuming from before the retention window answers resync_required', async (t) => {
+/** A socket that subscribed to a thread, a reply after it, and a clock moved past the retention window. */
+async function pastRetention(t: { teardown(fn: () => unknown): void }) {
   const h = await buildTestApp(t)
-  const url = await liveUrl(h.app)
   const member = await h.signUp()
   const { threadId } = await h.startThread(member)
-  const socket = await LiveSocket.open(url, { token: member.token })
+  const socket = await LiveSocket.open(await liveUrl(h.app), { token: member.token })
   t.teardown(() => socket.close())
   const first = await socket.subscribe(`thread:${threadId}`)
   await h.reply(member, threadId)
   h.clock.advance(25 * 3_600_000)
+  return { h, socket, threadId, first }
+}
+
+t.test('resuming from before the retention window answers resync_required', async (t) => {
+  const { h, socket, threadId, first } = await pastRetention(t)
   await h.app.liveHub.purge()
   const answer = await socket.subscribe(`thread:${threadId}`, '0')
   t.match(answer, { type: 'error', code: 'resync_required' })
@@ -279,15 +284,7 @@ t.test('resuming from before the retention window answers resync_required', asyn
 })
 
 t.test('a purge that lands while a resume reads the outbox answers resync_required, not a replay with a hole', async (t) => {
-  const h = await buildTestApp(t)
-  const url = await liveUrl(h.app)
-  const member = await h.signUp()
-  const { threadId } = await h.startThread(member)
-  const socket = await LiveSocket.open(url, { token: member.token })
-  t.teardown(() => socket.close())
-  const first = await socket.subscribe(`thread:${threadId}`)
-  await h.reply(member, threadId)
-  h.clock.advance(25 * 3_600_000)
+  const { h, socket, threadId, first } = await pastRetention(t)
   // The purge commits between the resume's first checks and its read of the outbox.
   const hub = h.app.liveHub as unknown as { latestId: () => Promise<number> }
   const latestId = hub.latestId.bind(hub)

@@ -7,7 +7,7 @@ import { DomainError, invalid, notFound } from '../../errors.js'
 import { keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
 import { meEvent, ownPostView, postEvent, queueEvent, threadEvent } from '../../live/events.js'
 import { type LiveEvent, writeEvents } from '../../live/outbox.js'
-import { type PostRow, type ThreadRow, postCountOf, postView, threadView } from '../../forum/views.js'
+import { type PostRow, type ThreadRow, postView, threadView } from '../../forum/views.js'
 import { recordAction } from '../log.js'
 import type { QueueItemRow } from './enqueue.js'
 import { inScope, moderatedBoards } from './scope.js'
@@ -25,7 +25,7 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
   const postRows = await db.select().from(posts).where(inArray(posts.id, items.map((i) => i.postId)))
   const postById = new Map(postRows.map((p) => [p.id, p]))
   const threadRows = await db
-    .select({ thread: threads, postCount: postCountOf })
+    .select({ thread: threads })
     .from(threads)
     .where(inArray(threads.id, [...new Set(postRows.map((p) => p.threadId))]))
   const threadById = new Map(threadRows.map((t) => [t.thread.id, t]))
@@ -42,7 +42,7 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
 
   return items.map((item) => {
     const post = postById.get(item.postId) as PostRow
-    const thread = threadById.get(post.threadId) as { thread: ThreadRow; postCount: number }
+    const thread = threadById.get(post.threadId) as { thread: ThreadRow }
     const author = post.authorId ? accountById.get(post.authorId) : undefined
     const live = statusOf(item, now) === 'claimed'
     return {
@@ -57,7 +57,7 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
         bodyHtml: post.bodyHtml,
         body: post.bodySource
       },
-      thread: threadView({ thread: thread.thread, authorHandle: handleOf(thread.thread.authorId), postCount: thread.postCount }),
+      thread: threadView({ thread: thread.thread, authorHandle: handleOf(thread.thread.authorId) }),
       author: author
         ? { id: author.id, handle: author.handle, status: author.status, createdAt: author.createdAt.toISOString(), postsWritten: author.postsWritten }
         : null,
