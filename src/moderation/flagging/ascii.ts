@@ -13,6 +13,7 @@
  * only run on the few posts that could contain a phone number or an e-mail address.
  */
 import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint } from './fold.js'
+import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SoftAction } from './dfa.js'
 import type { RawMatch, WordAutomaton } from './matcher.js'
 import { LEET, type Token } from './tokenize.js'
 
@@ -88,36 +89,11 @@ const MAX_TRIE_STATES = 1 << 15
 const STRETCH = 3
 
 /**
- * The skimmer: while no partial match is alive and no run of one-character words is open, most
- * words change nothing at all, and the text is read one byte at a time through a table,
- * `state = SKIM[state * 32 + SKIM_CLASS[byte]]`, without a branch per word. Its states are the
- * letter trie of the words that can start a pattern or are marked (by the same rules as walk()),
- * plus a few for what lies between words; anything that needs the word loop (a word that may
- * stand for one of those, a one-letter word, a digit, an apostrophe or a symbol, a dot before a
- * letter) leads to SKIM_EXIT, and the word loop takes over at the start of that word.
+ * The skimmer (dfa.ts): while no partial match is alive and no run of one-character words is
+ * open, the text is read one byte at a time through the lazily built table of SkimAutomaton,
+ * which follows the words and the phrase prefixes of ordinary text without a branch per word.
+ * It reads bytes by these classes; classes 1 to 26 are the letters `a` to `z` (KIND & 31).
  */
-const SKIM_DEAD = 0
-const SKIM_BOUNDARY = 1
-/** A dot between words: a letter next means the text has a `.` before a letter (for findEmails). */
-const SKIM_DOT = 2
-/** One letter that starts no pattern word; a second makes it SKIM_DEAD. */
-const SKIM_DEAD_FIRST = 3
-const SKIM_FIRST_NODE = 4
-const SKIM_EXIT = 0xfffe
-const SKIM_EXIT_DOT = 0xffff
-const SKIM_STRIDE = 32
-/** In the table as scanned, a state is its index times SKIM_STRIDE (one add per byte, not a multiply too), and the exits are negative. */
-const SKIM_EXIT_SCANNED = -1
-const SKIM_EXIT_DOT_SCANNED = -2
-/** The skimmer's table is at most this many states of 128 bytes; deeper prefixes leave it for walk(). */
-const MAX_SKIM_STATES = 1 << 13
-/** Classes 1 to 26 are the letters `a` to `z` (KIND & 31). */
-const C_OTHER = 0
-const C_SEPARATOR = 27
-const C_DOT = 28
-const C_DIGIT = 29
-const C_APOSTROPHE = 30
-const C_SYMBOL = 31
 const SKIM_CLASS = new Uint8Array(128)
 for (let c = 0; c < 128; c++) {
   const k = KIND[c] ?? K_OTHER
@@ -248,10 +224,8 @@ export class AsciiScanner {
   private wordMarks = 0
   /** The text as bytes: encoding is native and fast, and V8 reads a Uint8Array faster than a string's code units. */
   private bytes = new Uint8Array(4096)
-  /** The skimmer's transitions, SKIM_STRIDE per state; null when a pattern starts with a wildcard (the automaton is never idle). */
-  private readonly skim: Int32Array | null
-  /** The entry a skimmer state spells, or -1. */
-  private readonly skimEntries: Int32Array
+  /** The skimming automaton (dfa.ts); null when a pattern starts with a wildcard (the automaton is never idle). */
+  private readonly skim: SkimAutomaton | null
   /** Where the word read by walk() ends, exclusive. */
   private walkEnd = 0
 
@@ -301,15 +275,14 @@ export class AsciiScanner {
     const built = buildTrie([...words.keys()])
     this.trie = built.trie
     this.trieEntries = built.entries
-    const keys = [...words.keys()]
-    const skimmer = automaton.startsWithWildcard() ? null : buildSkimmer(keys.map((word, e) => (this.starts[e] === 1 || this.marks[e] !== 0 ? word : '')))
-    this.skim = skimmer?.table ?? null
-    this.skimEntries = skimmer?.entries ?? new Int32Array(0)
     for (let c = 0; c < 128; c++) {
       const ids = automaton.lookup(String.fromCharCode(c))
       this.singleIds[c] = ids[0] ?? -1
       this.singleStarts[c] = automaton.startsPath(ids) ? 1 : 0
     }
+    this.skim = automaton.startsWithWildcard()
+      ? null
+      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds, classes: SKIM_CLASS })
   }
 
   /** The matches in `text`, or null when some character cannot be read as a byte: the caller then takes the general path. */
@@ -338,34 +311,43 @@ export class AsciiScanner {
     /** Where the last `@ $ !` read as a letter was: with the letters, what the next symbol looks back at. */
     let symbolLetter = -1
     const skim = this.skim
+    if (skim !== null && skim.full()) skim.reset()
     let i = 0
     while (i < n) {
       if (skim !== null && this.runCount === 0 && !this.runOpen && a.idle()) {
-        // Nothing that a word of letters does not stand for can change anything: skim.
+        // Nothing is live: skim, one table load per byte, until something needs the word loop.
         const entry = i
-        let s = SKIM_BOUNDARY * SKIM_STRIDE
+        let table = skim.table
+        let s = SkimAutomaton.START
         let last = s
-        // bytes[n] is a boundary, so that a word at the very end is seen to end.
-        for (; i <= n; i++) {
-          last = s
-          s = skim[s + (SKIM_CLASS[bytes[i] as number] as number)] as number
-          if (s < 0) break
+        for (;;) {
+          i = skimRun(table, bytes, i, n, s)
+          if (i > n) break
+          last = SKIMMED[0] as number
+          s = SKIMMED[1] as number
+          if (s === UNBUILT) {
+            s = skim.build(last, SKIM_CLASS[bytes[i] as number] as number)
+            table = skim.table
+          }
+          if (s >= 0) {
+            i++
+            continue
+          }
+          if (s === HARD) break
+          const action = skim.actions[SOFT_BASE - s] as SoftAction
+          if (action.dot) dotLetter = true
+          if (action.mark !== 0) this.mark(action.mark)
+          if (action.emit >= 0) this.emit(skim, action.emit, bytes, entry, i - action.back)
+          s = action.next
+          i++
         }
         // The whole rest of the text was skimmed.
         if (i > n) break
-        if (s === SKIM_EXIT_DOT_SCANNED) dotLetter = true
-        const e = this.skimEntries[last / SKIM_STRIDE] as number
-        const end = SKIM_CLASS[bytes[i] as number] as number
-        if (e >= 0 && (end === C_OTHER || end === C_SEPARATOR || end === C_DOT) && i - entry >= 2 && (KIND[bytes[i - 2] as number] as number) >= K_LETTER) {
-          // A whole word of two letters or more that can start a pattern or is marked, as walk() would find it.
-          let from = i - 2
-          while (from > entry && (KIND[bytes[from - 1] as number] as number) >= K_LETTER) from--
-          this.hit(e, from, i)
-          gap = 0
-          continue
-        }
-        // Back to the start of the word, whose bytes so far are all letters.
+        // Back to the start of the word, whose bytes so far are all letters (or of a one-letter word held back), with what is live handed to the automaton.
+        i -= skim.rewindOf(last)
         while (i > entry && (KIND[bytes[i - 1] as number] as number) >= K_LETTER) i--
+        const live = skim.liveOf(last)
+        if (live !== 0) this.resume(skim, live, bytes, entry, i)
         gap = GAP_BROKEN
         if (i >= n) break
       }
@@ -543,6 +525,23 @@ export class AsciiScanner {
     }
   }
 
+  /** Records the matches of the live set `live` at the word that ends at `end`, skimmed since `entry`. */
+  private emit(skim: SkimAutomaton, live: number, bytes: Uint8Array, entry: number, end: number): void {
+    let start = end
+    while (start > entry && (KIND[bytes[start - 1] as number] as number) >= K_LETTER) start--
+    for (const [, depth, rules] of skim.outputsOf(live)) {
+      const origin = wordsBack(bytes, entry, start, depth - 1)
+      for (const rule of rules) this.automaton.record(rule, origin, end)
+    }
+  }
+
+  /** Hands the live set `live` to the automaton before the word at `at`, skimmed since `entry`. */
+  private resume(skim: SkimAutomaton, live: number, bytes: Uint8Array, entry: number, at: number): void {
+    const nodes = skim.nodesOf(live)
+    const origins = nodes.map((node) => wordsBack(bytes, entry, at, this.automaton.depthOf(node)))
+    this.automaton.resume(nodes, origins)
+  }
+
   private mark(mark: number): void {
     this.wordMarks |= mark
     if (mark & MARK_DIGIT_WORD) this.spelledItems++
@@ -659,6 +658,32 @@ function resolveSymbol(bytes: Uint8Array, i: number, n: number, c: number, symbo
   return letter ? (FOLD[c] ?? K_OTHER) : K_OTHER
 }
 
+/** What skimRun stopped at: the state before the byte, and the code the byte led to. */
+const SKIMMED = new Int32Array(2)
+
+/** Reads bytes from `i` through `n` (a boundary) through the skimmer's table until one leads to a negative code; returns where, or n + 1. */
+function skimRun(table: Int32Array, bytes: Uint8Array, i: number, n: number, s: number): number {
+  let last = s
+  for (; i <= n; i++) {
+    last = s
+    s = table[s + (SKIM_CLASS[bytes[i] as number] as number)] as number
+    if (s < 0) break
+  }
+  SKIMMED[0] = last
+  SKIMMED[1] = s
+  return i
+}
+
+/** Where the word `count` words before the one at `at` starts, in a skimmed stretch (words of letters between boundaries) that began at `entry`. */
+function wordsBack(bytes: Uint8Array, entry: number, at: number, count: number): number {
+  let p = at
+  for (let k = 0; k < count; k++) {
+    while (p > entry && (KIND[bytes[p - 1] as number] as number) < K_LETTER) p--
+    while (p > entry && (KIND[bytes[p - 1] as number] as number) >= K_LETTER) p--
+  }
+  return p
+}
+
 function isAscii(word: string): boolean {
   for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) >= 128) return false
   return true
@@ -728,86 +753,4 @@ function buildTrie(words: readonly string[]): { trie: Uint16Array; entries: Int3
     for (const [letter, child] of node.children) trie[node.state * TRIE_STRIDE + letter] = child.state
   }
   return { trie, entries }
-}
-
-/**
- * The skimmer's table (see SKIM_DEAD): the letter trie of `words` (those of `a` to `z` only),
- * numbered breadth first and cut at MAX_TRIE_STATES, plus the states between words. A word
- * leads to SKIM_EXIT when it ends as one of the words or after one letter, when its trie state
- * was cut, when a letter repeats where the trie does not go on (or makes a run of three: a
- * stretch), and when a digit, an apostrophe or a symbol comes; a word that dies on a new letter
- * stands for none of the words, as in walk().
- */
-function buildSkimmer(words: readonly string[]): { table: Int32Array; entries: Int32Array } {
-  interface Node {
-    children: Map<number, Node>
-    entry: number
-    letter: number
-    run: number
-    depth: number
-    state: number
-  }
-  const root: Node = { children: new Map(), entry: -1, letter: 0, run: 0, depth: 0, state: SKIM_BOUNDARY }
-  for (const [e, word] of words.entries()) {
-    if (!/^[a-z]+$/u.test(word)) continue
-    let node = root
-    for (let k = 0; k < word.length; k++) {
-      const letter = word.charCodeAt(k) & 31
-      let child = node.children.get(letter)
-      if (child === undefined) {
-        child = { children: new Map(), entry: -1, letter, run: letter === node.letter ? node.run + 1 : 1, depth: node.depth + 1, state: SKIM_EXIT }
-        node.children.set(letter, child)
-      }
-      node = child
-    }
-    node.entry = e
-  }
-  const order: Node[] = []
-  let count = SKIM_FIRST_NODE
-  const queue: Node[] = [root]
-  for (let q = 0; q < queue.length; q++) {
-    for (const child of (queue[q] as Node).children.values()) {
-      if (count >= MAX_SKIM_STATES) break
-      child.state = count++
-      order.push(child)
-      queue.push(child)
-    }
-  }
-  const table = new Uint16Array(count * SKIM_STRIDE)
-  const entries = new Int32Array(count).fill(-1)
-  /** The transitions on the classes that are not letters: `end` for a word that ends here and must be looked at. */
-  const between = (state: number, end: boolean): void => {
-    const at = state * SKIM_STRIDE
-    table[at + C_OTHER] = end ? SKIM_EXIT : SKIM_BOUNDARY
-    table[at + C_SEPARATOR] = end ? SKIM_EXIT : SKIM_BOUNDARY
-    table[at + C_DOT] = end ? SKIM_EXIT : SKIM_DOT
-    table[at + C_DIGIT] = SKIM_EXIT
-    table[at + C_APOSTROPHE] = SKIM_EXIT
-    table[at + C_SYMBOL] = SKIM_EXIT
-  }
-  for (let x = 1; x <= 26; x++) {
-    table[SKIM_DEAD * SKIM_STRIDE + x] = SKIM_DEAD
-    table[SKIM_DEAD_FIRST * SKIM_STRIDE + x] = SKIM_DEAD
-    table[SKIM_BOUNDARY * SKIM_STRIDE + x] = root.children.get(x)?.state ?? SKIM_DEAD_FIRST
-    table[SKIM_DOT * SKIM_STRIDE + x] = SKIM_EXIT_DOT
-  }
-  between(SKIM_DEAD, false)
-  between(SKIM_BOUNDARY, false)
-  between(SKIM_DOT, false)
-  between(SKIM_DEAD_FIRST, true)
-  for (const node of order) {
-    const at = node.state * SKIM_STRIDE
-    for (let x = 1; x <= 26; x++) {
-      const child = node.children.get(x)
-      table[at + x] =
-        x === node.letter && (node.run + 1 >= STRETCH || child === undefined) ? SKIM_EXIT
-        : child !== undefined ? child.state
-        : SKIM_DEAD
-    }
-    // A one-letter word may be spelling a word out letter by letter.
-    between(node.state, node.entry >= 0 || node.depth === 1)
-    entries[node.state] = node.entry
-  }
-  const scanned = Int32Array.from(table, (v) => (v === SKIM_EXIT ? SKIM_EXIT_SCANNED : v === SKIM_EXIT_DOT ? SKIM_EXIT_DOT_SCANNED : v * SKIM_STRIDE))
-  return { table: scanned, entries }
 }

@@ -68,6 +68,8 @@ export class WordAutomaton {
   private readonly children: Array<Map<number, number> | null> = [null]
   private readonly wild: number[] = [-1]
   private readonly outputs: Array<number[] | null> = [null]
+  /** How many words lead from the root to each node: a match's first word is this many words back, less one. */
+  private readonly depths: number[] = [0]
   // The trie's edges flattened for scanning, rebuilt after rules are added: the root's by word
   // id, the others in one open-addressing table keyed by (node, word), each slot three ints.
   private frozen = false
@@ -90,10 +92,11 @@ export class WordAutomaton {
     return id
   }
 
-  private newNode(): number {
+  private newNode(parent: number): number {
     this.children.push(null)
     this.wild.push(-1)
     this.outputs.push(null)
+    this.depths.push((this.depths[parent] ?? 0) + 1)
     return this.children.length - 1
   }
 
@@ -103,7 +106,7 @@ export class WordAutomaton {
       if (word === null) {
         let next = this.wild[node] ?? -1
         if (next < 0) {
-          next = this.newNode()
+          next = this.newNode(node)
           this.wild[node] = next
         }
         node = next
@@ -116,7 +119,7 @@ export class WordAutomaton {
         }
         let next = map.get(id)
         if (next === undefined) {
-          next = this.newNode()
+          next = this.newNode(node)
           map.set(id, next)
         }
         node = next
@@ -370,6 +373,64 @@ export class WordAutomaton {
       if (from < 0) return -1
       if (from === node && edges[at + 1] === word) return edges[at + 2] ?? -1
     }
+  }
+
+  // What a scanner that follows the live nodes itself, without their origins, needs (dfa.ts):
+  // the nodes one word leads to, in the order step() would put them; what a node outputs and
+  // how deep it is; and a way to hand the live nodes back, with their origins, to step().
+
+  /** The nodes live after a word standing for pattern word `id` (or for none, -1) when `nodes` were: what step() computes, without origins. */
+  stepNodes(nodes: readonly number[], id: number): number[] {
+    if (!this.frozen) this.freeze()
+    const next: number[] = []
+    for (const node of nodes) {
+      if (id >= 0) {
+        const child = this.child(node, id)
+        if (child >= 0) next.push(child)
+      }
+      const w = this.wild[node] ?? -1
+      if (w >= 0) next.push(w)
+    }
+    if (id >= 0) {
+      const child = this.rootEdges[id] ?? -1
+      if (child >= 0) next.push(child)
+    }
+    const w = this.wild[0] ?? -1
+    if (w >= 0) next.push(w)
+    return next
+  }
+
+  /** The pattern words that lead on from `node` (the root is 0): only these, or any word through a wildcard, can advance it. */
+  wordsAfter(node: number): number[] {
+    return [...(this.children[node]?.keys() ?? [])]
+  }
+
+  /** The text of each pattern word, by id. */
+  wordTexts(): string[] {
+    return [...this.exact.keys()]
+  }
+
+  outputsOf(node: number): readonly number[] {
+    return this.outputs[node] ?? NONE
+  }
+
+  depthOf(node: number): number {
+    return this.depths[node] ?? 0
+  }
+
+  /** Makes `nodes` the live partial matches, node k's first word starting at `origins[k]`; only while idle. */
+  resume(nodes: readonly number[], origins: readonly number[]): void {
+    if (2 * nodes.length > this.active.length) this.active = new Int32Array(2 * nodes.length)
+    for (let k = 0; k < nodes.length; k++) {
+      this.active[2 * k] = nodes[k] ?? 0
+      this.active[2 * k + 1] = origins[k] ?? 0
+    }
+    this.activeCount = 2 * nodes.length
+  }
+
+  /** A match found by such a scanner. */
+  record(rule: number, start: number, end: number): void {
+    this.matches.push({ rule, start, end })
   }
 
   /** Starts a scan; the words then come through `step` and `segment`, and `finish` hands back the matches. */
