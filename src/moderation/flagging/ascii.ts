@@ -229,7 +229,10 @@ export class AsciiScanner {
   /** Where the word read by walk() ends, exclusive. */
   private walkEnd = 0
 
-  constructor(private readonly automaton: WordAutomaton) {
+  constructor(
+    private readonly automaton: WordAutomaton,
+    skimmerStates?: number
+  ) {
     const words = new Map<string, { ids: readonly number[]; mark: number }>()
     for (const [word, ids] of automaton.words()) {
       // A word with any other character never equals a word of an ASCII text.
@@ -282,7 +285,7 @@ export class AsciiScanner {
     }
     this.skim = automaton.startsWithWildcard()
       ? null
-      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds, classes: SKIM_CLASS })
+      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds, classes: SKIM_CLASS }, skimmerStates)
   }
 
   /** The matches in `text`, or null when some character cannot be read as a byte: the caller then takes the general path. */

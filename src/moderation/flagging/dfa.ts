@@ -60,8 +60,8 @@ const STRETCH = 3
 
 /** Live sets larger than this are left to the word loop (only a rule set full of wildcards makes them). */
 const MAX_LIVE = 32
-/** Rows kept before the automaton starts over (each is STRIDE 32-bit entries, 128 bytes). */
-const MAX_ROWS = 1 << 13
+/** States kept before the automaton starts over (each is a row of STRIDE 32-bit entries, 128 bytes). */
+const MAX_STATES = 1 << 13
 
 export interface SoftAction {
   next: number
@@ -105,6 +105,7 @@ export class SkimAutomaton {
   table: Int32Array
   readonly actions: SoftAction[] = []
   private rows = 0
+  private readonly maxStates: number
   private readonly keys: StateKey[] = []
   private readonly index = new Map<string, number>()
   private readonly sets: Array<readonly number[]> = []
@@ -121,8 +122,11 @@ export class SkimAutomaton {
 
   constructor(
     private readonly automaton: WordAutomaton,
-    private readonly view: TrieView
+    private readonly view: TrieView,
+    maxStates = MAX_STATES
   ) {
+    // The start state and one more, at least.
+    this.maxStates = Math.max(2, maxStates)
     this.table = new Int32Array(64 * STRIDE)
     this.texts = automaton.wordTexts()
     view.words.forEach((word, e) => {
@@ -182,7 +186,7 @@ export class SkimAutomaton {
 
   /** Whether the automaton has grown past its bound and should start over before the next scan. */
   full(): boolean {
-    return this.rows >= MAX_ROWS
+    return this.rows >= this.maxStates
   }
 
   /** The live nodes of a state (a row offset), as a set id; 0 is the empty set. */
@@ -239,7 +243,7 @@ export class SkimAutomaton {
     const name = `${key.live}|${key.where}|${key.at}|${key.where >= PENDING ? `${key.run}|${key.letter}` : ''}`
     let row = this.index.get(name)
     if (row === undefined) {
-      if (this.rows >= MAX_ROWS) return HARD
+      if (this.rows >= this.maxStates) return HARD
       row = this.rows++
       if ((row + 1) * STRIDE > this.table.length) {
         const grown = new Int32Array(this.table.length * 2)

@@ -12,6 +12,8 @@ import { InvalidPatternError, type CompiledRules, type FlagMatch, type FlagRule,
 export interface EngineOptions {
   /** Scan text that reads as one byte per unit in one pass (ascii.ts). Default true; false forces the general path. */
   asciiFastPath?: boolean
+  /** Bound on the skimming automaton's states before it starts over (dfa.ts); tests set a small one. */
+  skimmerStates?: number
 }
 
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
@@ -35,7 +37,7 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
     if (!parsed.ok) throw new InvalidPatternError(rule.id, rule.pattern, parsed.error)
     automaton.add(parsed.words, index)
   })
-  const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton)
+  const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmerStates)
 
   function scan(text: string, options: ScanOptions = {}): FlagMatch[] {
     if (typeof text !== 'string' || text.length === 0) return []

@@ -1,0 +1,68 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { isDeepStrictEqual } from 'node:util'
+import { compileEngine } from '../../../src/moderation/flagging/engine.js'
+import { InvalidPatternError, type FlagRule } from '../../../src/moderation/flagging/index.js'
+
+// The skimming automaton (dfa.ts) follows partial phrase matches and one-letter words itself and
+// hands them to the word loop mid-phrase; these rule sets and texts are dense in exactly that:
+// phrases that share words and prefixes, one-letter words in and out of patterns, wildcards
+// inside phrases, letters spelled out, and every kind of gap between words.
+const WORDS = ['i', 'a', 'k', 'x', 'to', 'too', 'die', 'want', 'wanna', 'end', 'it', 'all', 'my', 'myself', 'kill', 'so', 'soon', 'at', 'one', 'dot', 'kms']
+const word = fc.constantFrom(...WORDS)
+const pattern = fc
+  .tuple(word, fc.array(fc.oneof({ weight: 4, arbitrary: word }, { weight: 1, arbitrary: fc.constant('*') }), { maxLength: 3 }))
+  .map(([first, rest]) => [first, ...rest].join(' '))
+const ruleSet = fc.uniqueArray(pattern, { minLength: 1, maxLength: 10 }).map((patterns) =>
+  patterns.map((p, i): FlagRule => ({ id: `r${i}`, pattern: p, category: 'custom', action: 'flag' }))
+)
+const gap = fc.constantFrom(' ', ' ', ' ', '  ', '   ', '    ', '. ', ', ', '.', '-', '_', '\n', '! ', '? ', ' (', ') ', '')
+const textWord = fc.oneof(
+  { weight: 6, arbitrary: word },
+  { weight: 1, arbitrary: fc.constantFrom('Want', 'TO', 'DIE', 'killl', 'soooon', 'k1ll', "don't", 'm3', '42', 'skill', 'meeting', 'tomorrow', 'b', 'e') },
+  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'aikmostxy'.split('')), minLength: 1, maxLength: 6 }) }
+)
+const text = fc.array(fc.tuple(textWord, gap), { maxLength: 30 }).map((parts) => parts.map(([w, g]) => w + g).join(''))
+
+function engines(rules: FlagRule[], skimmerStates?: number) {
+  try {
+    return { fast: compileEngine(rules, { skimmerStates }), general: compileEngine(rules, { asciiFastPath: false }) }
+  } catch (error) {
+    if (error instanceof InvalidPatternError) return null
+    throw error
+  }
+}
+
+t.test('dense phrases, shared prefixes and one-letter words: the fast path finds exactly what the general path finds', async (t) => {
+  fc.assert(
+    fc.property(ruleSet, fc.array(text, { minLength: 1, maxLength: 5 }), (rules, texts) => {
+      const pair = engines(rules)
+      fc.pre(pair !== null)
+      // Several texts on one engine: states built by one text are reused by the next.
+      return texts.every((x) => isDeepStrictEqual(pair?.fast.scan(x), pair?.general.scan(x)))
+    }),
+    { numRuns: 3000 }
+  )
+  t.pass('3000 rule sets agree')
+})
+
+t.test('an automaton bounded to a few states hands over and starts over, and still finds the same', async (t) => {
+  fc.assert(
+    fc.property(ruleSet, fc.array(text, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 24 }), (rules, texts, states) => {
+      const pair = engines(rules, states)
+      fc.pre(pair !== null)
+      return texts.every((x) => isDeepStrictEqual(pair?.fast.scan(x), pair?.general.scan(x)))
+    }),
+    { numRuns: 2000 }
+  )
+  t.pass('2000 bounded rule sets agree')
+})
+
+t.test('a phrase found while skimming reports where its first word starts in the original text', async (t) => {
+  const compiled = compileEngine([{ id: 'p', pattern: 'want to * myself', category: 'crisis', action: 'escalate' }])
+  const text = 'Some days I just want  to,  hurt myself. Other days a b not.'
+  const [match] = compiled.scan(text)
+  t.equal(match?.excerpt, 'want  to,  hurt myself')
+  t.equal(match?.start, text.indexOf('want'))
+  t.equal(match?.end, text.indexOf('.', text.indexOf('myself')))
+})
