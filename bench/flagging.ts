@@ -14,10 +14,11 @@ import { pathToFileURL } from 'node:url'
 import { compileRules, loadDefaultRules, type FlagRule } from '../src/moderation/flagging/index.js'
 import { prng } from './lib/text.js'
 
-const WARMUP_MS = 300
+/** Long enough for the engines to reach steady state: Lantern's skimmer builds its states lazily and V8 optimises its scan loop only after a few hundred milliseconds of it. */
+const WARMUP_MS = 1500
 const MEASURE_MS = 1000
 /** Each cell is measured this many times, the engines taking turns, and the median reported: one burst of load elsewhere on the machine then skews no single engine. */
-const ROUNDS = 3
+const ROUNDS = 5
 /** Posts scanned between clock reads, so that reading the clock costs the fast engines no more than the slow. */
 const CLOCK_EVERY = 8
 const CORPUS_BYTES = 3 * 1024 * 1024

@@ -226,6 +226,8 @@ export class AsciiScanner {
   private bytes = new Uint8Array(4096)
   /** The skimming automaton (dfa.ts); null when a pattern starts with a wildcard (the automaton is never idle). */
   private readonly skim: SkimAutomaton | null
+  /** Where the live nodes handed to the automaton began (resume). */
+  private readonly origins: number[] = []
   /** Where the word read by walk() ends, exclusive. */
   private walkEnd = 0
 
@@ -541,7 +543,9 @@ export class AsciiScanner {
   /** Hands the live set `live` to the automaton before the word at `at`, skimmed since `entry`. */
   private resume(skim: SkimAutomaton, live: number, bytes: Uint8Array, entry: number, at: number): void {
     const nodes = skim.nodesOf(live)
-    const origins = nodes.map((node) => wordsBack(bytes, entry, at, this.automaton.depthOf(node)))
+    const origins = this.origins
+    origins.length = nodes.length
+    for (let k = 0; k < nodes.length; k++) origins[k] = wordsBack(bytes, entry, at, this.automaton.depthOf(nodes[k] as number))
     this.automaton.resume(nodes, origins)
   }
 
