@@ -13,7 +13,7 @@
  * only run on the few posts that could contain a phone number or an e-mail address.
  */
 import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint } from './fold.js'
-import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SoftAction } from './dfa.js'
+import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SkimmerBounds, type SoftAction } from './dfa.js'
 import type { RawMatch, WordAutomaton } from './matcher.js'
 import { LEET, type Token } from './tokenize.js'
 
@@ -233,7 +233,7 @@ export class AsciiScanner {
 
   constructor(
     private readonly automaton: WordAutomaton,
-    skimmerStates?: number
+    skimmer?: SkimmerBounds
   ) {
     const words = new Map<string, { ids: readonly number[]; mark: number }>()
     for (const [word, ids] of automaton.words()) {
@@ -287,7 +287,7 @@ export class AsciiScanner {
     }
     this.skim = automaton.startsWithWildcard()
       ? null
-      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds, classes: SKIM_CLASS }, skimmerStates)
+      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds, classes: SKIM_CLASS }, skimmer)
   }
 
   /** The matches in `text`, or null when some character cannot be read as a byte: the caller then takes the general path. */
@@ -316,7 +316,7 @@ export class AsciiScanner {
     /** Where the last `@ $ !` read as a letter was: with the letters, what the next symbol looks back at. */
     let symbolLetter = -1
     const skim = this.skim
-    if (skim !== null && skim.full()) skim.reset()
+    skim?.beginScan()
     let i = 0
     while (i < n) {
       if (skim !== null && this.runCount === 0 && !this.runOpen && a.idle()) {

@@ -58,10 +58,24 @@ const TRIE_STRIDE = 32
 /** A run of this many of one letter is a stretch. */
 const STRETCH = 3
 
+/**
+ * Transitions worked out per scan at most: past it, what is not built yet is left to the word
+ * loop for the rest of the text, so that a text made to visit new states (hostile, or the first
+ * posts after a rule change) costs no more than the word loop would, plus this many builds.
+ */
+const BUILDS_PER_SCAN = 256
+
 /** Live sets larger than this are left to the word loop (only a rule set full of wildcards makes them). */
 const MAX_LIVE = 32
 /** States kept before the automaton starts over (each is a row of STRIDE 32-bit entries, 128 bytes). */
 const MAX_STATES = 1 << 13
+
+export interface SkimmerBounds {
+  /** States kept before the automaton starts over (default MAX_STATES). */
+  states?: number
+  /** Transitions worked out per scan (default BUILDS_PER_SCAN). */
+  buildsPerScan?: number
+}
 
 export interface SoftAction {
   next: number
@@ -105,7 +119,9 @@ export class SkimAutomaton {
   table: Int32Array
   readonly actions: SoftAction[] = []
   private rows = 0
+  private builds = 0
   private readonly maxStates: number
+  private readonly buildsPerScan: number
   private readonly keys: StateKey[] = []
   private readonly index = new Map<string, number>()
   private readonly sets: Array<readonly number[]> = []
@@ -123,10 +139,11 @@ export class SkimAutomaton {
   constructor(
     private readonly automaton: WordAutomaton,
     private readonly view: TrieView,
-    maxStates = MAX_STATES
+    bounds: SkimmerBounds = {}
   ) {
     // The start state and one more, at least.
-    this.maxStates = Math.max(2, maxStates)
+    this.maxStates = Math.max(2, bounds.states ?? MAX_STATES)
+    this.buildsPerScan = bounds.buildsPerScan ?? BUILDS_PER_SCAN
     this.table = new Int32Array(64 * STRIDE)
     this.texts = automaton.wordTexts()
     view.words.forEach((word, e) => {
@@ -184,9 +201,10 @@ export class SkimAutomaton {
     this.state({ live: 0, where: BETWEEN, at: 0, letter: 0, run: 0, depth: 0 })
   }
 
-  /** Whether the automaton has grown past its bound and should start over before the next scan. */
-  full(): boolean {
-    return this.rows >= this.maxStates
+  /** Called before each scan: starts over when the automaton has grown past its bound, and renews the scan's build budget. */
+  beginScan(): void {
+    if (this.rows >= this.maxStates) this.reset()
+    this.builds = 0
   }
 
   /** The live nodes of a state (a row offset), as a set id; 0 is the empty set. */
@@ -262,8 +280,9 @@ export class SkimAutomaton {
     return SOFT_BASE - (this.actions.length - 1)
   }
 
-  /** Works out, stores and returns the transition of `state` on `byte`. The table may be replaced: read it again. */
+  /** Works out, stores and returns the transition of `state` on a byte of class `cls` (HARD once the scan's budget is spent). The table may be replaced: read it again. */
   build(state: number, cls: number): number {
+    if (++this.builds > this.buildsPerScan) return HARD
     const code = this.transition(this.keys[state / STRIDE] as StateKey, cls)
     this.table[state + cls] = code
     return code

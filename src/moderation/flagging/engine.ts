@@ -3,6 +3,7 @@
  * tests can check that it finds exactly what the general path finds.
  */
 import { AsciiScanner } from './ascii.js'
+import type { SkimmerBounds } from './dfa.js'
 import { findEmails, findLinks, findPhones, overlaps, type PhoneGates } from './detectors.js'
 import { WordAutomaton, type RawMatch } from './matcher.js'
 import { parsePattern } from './pattern.js'
@@ -12,8 +13,8 @@ import { InvalidPatternError, type CompiledRules, type FlagMatch, type FlagRule,
 export interface EngineOptions {
   /** Scan text that reads as one byte per unit in one pass (ascii.ts). Default true; false forces the general path. */
   asciiFastPath?: boolean
-  /** Bound on the skimming automaton's states before it starts over (dfa.ts); tests set a small one. */
-  skimmerStates?: number
+  /** Bounds of the skimming automaton (dfa.ts); tests set small ones. */
+  skimmer?: SkimmerBounds
 }
 
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
@@ -37,7 +38,7 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
     if (!parsed.ok) throw new InvalidPatternError(rule.id, rule.pattern, parsed.error)
     automaton.add(parsed.words, index)
   })
-  const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmerStates)
+  const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmer)
 
   function scan(text: string, options: ScanOptions = {}): FlagMatch[] {
     if (typeof text !== 'string' || text.length === 0) return []

@@ -24,9 +24,9 @@ const textWord = fc.oneof(
 )
 const text = fc.array(fc.tuple(textWord, gap), { maxLength: 30 }).map((parts) => parts.map(([w, g]) => w + g).join(''))
 
-function engines(rules: FlagRule[], skimmerStates?: number) {
+function engines(rules: FlagRule[], skimmer?: { states: number; buildsPerScan: number }) {
   try {
-    return { fast: compileEngine(rules, { skimmerStates }), general: compileEngine(rules, { asciiFastPath: false }) }
+    return { fast: compileEngine(rules, { skimmer }), general: compileEngine(rules, { asciiFastPath: false }) }
   } catch (error) {
     if (error instanceof InvalidPatternError) return null
     throw error
@@ -46,10 +46,11 @@ t.test('dense phrases, shared prefixes and one-letter words: the fast path finds
   t.pass('3000 rule sets agree')
 })
 
-t.test('an automaton bounded to a few states hands over and starts over, and still finds the same', async (t) => {
+t.test('an automaton bounded to a few states, or to a few builds per scan, hands over and starts over, and still finds the same', async (t) => {
+  const bound = fc.record({ states: fc.integer({ min: 1, max: 24 }), buildsPerScan: fc.integer({ min: 0, max: 40 }) })
   fc.assert(
-    fc.property(ruleSet, fc.array(text, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 24 }), (rules, texts, states) => {
-      const pair = engines(rules, states)
+    fc.property(ruleSet, fc.array(text, { minLength: 1, maxLength: 5 }), bound, (rules, texts, skimmer) => {
+      const pair = engines(rules, skimmer)
       fc.pre(pair !== null)
       return texts.every((x) => isDeepStrictEqual(pair?.fast.scan(x), pair?.general.scan(x)))
     }),
