@@ -48,7 +48,9 @@ type Cell = 'read' | 'write'
  * A load run with the CPU time (user + system) per request of the server process and, when PostgreSQL runs
  * on this machine, of its server processes (PGlite runs inside the server process, so it is in the first).
  */
-type Measured = LoadResult & { cpuUsPerRequest: number; dbCpuUsPerRequest: number | null }
+/** What a bench server reports of itself: its CPU time and the statements it sent. */
+type ServerCounters = NodeJS.CpuUsage & { queries: number }
+type Measured = LoadResult & { cpuUsPerRequest: number; dbCpuUsPerRequest: number | null; queriesPerRequest: number }
 
 function average(results: Measured[]): Measured {
   const mean = (pick: (r: Measured) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
@@ -64,7 +66,8 @@ function average(results: Measured[]): Measured {
     timeouts: sum((r) => r.timeouts),
     bytesPerSec: mean((r) => r.bytesPerSec),
     cpuUsPerRequest: mean((r) => r.cpuUsPerRequest),
-    dbCpuUsPerRequest: results.every((r) => r.dbCpuUsPerRequest !== null) ? mean((r) => r.dbCpuUsPerRequest ?? 0) : null
+    dbCpuUsPerRequest: results.every((r) => r.dbCpuUsPerRequest !== null) ? mean((r) => r.dbCpuUsPerRequest ?? 0) : null,
+    queriesPerRequest: mean((r) => r.queriesPerRequest)
   }
 }
 
@@ -76,7 +79,7 @@ async function readPage(base: string, seed: SeedData): Promise<string> {
 }
 
 const describe = (r: Measured) =>
-  `${round(r.rps, 0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, server CPU ${round(r.cpuUsPerRequest, 0)} µs/request${r.dbCpuUsPerRequest === null ? '' : `, database CPU ${round(r.dbCpuUsPerRequest, 0)} µs/request`}, ${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`
+  `${round(r.rps, 0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, server CPU ${round(r.cpuUsPerRequest, 0)} µs/request${r.dbCpuUsPerRequest === null ? '' : `, database CPU ${round(r.dbCpuUsPerRequest, 0)} µs/request`}, ${round(r.queriesPerRequest, 2)} statements/request, ${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`
 
 const problems = (r: LoadResult) =>
   r.non2xx + r.errors + r.timeouts > 0 ? `${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts` : undefined
@@ -136,18 +139,19 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
       for (let turn = 0; turn < TURNS; turn++) {
         for (const side of ['lantern', 'floor'] as const) {
           const server = side === 'lantern' ? lantern.child : bare.child
-          const cpuBefore = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
+          const cpuBefore = await server.request<ServerCounters>({ type: 'cpu' })
           const dbBefore = localDatabase ? postgresCpu() : null
           const result = await load.request<LoadResult>({ type: 'run', spec: specFor(cell, bases[side], duration) })
           const dbAfter = localDatabase ? postgresCpu() : null
-          const cpuAfter = await server.request<NodeJS.CpuUsage>({ type: 'cpu' })
+          const cpuAfter = await server.request<ServerCounters>({ type: 'cpu' })
           const cpuUs = cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system
           const perRequest = (us: number) => (result.requests > 0 ? us / result.requests : 0)
           const dbUs = postgresCpuBetween(dbBefore, dbAfter)
           const measured: Measured = {
             ...result,
             cpuUsPerRequest: perRequest(cpuUs),
-            dbCpuUsPerRequest: dbUs === null ? null : perRequest(dbUs)
+            dbCpuUsPerRequest: dbUs === null ? null : perRequest(dbUs),
+            queriesPerRequest: perRequest(cpuAfter.queries - cpuBefore.queries)
           }
           log(`http: ${cell}, ${side === 'lantern' ? 'Lantern' : 'floor (bare Fastify + pg)'}: ${describe(measured)}`)
           results[side][cell].push(measured)
@@ -226,6 +230,17 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
       lantern: round(lantern[cell].cpuUsPerRequest, 0),
       floor: round(floor[cell].cpuUsPerRequest, 0),
       ratio: ratioOf(lantern[cell].cpuUsPerRequest, floor[cell].cpuUsPerRequest),
+      target: '-',
+      met: null
+    })),
+    ...(['read', 'write'] as const).map((cell) => ({
+      part: 'http',
+      // Every statement is a round trip to PostgreSQL: on a busy machine the count says more than the SQL.
+      figure: 'database statements',
+      unit: `per ${cell === 'read' ? 'thread page' : 'reply'}`,
+      lantern: round(lantern[cell].queriesPerRequest, 2),
+      floor: round(floor[cell].queriesPerRequest, 2),
+      ratio: ratioOf(lantern[cell].queriesPerRequest, floor[cell].queriesPerRequest),
       target: '-',
       met: null
     })),

@@ -11,6 +11,7 @@
  * Env: BENCH_DB_URL or BENCH_DB_DIR. Announces `{type: 'ready', port}`. Requests: `authors` (token → account
  * id, for the write route), `stop`.
  */
+import { queriesSent } from './count-queries.js'
 import { createHash } from 'node:crypto'
 import Fastify from 'fastify'
 import pg from 'pg'
@@ -124,7 +125,7 @@ app.post<{ Params: { id: string }; Body: { body: string } }>('/api/v1/threads/:i
 const address = await app.listen({ host: '127.0.0.1', port: 0 })
 serve(
   {
-    cpu: () => process.cpuUsage(),
+    cpu: () => ({ ...process.cpuUsage(), queries: queriesSent() }),
     authors: (message: Message) => {
       for (const [token, who] of Object.entries(message.authors as Record<string, { id: string; handle: string }>)) authors.set(token, who)
       return authors.size

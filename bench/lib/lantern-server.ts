@@ -3,6 +3,7 @@
  * Env: BENCH_DB_URL (PostgreSQL) or BENCH_DB_DIR (PGlite folder). Announces `{type: 'ready', port}`.
  * Requests: `memory` (after a full GC; run with --expose-gc), `heapSnapshot {file}` and `stop`.
  */
+import { queriesSent } from './count-queries.js'
 import { buildApp } from '../../src/app.js'
 import { openDatabase } from '../../src/db/client.js'
 import { benchConfig } from './config.js'
@@ -16,7 +17,7 @@ const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
 serve(
   {
-    cpu: () => process.cpuUsage(),
+    cpu: () => ({ ...process.cpuUsage(), queries: queriesSent() }),
     memory: () => ({ ...measureMemory(), sockets: app.liveHub.connectedClients }),
     // For investigating memory per socket: a heap snapshot after a full GC.
     heapSnapshot: (message: Message) => {
