@@ -1,11 +1,13 @@
 import { type AnyColumn, and, eq, type SQL, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
+import type { SessionLookup } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
-import { accounts, boards, events, postRevisions, posts, threads } from '../db/schema.js'
+import { accounts, boards, events, postRevisions, posts, sessions, threads } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
@@ -111,30 +113,72 @@ export interface NewPost {
   contentWarning?: string | undefined
 }
 
-// A reply's target: the thread with its board, its author's handle (for the board's live update) and the
-// rule set's revision (so screening knows whether its cached rules are current), in one prepared statement.
+/** A reply's target: the thread with its board (null when there is none), its author's handle (for the board's live update) and the rule set's revision (so screening knows whether its cached rules are current). */
+export interface ReplyTarget {
+  thread: ThreadRow | null
+  board: BoardRow | null
+  authorHandle: string | null
+  rulesRevision: number
+}
+
+const threadAuthor = alias(accounts, 'thread_author')
+
+// The target in one prepared statement; the reply route reads it with the writer's session in one more.
 const prepareReplyTarget = (db: Db) =>
   db
-    .select({ thread: threads, board: boards, authorHandle: accounts.handle, rulesRevision: ruleRevisionOf })
+    .select({ thread: threads, board: boards, authorHandle: threadAuthor.handle, rulesRevision: ruleRevisionOf })
     .from(threads)
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
-    .leftJoin(accounts, eq(accounts.id, threads.authorId))
+    .leftJoin(threadAuthor, eq(threadAuthor.id, threads.authorId))
     .where(eq(threads.id, sql.placeholder('threadId')))
     .limit(1)
     .prepare('lantern_reply_target')
 
-export async function createReply(deps: Deps, author: AccountRow, threadId: string, input: NewPost) {
+const prepareSessionWithReplyTarget = (db: Db) =>
+  db
+    .select({ session: sessions, account: accounts, thread: threads, board: boards, authorHandle: threadAuthor.handle, rulesRevision: ruleRevisionOf })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .leftJoin(threads, eq(threads.id, sql.placeholder('threadId')))
+    .leftJoin(boards, eq(boards.slug, threads.boardSlug))
+    .leftJoin(threadAuthor, eq(threadAuthor.id, threads.authorId))
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('lantern_session_reply_target')
+
+async function readReplyTarget(db: Db, threadId: string): Promise<ReplyTarget> {
+  const [row] = await preparedOn(db, 'reply_target', prepareReplyTarget).execute({ threadId })
+  return row ? { ...row, rulesRevision: Number(row.rulesRevision) } : { thread: null, board: null, authorHandle: null, rulesRevision: 0 }
+}
+
+/**
+ * The reply route's session lookup: the session, its account and the reply's target in one statement, so
+ * that a reply costs one round trip less (on a busy instance a round trip costs more than the work it
+ * carries). `found` receives the target; the session is then validated as any other (sessions.ts).
+ */
+export function sessionWithReplyTarget(threadId: string, found: (target: ReplyTarget) => void): SessionLookup {
+  return async (db, id) => {
+    const [row] = await preparedOn(db, 'session_reply_target', prepareSessionWithReplyTarget).execute({ id, threadId })
+    if (!row) return undefined
+    found({ thread: row.thread, board: row.board, authorHandle: row.authorHandle, rulesRevision: Number(row.rulesRevision) })
+    return { session: row.session, account: row.account }
+  }
+}
+
+/** A reply by `author`; `target` when the caller has read it already (sessionWithReplyTarget), at most a moment ago. */
+export async function createReply(deps: Deps, author: AccountRow, threadId: string, input: NewPost, target?: ReplyTarget) {
   const now = deps.clock.now()
   assertCanWrite(author, now)
-  const [row] = await preparedOn(deps.db, 'reply_target', prepareReplyTarget).execute({ threadId })
-  if (!row || !audienceAllows(row.board, author) || !threadVisibleTo(row.thread, author)) throw notFound('That thread')
-  if (row.thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
+  const row = target ?? (await readReplyTarget(deps.db, threadId))
+  const { thread, board } = row
+  if (!thread || !board || !audienceAllows(board, author) || !threadVisibleTo(thread, author)) throw notFound('That thread')
+  if (thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const bodyHtml = prepareBody(input.body)
   const screening = await screenWriting(deps, author, {
     text: input.body,
     body: input.body,
     contentWarning: input.contentWarning ?? null,
-    rulesRevision: Number(row.rulesRevision)
+    rulesRevision: row.rulesRevision
   })
   const visible = screening.state === 'visible'
   const post: PostRow = {
@@ -151,19 +195,19 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
     createdAt: now,
     editedAt: null
   }
-  const news: LiveEvent[] = [postEvent('post.created', post, author.handle, row.board.slug)]
+  const news: LiveEvent[] = [postEvent('post.created', post, author.handle, board.slug)]
   if (visible) {
     // The board's list learns of the reply; the writing statement fills in the thread's fresh fields.
-    const thread = { ...threadView(row), lastPostAt: now.toISOString() }
-    news.push(...threadEvent('thread.updated', thread, row.thread.authorId, { onThreadChannel: false }))
+    const view = { ...threadView({ thread, authorHandle: row.authorHandle }), lastPostAt: now.toISOString() }
+    news.push(...threadEvent('thread.updated', view, thread.authorId, { onThreadChannel: false }))
   }
   const shape: ReplyShape = { visible, events: news.length, threadEvent: visible ? 1 : null }
-  const values = { ...replyValues(post, now, news), threadHiddenTo: hiddenThreadAudience(row.thread.authorId) }
+  const values = { ...replyValues(post, now, news), threadHiddenTo: hiddenThreadAudience(thread.authorId) }
   if (screening.queue) {
     // Queued for a moderator: the queue item and the staff alert join the reply's transaction.
     await deps.db.transaction(async (tx) => {
       await prepareReplyWrite(tx, shape).execute(values)
-      await writeEvents(tx, now, await queueIfNeeded(tx, screening, post.id, row.board.slug, now))
+      await writeEvents(tx, now, await queueIfNeeded(tx, screening, post.id, board.slug, now))
     })
   } else {
     await preparedOn(deps.db, replyStatementName(shape), (db) => prepareReplyWrite(db, shape)).execute(values)

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import type { Deps } from '../deps.js'
 import { requireAccount } from '../http/auth.js'
 import {
@@ -21,11 +22,12 @@ import {
 } from '../http/schemas.js'
 import { staffWriteLimit, writeLimit } from '../http/security.js'
 import { createBoard, listBoards } from './boards.js'
-import { createReply, deletePost, editPost } from './posts.js'
+import { createReply, deletePost, editPost, type ReplyTarget, sessionWithReplyTarget } from './posts.js'
 import { reportPost } from './reports.js'
 import { createThread, listThreads, readThread, setThreadLocked } from './threads.js'
 
 const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
+const UUID = new RegExp(Id.pattern ?? '^$')
 const SlugParams = Type.Object({ slug: Slug }, { additionalProperties: false })
 const PostResult = Type.Object({ post: Post, moderation: Moderation })
 
@@ -157,10 +159,20 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
     })
   )
 
+  // A reply's target is read with the writer's session, in one statement (posts.ts); kept here until the handler runs.
+  const replyTargets = new WeakMap<FastifyRequest, ReplyTarget>()
   app.post(
     '/threads/:id/posts',
     {
-      config: creates,
+      config: {
+        ...creates,
+        sessionLookup: (request) => {
+          const { id } = request.params as { id?: unknown }
+          // A malformed id is refused by the schema later; the usual lookup serves until then.
+          if (typeof id !== 'string' || !UUID.test(id)) return null
+          return sessionWithReplyTarget(id, (target) => replyTargets.set(request, target))
+        }
+      },
       schema: {
         headers: IdempotencyHeaders,
         tags: ['forum'],
@@ -171,7 +183,7 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
       }
     },
     async (request, reply) => {
-      const result = await createReply(deps, requireAccount(request), request.params.id, request.body)
+      const result = await createReply(deps, requireAccount(request), request.params.id, request.body, replyTargets.get(request))
       return reply.code(201).send(result)
     }
   )

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AccountRow } from '../accounts/model.js'
 import { isStaff } from '../accounts/model.js'
-import { deleteExpiredSessions, type SessionRecord, validateSessionToken } from '../accounts/sessions.js'
+import { deleteExpiredSessions, type SessionLookup, type SessionRecord, validateSessionToken } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 
@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes that work without a session (the contract lists them). */
     public?: boolean
+    /** How this route looks its session up, when it reads something with it (null: the usual way). */
+    sessionLookup?: (request: FastifyRequest) => SessionLookup | null
   }
 }
 
@@ -87,7 +89,7 @@ export const authentication = fp(async function authentication(app: FastifyInsta
     const fromCookie = bearer ? undefined : request.cookies[SESSION_COOKIE]
     const token = bearer ?? fromCookie
     if (token) {
-      const result = await validateSessionToken(sessionDeps, token)
+      const result = await validateSessionToken(sessionDeps, token, request.routeOptions.config.sessionLookup?.(request) ?? undefined)
       if (result) {
         request.account = result.account
         request.session = result.session
