@@ -45,7 +45,7 @@ const TEMPLATES = [
   'I wrote a {w} list and read it at the {w} {w}.'
 ]
 
-export function makeCorpus(random: () => number, size: number, plants: readonly string[]): string[] {
+function makeCorpus(random: () => number, size: number, plants: readonly string[]): string[] {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T
   const posts: string[] = []
   let total = 0
@@ -71,7 +71,7 @@ const RULE_WORDS = (
   'anchor basket canyon dragon falcon garden hammer island jungle kettle ladder mirror nickel oyster pillow quartz'
 ).split(' ')
 
-export function makeRules(random: () => number, count: number): FlagRule[] {
+function makeRules(random: () => number, count: number): FlagRule[] {
   const literal = loadDefaultRules().filter((r) => !r.pattern.includes('*'))
   const rules: FlagRule[] = literal.slice(0, count).map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action }))
   const seen = new Set(rules.map((r) => r.pattern))
