@@ -14,8 +14,9 @@
  */
 import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint } from './fold.js'
 import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SkimmerBounds, type SoftAction } from './dfa.js'
-import type { RawMatch, WordAutomaton } from './matcher.js'
-import { LEET, type Token } from './tokenize.js'
+import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE, buildTrie } from './letter-trie.js'
+import { STRETCHED_RUN, type RawMatch, type WordAutomaton } from './matcher.js'
+import { LEET, MAX_SPELLED_GAP, type Token } from './tokenize.js'
 
 /**
  * What a byte is, in one lookup: a letter is its lower-case code (0x61 to 0x7a), a digit its own
@@ -60,8 +61,6 @@ for (const ch of '\t\n\v\f\r ().-/') PHONE_GAP[ch.charCodeAt(0)] = 1
 const MAX_PHONE_GAP = 3
 const PHONE_DIGITS = 7
 
-/** Longest run of soft separators between letters spelled out, as in tokenize.ts. */
-const MAX_SPELLED_GAP = 3
 const GAP_BROKEN = 1 << 30
 
 /** Words the detectors look for: their regular expressions run only when the text has them. */
@@ -74,19 +73,8 @@ const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD])
 ]
 
-/**
- * The letter trie: one state per prefix of the pattern words made only of `a` to `z`, each
- * with 32 transitions (a letter's KIND & 31 is 1 to 26). State 0 is dead (no pattern word
- * starts so), state 1 means the trie was cut short here (see MAX_TRIE_STATES), 2 is the root.
- */
-const DEAD = 0
-const CUT = 1
-const ROOT = 2
-const TRIE_STRIDE = 32
-/** States beyond this many are not built (64 bytes each): prefixes deeper than the cut take the hashing path. */
-const MAX_TRIE_STATES = 1 << 15
 /** A run of this many of one letter is a stretch (`killl`): such a word takes the hashing path. */
-const STRETCH = 3
+const STRETCH = STRETCHED_RUN
 
 /**
  * The skimmer (dfa.ts): while no partial match is alive and no run of one-character words is
@@ -485,7 +473,7 @@ export class AsciiScanner {
    */
   private walk(bytes: Uint8Array, from: number): number {
     const trie = this.trie
-    let s = ROOT
+    let s = TRIE_ROOT
     let prev = 0
     let run = 0
     let j = from
@@ -498,7 +486,7 @@ export class AsciiScanner {
         run = 1
       }
       s = trie[s * TRIE_STRIDE + (k & 31)] as number
-      if (s <= CUT) break
+      if (s <= TRIE_CUT) break
       k = KIND[bytes[++j] as number] as number
       if (k < K_LETTER) {
         // The end of the word, unless a digit, an apostrophe or a symbol carries it on.
@@ -507,7 +495,7 @@ export class AsciiScanner {
         return this.trieEntries[s] as number
       }
     }
-    if (s !== DEAD) return WALK_AGAIN
+    if (s !== TRIE_DEAD) return WALK_AGAIN
     // Dead at j. On the second of a run, a third would make it a stretch.
     if (run === 2) {
       while ((KIND[bytes[++j] as number] as number) === prev) if (++run >= STRETCH) return WALK_AGAIN
@@ -710,54 +698,4 @@ function wordText(bytes: Uint8Array, first: number, last: number, fold: Uint8Arr
     if (code !== 0) word += String.fromCharCode(code)
   }
   return word
-}
-
-/**
- * The letter trie of the words made only of `a` to `z` (the others hold a digit, which a word
- * of letters never equals), `entries[state]` being the index in `words` of the word it spells.
- * States are numbered breadth first, so that a cut at MAX_TRIE_STATES keeps the short prefixes
- * that most text words die in.
- */
-function buildTrie(words: readonly string[]): { trie: Uint16Array; entries: Int32Array } {
-  interface Node {
-    children: Map<number, Node>
-    entry: number
-    state: number
-  }
-  const root: Node = { children: new Map(), entry: -1, state: ROOT }
-  words.forEach((word, e) => {
-    for (let k = 0; k < word.length; k++) {
-      const c = word.charCodeAt(k)
-      if (c < 0x61 || c > 0x7a) return
-    }
-    let node = root
-    for (let k = 0; k < word.length; k++) {
-      const letter = word.charCodeAt(k) & 31
-      let child = node.children.get(letter)
-      if (child === undefined) {
-        child = { children: new Map(), entry: -1, state: CUT }
-        node.children.set(letter, child)
-      }
-      node = child
-    }
-    node.entry = e
-  })
-  const order: Node[] = [root]
-  let count = ROOT + 1
-  for (let q = 0; q < order.length; q++) {
-    for (const child of (order[q] as Node).children.values()) {
-      if (count >= MAX_TRIE_STATES) break
-      child.state = count++
-      order.push(child)
-    }
-  }
-  const trie = new Uint16Array(count * TRIE_STRIDE)
-  const entries = new Int32Array(count).fill(-1)
-  // CUT leads only to itself: a word that reaches it is looked up by hash.
-  for (let x = 0; x < TRIE_STRIDE; x++) trie[CUT * TRIE_STRIDE + x] = CUT
-  for (const node of order) {
-    entries[node.state] = node.entry
-    for (const [letter, child] of node.children) trie[node.state * TRIE_STRIDE + letter] = child.state
-  }
-  return { trie, entries }
 }

@@ -17,7 +17,9 @@
  * digits, apostrophes, `@ $ !`, stretched letters, one-letter words (which may be a word spelled
  * out) and prefixes deeper than the letter trie was built.
  */
-import type { WordAutomaton } from './matcher.js'
+import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE } from './letter-trie.js'
+import { STRETCHED_RUN, type WordAutomaton } from './matcher.js'
+import { MAX_SPELLED_GAP } from './tokenize.js'
 
 export const STRIDE = 32
 export const HARD = -1
@@ -47,16 +49,9 @@ const AT_NODE = 5
 const PENDING = 6
 /** The same, and the first letter `letter` of the next word. */
 const PENDING_NEXT = 7
-/** Soft separators between the letters of a word spelled out, at most (tokenize.ts). */
-const MAX_SPELLED_GAP = 3
 
-/** Trie states as ascii.ts numbers them: 0 none, 1 cut short, 2 the root. */
-const TRIE_DEAD = 0
-const TRIE_CUT = 1
-const TRIE_ROOT = 2
-const TRIE_STRIDE = 32
 /** A run of this many of one letter is a stretch. */
-const STRETCH = 3
+const STRETCH = STRETCHED_RUN
 
 /**
  * Transitions worked out per scan at most: past it, what is not built yet is left to the word
@@ -145,7 +140,9 @@ export class SkimAutomaton {
     this.maxStates = Math.max(2, bounds.states ?? MAX_STATES)
     this.buildsPerScan = bounds.buildsPerScan ?? BUILDS_PER_SCAN
     this.table = new Int32Array(64 * STRIDE)
-    this.texts = automaton.wordTexts()
+    this.texts = []
+    // An exact word stands for its own id.
+    for (const [word, ids] of automaton.words()) this.texts[ids[0] ?? 0] = word
     view.words.forEach((word, e) => {
       if ((view.marks[e] ?? 0) !== 0) this.addPrefixes(this.everywhere, word)
     })

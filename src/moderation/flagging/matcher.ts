@@ -14,7 +14,7 @@ import { MAX_SPELLED_LETTERS as maxSpelled, type Token } from './tokenize.js'
 const MAX_SPELLED_LETTERS = maxSpelled
 
 /** A word stretched this much (`killl`, `diiie`) may stand for one or two of that letter. */
-const STRETCHED_RUN = 3
+export const STRETCHED_RUN = 3
 /** Concatenated form of a phrase (`killmyself`) is matched too, from this length on, so that short pairs (`to day`) don't turn into real words. */
 const MIN_CONCATENATED_LENGTH = 6
 /** Safety bound on live partial matches; only a hostile rule set of wildcards could reach it. */
@@ -403,11 +403,6 @@ export class WordAutomaton {
   /** The pattern words that lead on from `node` (the root is 0): only these, or any word through a wildcard, can advance it. */
   wordsAfter(node: number): number[] {
     return [...(this.children[node]?.keys() ?? [])]
-  }
-
-  /** The text of each pattern word, by id. */
-  wordTexts(): string[] {
-    return [...this.exact.keys()]
   }
 
   outputsOf(node: number): readonly number[] {

@@ -43,7 +43,7 @@ const ONE = 0x31
 const LOWER_L = 0x6c
 
 /** Longest gap of soft separators allowed inside a word spelled letter by letter. */
-const MAX_SPELLED_GAP = 3
+export const MAX_SPELLED_GAP = 3
 /** A spelled word longer than this is not segmented (bounded work on hostile input). */
 export const MAX_SPELLED_LETTERS = 64
 
