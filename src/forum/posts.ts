@@ -122,11 +122,18 @@ export interface ReplyTarget {
 }
 
 const threadAuthor = alias(accounts, 'thread_author')
+const targetColumns = { thread: threads, board: boards, authorHandle: threadAuthor.handle, rulesRevision: ruleRevisionOf }
+const toTarget = (row: { thread: ThreadRow | null; board: BoardRow | null; authorHandle: string | null; rulesRevision: unknown }): ReplyTarget => ({
+  thread: row.thread,
+  board: row.board,
+  authorHandle: row.authorHandle,
+  rulesRevision: Number(row.rulesRevision)
+})
 
 // The target in one prepared statement; the reply route reads it with the writer's session in one more.
 const prepareReplyTarget = (db: Db) =>
   db
-    .select({ thread: threads, board: boards, authorHandle: threadAuthor.handle, rulesRevision: ruleRevisionOf })
+    .select(targetColumns)
     .from(threads)
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
     .leftJoin(threadAuthor, eq(threadAuthor.id, threads.authorId))
@@ -136,7 +143,7 @@ const prepareReplyTarget = (db: Db) =>
 
 const prepareSessionWithReplyTarget = (db: Db) =>
   db
-    .select({ session: sessions, account: accounts, thread: threads, board: boards, authorHandle: threadAuthor.handle, rulesRevision: ruleRevisionOf })
+    .select({ session: sessions, account: accounts, ...targetColumns })
     .from(sessions)
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))
     .leftJoin(threads, eq(threads.id, sql.placeholder('threadId')))
@@ -148,7 +155,7 @@ const prepareSessionWithReplyTarget = (db: Db) =>
 
 async function readReplyTarget(db: Db, threadId: string): Promise<ReplyTarget> {
   const [row] = await preparedOn(db, 'reply_target', prepareReplyTarget).execute({ threadId })
-  return row ? { ...row, rulesRevision: Number(row.rulesRevision) } : { thread: null, board: null, authorHandle: null, rulesRevision: 0 }
+  return toTarget(row ?? { thread: null, board: null, authorHandle: null, rulesRevision: 0 })
 }
 
 /**
@@ -160,7 +167,7 @@ export function sessionWithReplyTarget(threadId: string, found: (target: ReplyTa
   return async (db, id) => {
     const [row] = await preparedOn(db, 'session_reply_target', prepareSessionWithReplyTarget).execute({ id, threadId })
     if (!row) return undefined
-    found({ thread: row.thread, board: row.board, authorHandle: row.authorHandle, rulesRevision: Number(row.rulesRevision) })
+    found(toTarget(row))
     return { session: row.session, account: row.account }
   }
 }

@@ -1,8 +1,9 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { sessionIdFromToken } from '../../src/accounts/sessions.js'
-import { sessions } from '../../src/db/schema.js'
-import { type ReplyTarget, sessionWithReplyTarget } from '../../src/forum/posts.js'
+import { accounts, sessions } from '../../src/db/schema.js'
+import { createReply, type ReplyTarget, sessionWithReplyTarget } from '../../src/forum/posts.js'
+import { RuleBook } from '../../src/moderation/rules.js'
 import { buildTestApp } from '../helpers/app.js'
 
 // The reply route reads the writer's session and the reply's target in one statement
@@ -97,4 +98,23 @@ t.test('the reply route decides on the thread as before', async (t) => {
     t.equal(await sessionWithReplyTarget(threadId, (found) => (none = found))(h.db.database.db, 'f'.repeat(64)), undefined, 'no such session')
     t.equal(none, null, 'and no target')
   })
+})
+
+t.test('without a target read beforehand, a reply reads it itself and decides the same', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const { threadId } = await h.startThread(member)
+  const deps = { db: h.db.database.db, clock: h.clock, config: h.config, rules: new RuleBook(), crisisResources: [] }
+  const [author] = await deps.db.select().from(accounts).where(eq(accounts.id, member.id))
+  if (!author) throw new Error('no author')
+
+  const { post, moderation } = await createReply(deps, author, threadId, { body: 'Thinking of you today.' })
+  t.equal(post.threadId, threadId)
+  t.equal(moderation.state, 'visible')
+  t.equal((await h.as(member, { url: `/api/v1/threads/${threadId}` })).json().thread.postCount, 2)
+
+  await t.rejects(createReply(deps, author, '0190a5d4-0000-7000-8000-000000000000', { body: 'Anyone there?' }), { code: 'not_found' })
+  t.equal((await h.as(moderator, { method: 'PATCH', url: `/api/v1/threads/${threadId}`, payload: { locked: true } })).statusCode, 200)
+  await t.rejects(createReply(deps, author, threadId, { body: 'One more thing.' }), { code: 'forbidden' })
 })

@@ -275,7 +275,7 @@ export class AsciiScanner {
     }
     this.skim = automaton.startsWithWildcard()
       ? null
-      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds, classes: SKIM_CLASS }, skimmer)
+      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds }, skimmer)
   }
 
   /** The matches in `text`, or null when some character cannot be read as a byte: the caller then takes the general path. */

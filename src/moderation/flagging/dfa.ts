@@ -21,7 +21,7 @@ import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE } from './letter-trie.js'
 import { STRETCHED_RUN, type WordAutomaton } from './matcher.js'
 import { MAX_SPELLED_GAP } from './tokenize.js'
 
-export const STRIDE = 32
+const STRIDE = 32
 export const HARD = -1
 export const UNBUILT = -2
 /** SOFT_BASE - k is the soft action k. */
@@ -106,8 +106,6 @@ export interface TrieView {
   words: readonly string[]
   /** The pattern word of a one-letter word, by its lower-case code, or -1. */
   singleIds: Int32Array
-  /** The class (C_*) of each byte below 128. */
-  classes: Uint8Array
 }
 
 export class SkimAutomaton {

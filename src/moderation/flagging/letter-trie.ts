@@ -9,7 +9,7 @@ export const TRIE_CUT = 1
 export const TRIE_ROOT = 2
 export const TRIE_STRIDE = 32
 /** States beyond this many are not built (64 bytes each): prefixes deeper than the cut take the hashing path. */
-export const MAX_TRIE_STATES = 1 << 15
+const MAX_TRIE_STATES = 1 << 15
 
 /**
  * The letter trie of the words made only of `a` to `z` (the others hold a digit, which a word
