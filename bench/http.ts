@@ -4,7 +4,8 @@
  *    against a bare Fastify + pg handler running the same statements and returning the same bytes;
  *  - creating a reply (validation, sanitising, flagging with the default rules, transaction, outbox event,
  *    response) at 50 connections, spread over 100 accounts and 40 threads, against a bare handler that only
- *    INSERTs the post row.
+ *    INSERTs the post row; and, for comparison only, against a floor that also looks the session up first
+ *    (the issue's floor is the first).
  * Each cell runs ~10 s after a warm-up, twice per side, Lantern and the floor taking turns; figures are the
  * averages. Servers and the load generator (autocannon) each run in a process of their own.
  */
@@ -43,6 +44,14 @@ async function startServer(script: string, database: BenchDatabase, nodeFlags: s
 const TURNS = 2
 
 type Cell = 'read' | 'write'
+type Side = 'lantern' | 'floor' | 'sessionFloor'
+const SIDE_NAMES: Record<Side, string> = {
+  lantern: 'Lantern',
+  floor: 'floor (bare Fastify + pg)',
+  sessionFloor: 'floor with a session check'
+}
+/** The session-checked floor is measured for replies only: the read floor checks the session already. */
+const sidesOf = (cell: Cell): Side[] => (cell === 'write' ? ['lantern', 'floor', 'sessionFloor'] : ['lantern', 'floor'])
 
 /**
  * A load run with the CPU time (user + system) per request of the server process and, when PostgreSQL runs
@@ -89,7 +98,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
   const duration = options.durationSec ?? 10
   const warmup = options.warmupSec ?? 3
   const bodies = makeBodies(500, 99)
-  const specFor = (cell: Cell, base: string, durationSec: number): LoadSpec =>
+  const specFor = (cell: Cell, base: string, durationSec: number, prefix = ''): LoadSpec =>
     cell === 'read'
       ? {
           url: `${base}/api/v1/threads/${seed.readThreadId}?limit=50`,
@@ -104,7 +113,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
           durationSec,
           method: 'POST',
           tokens: seed.writers.map((w) => w.token),
-          paths: seed.writeThreadIds.map((id) => `/api/v1/threads/${id}/posts`),
+          paths: seed.writeThreadIds.map((id) => `${prefix}/api/v1/threads/${id}/posts`),
           bodies
         }
 
@@ -113,9 +122,10 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
   // Only a PostgreSQL on this machine has server processes to read the CPU time of.
   const localDatabase = database.url !== null && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(database.url).hostname)
   const load = startChild(benchFile('load.ts'))
-  const results: Record<'lantern' | 'floor', Record<Cell, Measured[]>> = {
+  const results: Record<Side, Record<Cell, Measured[]>> = {
     lantern: { read: [], write: [] },
-    floor: { read: [], write: [] }
+    floor: { read: [], write: [] },
+    sessionFloor: { read: [], write: [] }
   }
   let lanternBody: string
   let floorBody: string
@@ -130,18 +140,20 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
     await bare.child.request({ type: 'authors', authors: Object.fromEntries(seed.writers.map((w) => [w.token, { id: w.id, handle: w.handle }])) })
     lanternBody = await readPage(lantern.base, seed)
     floorBody = await readPage(bare.base, seed)
-    const bases = { lantern: lantern.base, floor: bare.base }
+    const bases: Record<Side, string> = { lantern: lantern.base, floor: bare.base, sessionFloor: bare.base }
+    const specOf = (cell: Cell, side: Side, durationSec: number) =>
+      specFor(cell, bases[side], durationSec, side === 'sessionFloor' ? '/session-checked' : '')
     for (const cell of cells) {
-      for (const side of ['lantern', 'floor'] as const) {
+      for (const side of sidesOf(cell)) {
         log(`http: ${cell}, ${side} warm-up`)
-        await load.request({ type: 'run', spec: specFor(cell, bases[side], warmup) })
+        await load.request({ type: 'run', spec: specOf(cell, side, warmup) })
       }
       for (let turn = 0; turn < TURNS; turn++) {
-        for (const side of ['lantern', 'floor'] as const) {
+        for (const side of sidesOf(cell)) {
           const server = side === 'lantern' ? lantern.child : bare.child
           const cpuBefore = await server.request<ServerCounters>({ type: 'cpu' })
           const dbBefore = localDatabase ? postgresCpu() : null
-          const result = await load.request<LoadResult>({ type: 'run', spec: specFor(cell, bases[side], duration) })
+          const result = await load.request<LoadResult>({ type: 'run', spec: specOf(cell, side, duration) })
           const dbAfter = localDatabase ? postgresCpu() : null
           const cpuAfter = await server.request<ServerCounters>({ type: 'cpu' })
           const cpuUs = cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system
@@ -153,7 +165,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
             dbCpuUsPerRequest: dbUs === null ? null : perRequest(dbUs),
             queriesPerRequest: perRequest(cpuAfter.queries - cpuBefore.queries)
           }
-          log(`http: ${cell}, ${side === 'lantern' ? 'Lantern' : 'floor (bare Fastify + pg)'}: ${describe(measured)}`)
+          log(`http: ${cell}, ${SIDE_NAMES[side]}: ${describe(measured)}`)
           results[side][cell].push(measured)
         }
       }
@@ -166,6 +178,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
   }
   const lantern = { read: average(results.lantern.read), write: average(results.lantern.write), readBody: lanternBody }
   const floor = { read: average(results.floor.read), write: average(results.floor.write), readBody: floorBody }
+  const sessionFloor = results.sessionFloor.write.length ? average(results.sessionFloor.write) : null
 
   const sameBytes = lantern.readBody === floor.readBody
   if (!sameBytes) log(`http: WARNING the floor's thread page differs from Lantern's (${floor.readBody.length} vs ${lantern.readBody.length} bytes)`)
@@ -212,6 +225,22 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<Figure[]>
       met: writeRatio !== null && writeRatio >= 0.5 && lantern.write.rps >= 1000 && lantern.write.non2xx === 0,
       ...(writeNote ? { note: writeNote } : {})
     },
+    ...(sessionFloor
+      ? [
+          {
+            part: 'http',
+            // Not the issue's floor (the row above): the least any real reply needs, a session lookup and the INSERT.
+            figure: `create reply @${WRITE_CONNECTIONS} conns, against a floor that checks the session too`,
+            unit: 'posts/s',
+            lantern: round(lantern.write.rps, 0),
+            floor: round(sessionFloor.rps, 0),
+            ratio: ratioOf(lantern.write.rps, sessionFloor.rps),
+            target: '-',
+            met: null,
+            ...(problems(sessionFloor) ? { note: `floor with a session check: ${problems(sessionFloor)}` } : {})
+          }
+        ]
+      : []),
     {
       part: 'http',
       figure: `create reply p99 @${WRITE_CONNECTIONS} conns`,

@@ -7,13 +7,15 @@
  *    the page of posts with authors) and returns the same bytes (checked by the bench).
  *  - POST /api/v1/threads/:id/posts only INSERTs the post row (the columns Lantern's reply writes) and
  *    answers 201 with the post: no session check, validation, sanitising, flagging, counters or event.
+ *  - POST /session-checked/api/v1/threads/:id/posts does the same after the session lookup Lantern's other
+ *    routes send (SESSION_SQL, with its expiry check): the least a real reply needs, for comparison only.
  *
  * Env: BENCH_DB_URL or BENCH_DB_DIR. Announces `{type: 'ready', port}`. Requests: `authors` (token → account
  * id, for the write route), `stop`.
  */
 import { queriesSent } from './count-queries.js'
 import { createHash } from 'node:crypto'
-import Fastify from 'fastify'
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import pg from 'pg'
 import { v7 as uuidv7 } from 'uuid'
 import { announce, type Message, serve } from './proc.js'
@@ -111,15 +113,30 @@ app.get<{ Params: { id: string }; Querystring: { limit?: string } }>('/api/v1/th
   return reply.type('application/json; charset=utf-8').send(body)
 })
 
-app.post<{ Params: { id: string }; Body: { body: string } }>('/api/v1/threads/:id/posts', async (request, reply) => {
-  const who = authors.get(tokenOf(request.headers.authorization) ?? '')
-  if (!who) return reply.code(401).send({ error: { code: 'unauthenticated', message: 'Sign in to do that.' } })
+type ReplyRequest = { Params: { id: string }; Body: { body: string } }
+
+async function insertReply(request: FastifyRequest<ReplyRequest>, reply: FastifyReply, who: { id: unknown; handle: unknown }) {
   const now = new Date()
   const [row] = await query(INSERT_SQL, [uuidv7(), request.params.id, who.id, request.body.body, request.body.body, null, 'visible', now, now])
   return reply
     .code(201)
     .type('application/json; charset=utf-8')
     .send(JSON.stringify({ post: postJson(row!, who.handle), moderation: { state: 'visible', flags: [], crisisResources: [] } }))
+}
+
+app.post<ReplyRequest>('/api/v1/threads/:id/posts', async (request, reply) => {
+  const who = authors.get(tokenOf(request.headers.authorization) ?? '')
+  if (!who) return reply.code(401).send({ error: { code: 'unauthenticated', message: 'Sign in to do that.' } })
+  return insertReply(request, reply, who)
+})
+
+app.post<ReplyRequest>('/session-checked/api/v1/threads/:id/posts', async (request, reply) => {
+  const token = tokenOf(request.headers.authorization)
+  const [session] = token ? await query(SESSION_SQL, [createHash('sha256').update(token).digest('hex'), 1]) : []
+  if (!session || (session[3] as Date).getTime() <= Date.now()) {
+    return reply.code(401).send({ error: { code: 'unauthenticated', message: 'Sign in to do that.' } })
+  }
+  return insertReply(request, reply, { id: session[4], handle: session[5] })
 })
 
 const address = await app.listen({ host: '127.0.0.1', port: 0 })
