@@ -30,12 +30,13 @@ export interface Database {
   migrationStatus(): Promise<{ applied: number; shipped: number }>
   close(): Promise<void>
   /**
-   * LISTEN on a channel. `onNotify` runs for each NOTIFY; `onReconnect` after the listening connection was
-   * lost and re-established (the caller catches up on what it may have missed). Resolves to a stop function.
+   * LISTEN on a channel. `onNotify` runs for each NOTIFY, with its payload; `onReconnect` after the listening
+   * connection was lost and re-established (the caller catches up on what it may have missed). Resolves to a
+   * stop function.
    */
-  listen(channel: string, onNotify: () => void, onReconnect: () => void): Promise<() => Promise<void>>
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>
   /** NOTIFY a channel (outside any transaction). */
-  notify(channel: string): Promise<void>
+  notify(channel: string, payload: string): Promise<void>
 }
 
 export interface OpenDatabaseOptions {
@@ -98,8 +99,8 @@ function openPostgres(url: string, poolSize: number): Database {
       await pool.query('select 1')
     },
     listen: (channel, onNotify, onReconnect) => listenPostgres(url, channel, onNotify, onReconnect),
-    async notify(channel) {
-      await pool.query('select pg_notify($1, $2)', [channel, ''])
+    async notify(channel, payload) {
+      await pool.query('select pg_notify($1, $2)', [channel, payload])
     },
     async migrate() {
       const client = await pool.connect()
@@ -133,13 +134,13 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     kind: 'pglite',
     // In-process: PGlite delivers NOTIFY to listeners in the same process, after the writer commits.
     async listen(channel, onNotify) {
-      const stop = await client.listen(channel, () => onNotify())
+      const stop = await client.listen(channel, (payload) => onNotify(payload))
       return async () => {
         if (!client.closed) await stop()
       }
     },
-    async notify(channel) {
-      await client.query('select pg_notify($1, $2)', [channel, ''])
+    async notify(channel, payload) {
+      await client.query('select pg_notify($1, $2)', [channel, payload])
     },
     async ping() {
       await client.query('select 1')
@@ -161,7 +162,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
  * database restarts or the connection drops, it reconnects with exponential back-off (100 ms up to 5 s)
  * and tells the caller to catch up from the outbox.
  */
-async function listenPostgres(url: string, channel: string, onNotify: () => void, onReconnect: () => void) {
+async function listenPostgres(url: string, channel: string, onNotify: (payload: string) => void, onReconnect: () => void) {
   let stopped = false
   let client: pg.Client | null = null
   let retry: NodeJS.Timeout | null = null
@@ -169,7 +170,7 @@ async function listenPostgres(url: string, channel: string, onNotify: () => void
 
   const connect = async (isReconnect: boolean): Promise<void> => {
     const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-    next.on('notification', () => onNotify())
+    next.on('notification', (message) => onNotify(message.payload ?? ''))
     next.on('error', () => lost(next))
     next.on('end', () => lost(next))
     try {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, inArray, lt, max, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
@@ -80,6 +81,8 @@ export class LiveHub {
   private stopListening: (() => Promise<void>) | null = null
   private timers: NodeJS.Timeout[] = []
   private closed = false
+  /** Signs this instance's NOTIFYs, so that it can tell its own from the others'. */
+  private readonly instanceId = randomUUID()
 
   constructor(
     private readonly database: Database,
@@ -92,7 +95,12 @@ export class LiveHub {
 
   async start(): Promise<void> {
     this.lastSeen = await this.latestId()
-    this.stopListening = await this.database.listen(EVENTS_CHANNEL, () => this.poll(), () => this.poll())
+    this.stopListening = await this.database.listen(
+      EVENTS_CHANNEL,
+      // This instance's own NOTIFY comes back to it too; it read the outbox just before sending it.
+      (from) => (from === this.instanceId ? undefined : void this.poll()),
+      () => void this.poll()
+    )
     const every = (ms: number, fn: () => unknown) => {
       const timer = setInterval(() => void Promise.resolve(fn()).catch((err) => this.options.log.warn({ err }, 'live housekeeping failed')), ms)
       timer.unref()
@@ -188,7 +196,7 @@ export class LiveHub {
         this.lastWake = Date.now()
         void this.poll().then(() => {
           if (this.closed) return
-          this.database.notify(EVENTS_CHANNEL).catch((err: unknown) => {
+          this.database.notify(EVENTS_CHANNEL, this.instanceId).catch((err: unknown) => {
             // The other instances' periodic poll still picks the events up.
             this.options.log.warn({ err: { message: (err as Error).message } }, 'live: NOTIFY failed')
           })

@@ -3,7 +3,7 @@ import pg from 'pg'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { openDatabase } from '../../src/db/client.js'
-import { writeEvents } from '../../src/live/outbox.js'
+import { EVENTS_CHANNEL, writeEvents } from '../../src/live/outbox.js'
 import { LiveHub, type LiveClient } from '../../src/live/hub.js'
 import { buildTestApp, testConfig } from '../helpers/app.js'
 import { LiveSocket, liveUrl, sleep } from '../helpers/live.js'
@@ -152,6 +152,46 @@ t.test('two instances: a socket on B receives a post created through A; a resume
   const ids = got.map((m) => Number(m.id))
   t.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'ids increase')
   t.ok(ids[0]! > Number(seen.id))
+})
+
+t.test("an instance's own NOTIFY does not send it back to the outbox; another instance's does", async (t) => {
+  const h = await buildTestApp(t)
+  const database = h.db.database
+  let polls = 0
+  // Each NOTIFY the hub hears, and whether hearing it made the hub read the outbox.
+  const heard: Array<{ payload: string; polled: boolean }> = []
+  const recording = {
+    ...database,
+    listen: (channel: string, onNotify: (payload: string) => void, onReconnect: () => void) =>
+      database.listen(
+        channel,
+        (payload) => {
+          const before = polls
+          onNotify(payload)
+          heard.push({ payload, polled: polls > before })
+        },
+        onReconnect
+      )
+  }
+  const hub = new LiveHub(recording, { clock: h.clock, log: h.app.log, retentionHours: 24, maxBufferedBytes: 1 << 20 })
+  const poll = hub.poll.bind(hub)
+  hub.poll = () => (polls++, poll())
+  await hub.start()
+  t.teardown(() => hub.close())
+  const hear = async (count: number) => {
+    for (let waited = 0; heard.length < count; waited += 10) {
+      if (waited > 5000) throw new Error(`heard ${heard.length} NOTIFYs, expected ${count}`)
+      await sleep(10)
+    }
+  }
+
+  hub.wake()
+  await hear(1)
+  t.equal(heard[0]?.polled, false, 'its own NOTIFY, heard back after its wake read the outbox, reads nothing more')
+  await database.notify(EVENTS_CHANNEL, 'another instance')
+  await hear(2)
+  t.same(heard[1], { payload: 'another instance', polled: true }, "another instance's NOTIFY reads the outbox")
+  t.ok(polls >= 1)
 })
 
 t.test('two transactions that commit in the opposite order of their ids: delivered in commit order, none skipped', { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' }, async (t) => {
