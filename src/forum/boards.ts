@@ -1,6 +1,8 @@
 import { eq, inArray, sql } from 'drizzle-orm'
 import type { AccountRow } from '../accounts/model.js'
+import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
+import { recordAction } from '../moderation/log.js'
 import type { Db } from '../db/client.js'
 import { boards, threads } from '../db/schema.js'
 import { DomainError, forbidden, notFound } from '../errors.js'
@@ -38,11 +40,13 @@ export interface NewBoard {
 
 export async function createBoard(deps: Deps, actor: AccountRow, input: NewBoard) {
   if (actor.role !== 'admin') throw forbidden('Only admins create boards.')
-  const [board] = await deps.db
-    .insert(boards)
-    .values({ ...input, createdAt: deps.clock.now() })
-    .onConflictDoNothing({ target: boards.slug })
-    .returning()
-  if (!board) throw new DomainError('slug_taken', 'A board with that slug exists already.', { field: 'slug' })
-  return boardView(board, 0)
+  const now = deps.clock.now()
+  assertCanWrite(actor, now)
+  return deps.db.transaction(async (tx) => {
+    const [board] = await tx.insert(boards).values({ ...input, createdAt: now }).onConflictDoNothing({ target: boards.slug }).returning()
+    if (!board) throw new DomainError('slug_taken', 'A board with that slug exists already.', { field: 'slug' })
+    // Every staff action is in the moderation log, a new board (and who may read it) among them.
+    await recordAction(tx, now, { actor, action: 'board.created', targetType: 'board', targetId: board.slug, details: { audience: board.audience } })
+    return boardView(board, 0)
+  })
 }

@@ -10,6 +10,7 @@ import { forbidden, invalid, notFound } from '../errors.js'
 import { threadEvent } from '../live/events.js'
 import { writeEvents } from '../live/outbox.js'
 import { recordAction } from '../moderation/log.js'
+import { inScope, moderatedBoards } from '../moderation/queue/scope.js'
 import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
@@ -156,10 +157,15 @@ export async function readThread(deps: Deps, viewer: AccountRow, threadId: strin
 /** Staff lock a thread to stop new replies (a heated or finished conversation), or unlock it. */
 export async function setThreadLocked(deps: Deps, actor: AccountRow, threadId: string, locked: boolean) {
   if (!isStaff(actor)) throw forbidden('Only moderators and admins lock threads.')
+  assertCanWrite(actor, deps.clock.now())
+  // A moderator limited to some boards locks threads on those boards only (as they resolve only their items).
+  const scope = await moderatedBoards(deps.db, actor)
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
-    const [updated] = await tx.update(threads).set({ locked }).where(eq(threads.id, threadId)).returning({ id: threads.id })
-    if (!updated) throw notFound('That thread')
+    const [target] = await tx.select({ boardSlug: threads.boardSlug }).from(threads).where(eq(threads.id, threadId)).for('update')
+    if (!target) throw notFound('That thread')
+    if (!inScope(scope, target.boardSlug)) throw forbidden('You moderate other boards; this thread is not on one of them.')
+    await tx.update(threads).set({ locked }).where(eq(threads.id, threadId))
     await recordAction(tx, now, { actor, action: locked ? 'thread.locked' : 'thread.unlocked', targetType: 'thread', targetId: threadId })
     const [row] = await selectThreads(tx).where(eq(threads.id, threadId))
     const view = threadView(row!)

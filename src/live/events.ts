@@ -57,7 +57,11 @@ export function threadEvent(
 }
 
 /** The author's own channel: their post approved or removed (with the reason), or their account suspended. */
-export function meEvent(accountId: string | null, event: 'post.approved' | 'post.removed' | 'account.suspended', data: unknown): LiveEvent[] {
+export function meEvent(
+  accountId: string | null,
+  event: 'post.approved' | 'post.removed' | 'account.suspended' | 'account.updated',
+  data: unknown
+): LiveEvent[] {
   return accountId ? [{ channel: channel.me(accountId), event, data, restrictedTo: accountId }] : []
 }
 
@@ -67,6 +71,11 @@ export function ownPostView(post: PostRow, authorHandle: string | null) {
 
 export function suspendedEvent(account: AccountView, until: string | null, reason: string): LiveEvent[] {
   return meEvent(account.id, 'account.suspended', { account, until, reason })
+}
+
+/** The account's role or status changed (a role given or taken, a suspension lifted). */
+export function accountUpdatedEvent(account: AccountView): LiveEvent[] {
+  return meEvent(account.id, 'account.updated', { account })
 }
 
 /** Staff are alerted live: a new item (a crisis at priority 0 first among them) or a change to one. */

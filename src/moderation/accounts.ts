@@ -1,9 +1,10 @@
 import { eq, inArray } from 'drizzle-orm'
 import { type AccountRow, accountView, isStaff } from '../accounts/model.js'
+import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
 import { accounts, boards, moderatorBoards } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
-import { suspendedEvent } from '../live/events.js'
+import { accountUpdatedEvent, suspendedEvent } from '../live/events.js'
 import { writeEvents } from '../live/outbox.js'
 import { recordAction } from './log.js'
 
@@ -59,7 +60,9 @@ export async function unsuspendAccount(deps: Deps, actor: AccountRow, id: string
       .where(eq(accounts.id, id))
       .returning()
     await recordAction(tx, now, { actor, action: 'account.unsuspended', targetType: 'account', targetId: id, reason })
-    return accountView(updated!, now)
+    const view = accountView(updated!, now)
+    await writeEvents(tx, now, accountUpdatedEvent(view))
+    return view
   })
 }
 
@@ -74,6 +77,7 @@ export async function changeRole(
   input: { role: AccountRow['role']; boards?: string[] | undefined; reason?: string | undefined }
 ) {
   if (actor.role !== 'admin') throw forbidden('Only admins change roles.')
+  assertCanWrite(actor, deps.clock.now())
   if (actor.id === id) throw forbidden('You cannot change your own role.')
   const subject = await target(deps, id)
   const scoped = input.role === 'moderator' ? [...new Set(input.boards ?? [])] : []
@@ -95,6 +99,9 @@ export async function changeRole(
       reason: input.reason ?? null,
       details: { from: subject.role, to: input.role, boards: scoped.length ? scoped : null }
     })
-    return accountView(updated!, now)
+    const view = accountView(updated!, now)
+    // Open sockets of the account learn of it at once, on every instance (LiveHub re-authorises them).
+    await writeEvents(tx, now, accountUpdatedEvent(view))
+    return view
   })
 }

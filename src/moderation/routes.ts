@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
 import { requireAccount, requireStaff } from '../http/auth.js'
 import { Account, errorResponses, Id, Nullable, PageQuery, Slug } from '../http/schemas.js'
@@ -71,9 +72,10 @@ const tags = ['moderation']
 
 export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const staffWrites = { rateLimit: staffWriteLimit(deps.config) }
-  // Every /moderation route is for staff: members get 403 before their input is even validated.
+  // Every /moderation route is for staff: members get 403 before their input is even validated, and a
+  // suspended moderator 403 `suspended` (a suspension takes the moderation tools with it, reading included).
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url?.startsWith('/api/v1/moderation')) requireStaff(request)
+    if (request.routeOptions.url?.startsWith('/api/v1/moderation')) assertCanWrite(requireStaff(request), deps.clock.now())
   })
 
   app.get(

@@ -106,6 +106,7 @@ export function screen(input: ScreeningInput): Screening {
     state,
     contentWarning,
     outcome: { state, flags: [...flags.values()], crisisResources: escalated ? input.crisisResources : [] },
-    queue: reasons.length ? { priority: Math.min(...reasons.map((r) => priorityOf(r.category))), reasons } : null
+    // Priority follows the categories, except that an escalate rule of any category is a crisis (priority 0).
+    queue: reasons.length ? { priority: escalated ? PRIORITY.crisis : Math.min(...reasons.map((r) => priorityOf(r.category))), reasons } : null
   }
 }
