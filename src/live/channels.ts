@@ -30,10 +30,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * May this account subscribe to this channel? Anything it may not read does not exist (not_found), exactly
  * as over HTTP: a family board's channel is as invisible to the recovery circle as the board itself.
  */
-export async function authoriseChannel(db: Db, account: Pick<AccountRow, 'id' | 'role' | 'circle'>, name: string): Promise<Authorised> {
+export async function authoriseChannel(
+  db: Db,
+  account: Pick<AccountRow, 'id' | 'role' | 'circle'> & { suspended?: boolean },
+  name: string
+): Promise<Authorised> {
   if (name === 'me') return { internal: channel.me(account.id), scope: null }
   if (name === 'moderation') {
-    if (!isStaff(account)) throw new DomainError('not_found', 'There is no such channel.')
+    // A suspended moderator has no moderation tools, live ones included.
+    if (!isStaff(account) || account.suspended) throw new DomainError('not_found', 'There is no such channel.')
     return { internal: channel.moderation, scope: await moderatedBoards(db, account) }
   }
   const [kind, key] = name.split(/:(.*)/s) as [string, string | undefined]

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, inArray, lt, max, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
-import { isStaff, type AccountRow } from '../accounts/model.js'
+import { effectiveStatus, isStaff, type AccountRow, type AccountView } from '../accounts/model.js'
 import type { Clock } from '../clock.js'
 import type { Database, Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
-import { eventRetention, events, sessions } from '../db/schema.js'
+import { accounts, eventRetention, events, sessions } from '../db/schema.js'
 import { DomainError } from '../errors.js'
 import { type Authorised, authoriseChannel, publicName } from './channels.js'
 import { EVENTS_CHANNEL } from './outbox.js'
@@ -21,9 +21,20 @@ interface Subscription {
   buffer: EventRow[] | null
 }
 
-/** What a socket keeps of its account: enough to authorise channels and filter events, no more. */
-export type LiveAccount = Pick<AccountRow, 'id' | 'handle' | 'role' | 'circle'>
-export const liveAccount = (a: LiveAccount): LiveAccount => ({ id: a.id, handle: a.handle, role: a.role, circle: a.circle })
+/**
+ * What a socket keeps of its account: enough to authorise channels and filter events, no more. It is kept
+ * current: a role given or taken, a circle or a suspension reaches open sockets (refreshAccount).
+ */
+export type LiveAccount = Pick<AccountRow, 'id' | 'handle' | 'role' | 'circle'> & { suspended: boolean }
+export const liveAccount = (a: AccountRow, now: Date): LiveAccount => ({
+  id: a.id,
+  handle: a.handle,
+  role: a.role,
+  circle: a.circle,
+  suspended: effectiveStatus(a, now) === 'suspended'
+})
+const sameAccount = (a: LiveAccount, b: LiveAccount) =>
+  a.handle === b.handle && a.role === b.role && a.circle === b.circle && a.suspended === b.suspended
 
 export interface LiveClient {
   socket: WebSocket
@@ -145,10 +156,13 @@ export class LiveHub {
   /** Takes the client's account and session id into the shared copies (after it authenticated, too). */
   adopt(client: LiveClient): void {
     if (client.account) {
-      const entry = this.sharedAccounts.get(client.account.id) ?? { value: client.account, refs: 0 }
+      const fresh = client.account
+      const entry = this.sharedAccounts.get(fresh.id) ?? { value: fresh, refs: 0 }
       entry.refs++
       this.sharedAccounts.set(entry.value.id, entry)
       client.account = entry.value
+      // The newcomer's copy was read just now: if the account changed, the older sockets catch up with it.
+      if (entry.value !== fresh) this.refreshAccount(fresh)
     }
     if (client.sessionId) {
       const entry = this.sharedSessions.get(client.sessionId) ?? { value: client.sessionId, refs: 0 }
@@ -245,6 +259,12 @@ export class LiveHub {
   }
 
   private deliver(row: EventRow): void {
+    if (row.event === 'account.updated' || row.event === 'account.suspended') {
+      const view = (row.data as { account?: AccountView } | null)?.account
+      if (view) this.refreshAccount({ id: view.id, handle: view.handle, role: view.role, circle: view.circle, suspended: view.status === 'suspended' })
+    } else if (row.event === 'thread.updated' && row.restrictedTo && row.channel.startsWith('thread:')) {
+      this.threadHidden(row.channel, row.restrictedTo)
+    }
     const subscribers = this.channels.get(row.channel)
     if (!subscribers || subscribers.size === 0) return
     let message: string | null = null
@@ -351,6 +371,58 @@ export class LiveHub {
     return true
   }
 
+  /**
+   * The account changed (its role, circle or suspension): every socket of it takes the new copy, and each of
+   * their subscriptions is authorised again, its events held meanwhile; one the account may no longer read
+   * ends with an error, as a fresh subscribe would (a demoted moderator loses `moderation` and the boards of
+   * the other circle at once, not when the socket closes).
+   */
+  refreshAccount(fresh: LiveAccount): void {
+    const entry = this.sharedAccounts.get(fresh.id)
+    if (!entry || sameAccount(entry.value, fresh)) return
+    Object.assign(entry.value, fresh)
+    for (const client of this.clients) {
+      if (client.account !== entry.value) continue
+      for (const [key, sub] of client.subs) void this.reauthorise(client, key, sub)
+    }
+  }
+
+  private async reauthorise(client: LiveClient, key: string, sub: Subscription): Promise<void> {
+    // A resume in progress already holds the events (and sends them when its replay is done).
+    const holding = sub.buffer === null
+    if (holding) sub.buffer = []
+    const current = () => client.subs.get(key) === sub
+    try {
+      const auth = await authoriseChannel(this.db, client.account!, key)
+      if (!current()) return
+      sub.auth = auth
+      if (holding) {
+        const held = sub.buffer ?? []
+        sub.buffer = null
+        for (const row of held) this.sendIfNew(client, sub, row)
+      }
+    } catch (error) {
+      if (!current()) return
+      this.unsubscribe(client, key)
+      const code = error instanceof DomainError ? error.code : 'unavailable'
+      this.send(client, frame({ type: 'error', code, message: 'This channel can no longer be read; subscribe again if you may.', channel: key }))
+    }
+  }
+
+  /**
+   * A thread was held or removed (its thread.updated is then restricted to its author and staff): readers who
+   * subscribed while it was visible lose it before any later event of it, as a fresh subscribe would.
+   */
+  private threadHidden(internal: string, author: string): void {
+    for (const client of this.channels.get(internal) ?? []) {
+      const account = client.account
+      if (account && (isStaff(account) || account.id === author)) continue
+      const key = publicName(internal)
+      this.unsubscribe(client, key)
+      this.send(client, frame({ type: 'error', code: 'not_found', message: 'That thread is no longer available.', channel: key }))
+    }
+  }
+
   /** Closes the sockets of a session that ended on this instance (sign-out, account deletion). */
   endSession(sessionId: string): void {
     for (const client of this.clients) {
@@ -375,14 +447,19 @@ export class LiveHub {
     }
     if (bySession.size === 0) return
     const ids = [...bySession.keys()]
+    const now = this.options.clock.now()
+    // The accounts come along: a change another path made without an event (a suspension that lapsed, the
+    // admin CLI) reaches the sockets here at the latest.
     const live = await this.db
-      .select({ id: sessions.id })
+      .select({ id: sessions.id, account: accounts })
       .from(sessions)
-      .where(and(inArray(sessions.id, ids), gt(sessions.expiresAt, this.options.clock.now())))
+      .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+      .where(and(inArray(sessions.id, ids), gt(sessions.expiresAt, now)))
     const valid = new Set(live.map((s) => s.id))
     for (const [id, clients] of bySession) {
       if (!valid.has(id)) for (const client of clients) client.socket.close(4401, 'session ended')
     }
+    for (const { account } of live) this.refreshAccount(liveAccount(account, now))
   }
 
   /** Ping every socket; one that did not answer the previous ping is dead and is dropped. */

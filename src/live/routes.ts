@@ -64,10 +64,11 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       preValidation: async (request) => {
         if (!request.ws) throw new DomainError('not_found', 'GET /api/v1/live is a websocket; open it with an upgrade request.')
       },
-      // A cross-site page must not open a socket with the member's cookie.
+      // A cross-site page must not open a socket with the member's cookie, and a cookie needs an Origin to
+      // show it is not one (as a state-changing request does); a token-only client may send none.
       onRequest: async (request) => {
         const origin = request.headers.origin
-        if (origin && !originAllowed(origin, request, deps.config.allowedOrigins)) {
+        if ((origin || request.authVia === 'cookie') && !originAllowed(origin, request, deps.config.allowedOrigins)) {
           throw new DomainError('bad_origin', 'This origin may not open a live connection.')
         }
       }
@@ -78,7 +79,7 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       socket.removeAllListeners('error')
       const tcp = request.raw.socket as { _httpMessage?: { detachSocket(s: unknown): void } | null }
       tcp._httpMessage?.detachSocket(tcp)
-      const account = request.account ? liveAccount(request.account) : null
+      const account = request.account ? liveAccount(request.account, deps.clock.now()) : null
       openSocket(socket, account, request.session?.id ?? null, context)
     }
   )
@@ -125,7 +126,7 @@ class LiveConnection implements LiveClient {
       this.socket.close(4401, 'authentication failed')
       return
     }
-    this.account = liveAccount(result.account)
+    this.account = liveAccount(result.account, this.context.sessionDeps.clock.now())
     this.sessionId = result.session.id
     this.context.hub.adopt(this)
     if (this.authTimer) clearTimeout(this.authTimer)

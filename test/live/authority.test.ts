@@ -1,0 +1,118 @@
+/**
+ * What an open socket may read follows the account and the thread as they are now, not as they were when it
+ * subscribed: a demoted or suspended moderator, a hidden thread, a cookie upgrade without an Origin.
+ */
+import t from 'tap'
+import { buildTestApp } from '../helpers/app.js'
+import { LiveSocket, liveUrl, sleep } from '../helpers/live.js'
+
+const isError = (channel: string) => (m: { type: string; channel?: string }) => m.type === 'error' && m.channel === channel
+
+t.test('a demoted moderator loses moderation and the other circle at once, on the socket already open', async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const admin = await h.signUp({ role: 'admin' })
+  const mod = await h.signUp({ circle: 'recovery' })
+  t.equal((await h.as(admin, { method: 'PATCH', url: `/api/v1/accounts/${mod.id}/role`, payload: { role: 'moderator' } })).statusCode, 200)
+  const { threadId } = await h.startThread(admin)
+  const s = await LiveSocket.open(url, { token: mod.token })
+  t.teardown(() => s.close())
+  t.equal((await s.subscribe('moderation')).type, 'subscribed')
+  t.equal((await s.subscribe('board:family')).type, 'subscribed', 'staff read every board')
+  t.equal((await s.subscribe(`thread:${threadId}`)).type, 'subscribed')
+
+  const demoted = await h.as(admin, { method: 'PATCH', url: `/api/v1/accounts/${mod.id}/role`, payload: { role: 'member' } })
+  t.equal(demoted.json().account.role, 'member')
+  t.equal((await s.waitFor(isError('moderation'))).code, 'not_found', 'moderation ends with not_found')
+  t.equal((await s.waitFor(isError('board:family'))).code, 'not_found', 'the family board ends too')
+  t.notOk(s.messages.some(isError(`thread:${threadId}`)), 'a channel the member may still read stays')
+
+  // What staff would have heard is no longer sent: a held reply with a phone number, a family thread.
+  const author = await h.signUp()
+  const held = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'call me on 07700 900123 tonight' } })
+  t.equal(held.json().moderation.state, 'held')
+  const parent = await h.signUp({ circle: 'family' })
+  await h.startThread(parent, 'family', { title: 'My son is using again' })
+  await sleep(600)
+  t.notOk(JSON.stringify(s.messages).includes('07700'), 'no held body and no queue item reach the demoted member')
+  t.notOk(JSON.stringify(s.messages).includes('My son is using again'), 'no family thread reaches them')
+  // And a fresh subscribe is refused, as over HTTP.
+  t.equal((await s.subscribe('moderation')).type, 'error')
+  t.equal((await s.subscribe('board:family')).type, 'error')
+
+  // Promoted again: the same socket may subscribe again without reconnecting.
+  await h.as(admin, { method: 'PATCH', url: `/api/v1/accounts/${mod.id}/role`, payload: { role: 'moderator' } })
+  let again = ''
+  for (let i = 0; i < 30 && again !== 'subscribed'; i++) {
+    await sleep(100)
+    again = (await s.subscribe('moderation')).type
+  }
+  t.equal(again, 'subscribed', 'a promotion reaches the open socket too')
+})
+
+t.test('a suspended moderator loses the moderation channel and every moderation route', async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const admin = await h.signUp({ role: 'admin' })
+  const mod = await h.signUp()
+  await h.as(admin, { method: 'PATCH', url: `/api/v1/accounts/${mod.id}/role`, payload: { role: 'moderator' } })
+  const s = await LiveSocket.open(url, { token: mod.token })
+  t.teardown(() => s.close())
+  t.equal((await s.subscribe('moderation')).type, 'subscribed')
+  t.equal((await s.subscribe('me')).type, 'subscribed')
+  const suspended = await h.as(admin, { method: 'POST', url: `/api/v1/moderation/accounts/${mod.id}/suspend`, payload: { reason: 'misused the tools' } })
+  t.equal(suspended.statusCode, 200)
+  t.equal((await s.waitFor(isError('moderation'))).code, 'not_found')
+  t.ok(await s.waitFor((m) => m.event === 'account.suspended'), 'the me channel stays: they are told')
+  t.equal((await s.subscribe('moderation')).type, 'error')
+  // Lifted: the tools come back.
+  await h.as(admin, { method: 'POST', url: `/api/v1/moderation/accounts/${mod.id}/unsuspend`, payload: {} })
+  t.ok(await s.waitFor((m) => m.event === 'account.updated'), 'account.updated on me')
+  let again = ''
+  for (let i = 0; i < 30 && again !== 'subscribed'; i++) {
+    await sleep(100)
+    again = (await s.subscribe('moderation')).type
+  }
+  t.equal(again, 'subscribed')
+})
+
+t.test('readers of a thread that is removed lose it before its next reply; its author and staff keep it', async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const mod = await h.signUp({ role: 'moderator' })
+  const author = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId, postId } = await h.startThread(author, 'general', { title: 'a thread to be removed', body: 'opening words' })
+  const sockets = await Promise.all([reader, author, mod].map((a) => LiveSocket.open(url, { token: a.token })))
+  t.teardown(() => sockets.forEach((s) => s.close()))
+  const [readerSocket, authorSocket, modSocket] = sockets as [LiveSocket, LiveSocket, LiveSocket]
+  for (const s of sockets) t.equal((await s.subscribe(`thread:${threadId}`)).type, 'subscribed')
+
+  await h.as(reader, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment' } })
+  const items = (await h.as(mod, { url: '/api/v1/moderation/queue?status=open&limit=100' })).json().items as Array<{ id: string; post: { id: string } }>
+  const item = items.find((i) => i.post.id === postId)!
+  t.equal((await h.as(mod, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: { decision: 'remove', reason: 'harassment' } })).statusCode, 200)
+  t.equal((await h.as(reader, { url: `/api/v1/threads/${threadId}` })).statusCode, 404, 'REST: the thread is gone for the reader')
+  t.equal((await readerSocket.waitFor(isError(`thread:${threadId}`))).code, 'not_found', 'and so is its channel')
+
+  const reply = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'PRIVATE words in a removed thread' } })
+  t.equal(reply.statusCode, 201)
+  await authorSocket.waitFor((m) => m.event === 'post.created' && JSON.stringify(m.data).includes('PRIVATE'))
+  await modSocket.waitFor((m) => m.event === 'post.created' && JSON.stringify(m.data).includes('PRIVATE'))
+  t.notOk(JSON.stringify(readerSocket.messages).includes('PRIVATE'), 'the reader never gets the reply')
+})
+
+t.test('a cookie upgrade needs an allowed Origin; a token upgrade needs none', async (t) => {
+  const h = await buildTestApp(t, { allowedOrigins: ['https://forum.example.org'] })
+  const url = await liveUrl(h.app)
+  const member = await h.signUp()
+  const cookie = `lantern_session=${member.token}`
+  await t.rejects(LiveSocket.open(url, { headers: { cookie } }), /refused: 403/, 'no Origin with a cookie')
+  await t.rejects(LiveSocket.open(url, { headers: { cookie, origin: 'https://evil.example' } }), /refused: 403/, 'a foreign Origin')
+  const allowed = await LiveSocket.open(url, { headers: { cookie, origin: 'https://forum.example.org' } })
+  t.equal((await allowed.subscribe('me')).type, 'subscribed')
+  allowed.close()
+  const token = await LiveSocket.open(url, { token: member.token })
+  t.equal((await token.subscribe('me')).type, 'subscribed', 'a bearer token without Origin (a native client) is fine')
+  token.close()
+})
