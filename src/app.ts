@@ -12,7 +12,7 @@ import { DomainError } from './errors.js'
 import { forumRoutes } from './forum/routes.js'
 import { authentication } from './http/auth.js'
 import { docs } from './http/docs.js'
-import { errorHandling, sendError } from './http/errors.js'
+import { errorForLog, errorHandling, sendError } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { idempotency } from './http/idempotency.js'
 import { security } from './http/security.js'
@@ -89,6 +89,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
       serializers: {
+        // Every logged error goes through errorForLog: a failed query's parameters never reach the logs.
+        err: errorForLog,
         req: (req: { method: string; url: string; ip?: string }) => ({
           method: req.method,
           url: req.url.split('?')[0],

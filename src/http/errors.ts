@@ -27,6 +27,28 @@ const STATUS: Record<ErrorCode, number> = {
 
 export const statusOf = (code: ErrorCode): number => STATUS[code]
 
+/**
+ * An error as the logs may keep it. A failed query's error carries the statement's parameters (drizzle puts
+ * them in its message and its `params`; PostgreSQL's `detail` can quote a value): a member's post, a handle,
+ * a password hash. What is logged is the kind of error, its code, the SQL without its parameters and the stack
+ * frames, down the chain of causes; never a value.
+ */
+export function errorForLog(error: unknown, depth = 0): { type: string; message: string; stack: string; [key: string]: unknown } {
+  if (!error || typeof error !== 'object') return { type: typeof error, message: String(error), stack: '' }
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; stack?: unknown; cause?: unknown; statusCode?: unknown }
+  const message = typeof e.message === 'string' ? e.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]') : ''
+  // The stack's first lines repeat the message; only the frames are kept.
+  const stack = typeof e.stack === 'string' && e.stack.includes('\n    at ') ? e.stack.slice(e.stack.indexOf('\n    at ') + 1) : ''
+  return {
+    type: typeof e.name === 'string' ? e.name : 'Error',
+    message,
+    stack,
+    ...(typeof e.code === 'string' || typeof e.code === 'number' ? { code: e.code } : {}),
+    ...(typeof e.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
+    ...(e.cause && depth < 4 ? { cause: errorForLog(e.cause, depth + 1) } : {})
+  }
+}
+
 // Errors meaning "the database cannot be reached right now": the request had no effect, try again later.
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300'])
 
@@ -95,7 +117,7 @@ export const errorHandling = fp(async function errorHandling(app: FastifyInstanc
   app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
     const domain = toDomainError(error)
     if (domain.code === 'internal_error') request.log.error({ err: error }, 'unhandled error')
-    else if (domain.code === 'unavailable') request.log.warn({ err: { message: error.message } }, 'database unavailable')
+    else if (domain.code === 'unavailable') request.log.warn({ err: error }, 'database unavailable')
     return sendError(reply, domain)
   })
   app.setNotFoundHandler((request, reply) =>
