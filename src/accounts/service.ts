@@ -7,6 +7,7 @@ import { generateHandle, handleKey, handleProblem } from './handles.js'
 import { type AccountRow, type Circle, type Role, accountView, effectiveStatus } from './model.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { createSession, invalidateAllSessions, type TokenGenerator } from './sessions.js'
+import { forgetAuthorInEvents } from '../live/outbox.js'
 
 export interface AccountDeps extends Deps {
   generateToken?: TokenGenerator
@@ -96,6 +97,7 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
     await tx.update(threads).set({ authorId: null }).where(eq(threads.authorId, account.id))
     await tx.update(reports).set({ reporterId: null }).where(eq(reports.reporterId, account.id))
     await tx.update(postRevisions).set({ editorId: null }).where(eq(postRevisions.editorId, account.id))
+    await forgetAuthorInEvents(tx, account.id)
     await tx
       .update(accounts)
       .set({ status: 'deleted', passwordHash: null, deletedAt: now, suspendedUntil: null, suspensionReason: null })

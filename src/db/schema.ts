@@ -308,7 +308,9 @@ export const events = pgTable(
     uniqueIndex('events_position_idx').on(t.position),
     // The events still waiting for a position (migration 0009, events_sequence()).
     index('events_unpositioned_idx').on(t.id).where(sql`${t.position} is null`),
-    index('events_channel_position_idx').on(t.channel, t.position)
+    index('events_channel_position_idx').on(t.channel, t.position),
+    // The earlier events of one post or thread on a channel, which a later change to it rewrites (writeEvents).
+    index('events_subject_idx').on(t.channel, sql`(${t.data}->>'id')`)
   ]
 )
 

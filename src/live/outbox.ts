@@ -1,3 +1,4 @@
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { events } from '../db/schema.js'
 
@@ -21,6 +22,7 @@ export const EVENTS_CHANNEL = 'lantern_events'
  */
 export async function writeEvents(tx: Db, now: Date, list: LiveEvent[]): Promise<void> {
   if (list.length === 0) return
+  for (const event of list) await supersede(tx, event)
   await tx.insert(events).values(
     list.map((e) => ({
       channel: e.channel,
@@ -31,4 +33,36 @@ export async function writeEvents(tx: Db, now: Date, list: LiveEvent[]): Promise
       createdAt: now
     }))
   )
+}
+
+/** News of a post or a thread that changes what the forum shows of it. */
+const SUPERSEDING = new Set(['post.updated', 'post.removed', 'post.deleted', 'thread.updated'])
+
+/**
+ * A resume replays a channel's kept events (24 h by default): what they say of a post or a thread must be what
+ * the forum shows now, not what it showed then. So news that changes a post or a thread rewrites its earlier
+ * events on the same channel, in the same transaction: public news gives every earlier public event of it the
+ * new data (a removed, deleted or held post loses its body there too, an edit or a redaction its old text); a
+ * thread held or removed takes its earlier news back to its author and staff. Found by events_subject_idx.
+ */
+async function supersede(tx: Db, event: LiveEvent): Promise<void> {
+  if (!SUPERSEDING.has(event.event)) return
+  const id = (event.data as { id?: unknown } | null)?.id
+  if (typeof id !== 'string') return
+  const earlier = and(eq(events.channel, event.channel), sql`(${events.data}->>'id') = ${id}`, isNull(events.restrictedTo))
+  if (!event.restrictedTo) {
+    await tx.update(events).set({ data: event.data as object }).where(earlier)
+  } else if (event.event === 'thread.updated') {
+    await tx.update(events).set({ restrictedTo: event.restrictedTo }).where(earlier)
+  }
+}
+
+/** A deleted account is a former member in the kept events too, as everywhere else (author: null). */
+export async function forgetAuthorInEvents(tx: Db, accountId: string): Promise<void> {
+  for (const path of ['{author}', '{post,author}', '{thread,author}']) {
+    await tx
+      .update(events)
+      .set({ data: sql`jsonb_set(${events.data}, ${path}::text[], 'null'::jsonb, false)` })
+      .where(sql`${events.data} #>> ${`${path.slice(0, -1)},id}`}::text[] = ${accountId}`)
+  }
 }
