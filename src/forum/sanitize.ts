@@ -1,6 +1,17 @@
 import sanitizeHtml from 'sanitize-html'
 
-/** The contract's allow-list: everything else is removed, links keep only http(s) hrefs. */
+/**
+ * The href a browser would follow, if it is an absolute http(s) address, else undefined. sanitize-html's
+ * allowedSchemes only checks URLs that carry a scheme, so relative ones ("/api/v1/me", "#x", "?x=1") would
+ * pass; the WHATWG parser strips the spaces, tabs and control characters browsers ignore, exactly as they do.
+ */
+function absoluteWebHref(href: string | undefined): string | undefined {
+  if (!href || !URL.canParse(href)) return undefined
+  const url = new URL(href)
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined
+}
+
+/** The contract's allow-list: everything else is removed, links keep only absolute http(s) hrefs. */
 const options: sanitizeHtml.IOptions = {
   allowedTags: ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 's', 'blockquote', 'ul', 'ol', 'li', 'code', 'pre', 'a'],
   allowedAttributes: { a: ['href', 'rel'] },
@@ -11,29 +22,81 @@ const options: sanitizeHtml.IOptions = {
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'iframe', 'svg', 'math', 'template', 'object', 'embed'],
   disallowedTagsMode: 'discard',
   transformTags: {
-    // The writer's own rel (or anything else) is replaced; an unsafe href is dropped after this, keeping the text.
-    a: (tagName, attribs) => ({
-      tagName,
-      attribs: { ...(attribs.href ? { href: attribs.href } : {}), rel: 'nofollow ugc noopener noreferrer' }
-    })
+    // The writer's own rel (or anything else) is replaced, and any other href is dropped, keeping the text.
+    a: (tagName, attribs) => {
+      const href = absoluteWebHref(attribs.href)
+      return { tagName, attribs: { ...(href ? { href } : {}), rel: 'nofollow ugc noopener noreferrer' } }
+    }
   }
 }
 
-const BLOCK_TAG = /<(p|ul|ol|pre|blockquote)[\s>]/i
+const BLOCK_TAG = /<(p|ul|ol|pre|blockquote)[\s>]/
+const BLOCK_NAMES = new Set(['p', 'ul', 'ol', 'pre', 'blockquote'])
+// Sanitised HTML is well formed and escapes every < and > of the text, so splitting on tags is exact:
+// the pieces alternate text, tag, text, tag, text.
+const BETWEEN_TAGS = /(<[^>]*>)/
 
-/**
- * The writer's text as safe HTML. Plain text keeps its line breaks: blank lines become paragraphs and
- * single newlines <br>; text that already brings its own paragraphs or lists is left as written.
- */
-export function renderBody(source: string): string {
-  const clean = sanitizeHtml(source.replace(/\r\n?/g, '\n'), options).trim()
-  if (BLOCK_TAG.test(clean)) return clean
-  return clean
-    .split(/\n{2,}/)
+function nesting(piece: string): number {
+  if (!piece.startsWith('<') || piece.startsWith('<br')) return 0
+  return piece.startsWith('</') ? -1 : 1
+}
+
+/** Inline content: blank-line-separated text becomes paragraphs and single newlines <br>. */
+function paragraphs(inline: string): string {
+  // A block nested in an inline element (<em>a<pre>…</pre></em>) is the writer's own structure.
+  if (BLOCK_TAG.test(inline)) return inline
+  const found = ['']
+  let depth = 0
+  for (const piece of inline.split(BETWEEN_TAGS)) {
+    // A blank line inside <em>…</em> cannot end the paragraph without breaking the element apart.
+    const [first = '', ...rest] = depth === 0 ? piece.split(/\n\s*\n/) : [piece]
+    found[found.length - 1] += first
+    found.push(...rest)
+    depth += nesting(piece)
+  }
+  return found
     .map((paragraph) => paragraph.trim())
     .filter(Boolean)
     .map((paragraph) => `<p>${paragraph.replace(/\n/g, '<br>')}</p>`)
     .join('')
+}
+
+/**
+ * Text between the writer's own blocks gets paragraphs and line breaks; the blocks are kept as written,
+ * except that what a quote holds is treated like the text around it.
+ */
+function renderFlow(html: string): string {
+  const parts: string[] = []
+  let inline = ''
+  let block = ''
+  let blockName: string | undefined
+  let depth = 0
+  for (const piece of html.split(BETWEEN_TAGS)) {
+    const opened = /^<([a-z]+)/.exec(piece)?.[1]
+    if (depth === 0 && opened && BLOCK_NAMES.has(opened)) {
+      parts.push(paragraphs(inline))
+      inline = ''
+      blockName = opened
+    }
+    depth += nesting(piece)
+    if (!blockName) {
+      inline += piece
+      continue
+    }
+    block += piece
+    if (depth === 0) {
+      parts.push(blockName === 'blockquote' ? `<blockquote>${renderFlow(block.slice('<blockquote>'.length, -'</blockquote>'.length))}</blockquote>` : block)
+      block = ''
+      blockName = undefined
+    }
+  }
+  parts.push(paragraphs(inline))
+  return parts.join('')
+}
+
+/** The writer's text as safe HTML. Plain text keeps its line breaks, wherever it stands. */
+export function renderBody(source: string): string {
+  return renderFlow(sanitizeHtml(source.replace(/\r\n?/g, '\n'), options))
 }
 
 /** The text a reader would see, without markup: what the flagging engine scans. */

@@ -128,3 +128,59 @@ t.test('plain text keeps its line breaks and its angle brackets as text', async 
   t.equal(renderBody('I was <3 days sober & proud > ever'), '<p>I was &lt;3 days sober &amp; proud &gt; ever</p>')
   t.equal(renderBody('windows\r\nline\r\n\r\nends'), '<p>windows<br>line</p><p>ends</p>')
 })
+
+t.test('links without an absolute http(s) address lose their href but keep their text', async (t) => {
+  const relative = ['/api/v1/me', 'evil-page.html', '?x=1', '#frag', '//evil.example/', '\\\\evil.example', '/\\evil.example', '', '   ']
+  const otherSchemes = ['mailto:a@b.example', 'tel:+15555550142', 'ftp://files.example/x', 'javascript:alert(1)']
+  const smuggled = [' javascript:alert(1)', 'java\tscript:alert(1)', 'java&#x09;script:alert(1)', '\x01javascript:alert(1)', 'https:', 'http://']
+  for (const href of [...relative, ...otherSchemes, ...smuggled]) {
+    t.equal(
+      renderBody(`<a href="${href}">look</a>`),
+      '<p><a rel="nofollow ugc noopener noreferrer">look</a></p>',
+      JSON.stringify(href)
+    )
+  }
+})
+
+t.test('absolute http(s) links are kept, as the address a browser would follow', async (t) => {
+  const kept: Array<[string, string]> = [
+    ['https://example.org/help', 'https://example.org/help'],
+    ['http://example.org/a?b=1&c=2#d', 'http://example.org/a?b=1&amp;c=2#d'],
+    ['HTTPS://Example.ORG/Path', 'https://example.org/Path'],
+    ['  https://example.org/padded  ', 'https://example.org/padded'],
+    ['ht\ttps://example.org/tab', 'https://example.org/tab']
+  ]
+  for (const [href, shown] of kept) {
+    t.equal(
+      renderBody(`<a href="${href}">look</a>`),
+      `<p><a href="${shown}" rel="nofollow ugc noopener noreferrer">look</a></p>`,
+      JSON.stringify(href)
+    )
+  }
+})
+
+t.test('plain text keeps its line breaks next to a quote, a list or code the writer marked up', async (t) => {
+  t.equal(
+    renderBody('Day one.\nStill here.\nDay two.\n\n<blockquote>you can do it</blockquote>'),
+    '<p>Day one.<br>Still here.<br>Day two.</p><blockquote><p>you can do it</p></blockquote>'
+  )
+  t.equal(
+    renderBody('What helped:\n<ul>\n<li>walks</li>\n<li>this forum</li>\n</ul>\nThanks,\nSam'),
+    '<p>What helped:</p><ul>\n<li>walks</li>\n<li>this forum</li>\n</ul><p>Thanks,<br>Sam</p>'
+  )
+  t.equal(renderBody('<blockquote>one line\nand the next\n\nnew verse</blockquote>'), '<blockquote><p>one line<br>and the next</p><p>new verse</p></blockquote>')
+  t.equal(renderBody('<strong>Day 3</strong>\nstill <em>here</em>\n\n<p>mine</p>'), '<p><strong>Day 3</strong><br>still <em>here</em></p><p>mine</p>')
+})
+
+t.test('HTML the writer structured is left as written', async (t) => {
+  t.equal(renderBody('<pre>line one\nline two\n\nline four</pre>'), '<pre>line one\nline two\n\nline four</pre>')
+  t.equal(renderBody('<p>first</p>\n\n<p>second\nsame paragraph</p>\n<ol><li>a</li>\n<li>b</li></ol>'), '<p>first</p><p>second\nsame paragraph</p><ol><li>a</li>\n<li>b</li></ol>')
+  t.equal(renderBody('<blockquote>\n<p>quoted</p>\n</blockquote>'), '<blockquote><p>quoted</p></blockquote>')
+  t.equal(renderBody('<em>a\n<pre>x\ny</pre>\nb</em>'), '<em>a\n<pre>x\ny</pre>\nb</em>', 'a block inside an inline element is not split apart')
+  t.equal(renderBody('<div>\n\n</div>\n\n'), '', 'nothing but removed tags and whitespace leaves nothing')
+})
+
+t.test('a blank line inside bold or a link does not break the element apart', async (t) => {
+  t.equal(renderBody('<strong>one\n\ntwo</strong>\n\nthree'), '<p><strong>one<br><br>two</strong></p><p>three</p>')
+  t.equal(renderBody('<a href="https://example.org/">one\n\ntwo</a>'), '<p><a href="https://example.org/" rel="nofollow ugc noopener noreferrer">one<br><br>two</a></p>')
+})
