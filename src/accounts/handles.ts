@@ -8,9 +8,17 @@ export function handleKey(handle: string): string {
   return handle.toLowerCase()
 }
 
+// Endings mail addresses commonly use that are not also everyday words ("me", "in", "to", "no"): without
+// the word "dot" in front, "safe-at-home-now" or "one-day-at-a-time" must not read as an address.
+const MAIL_ENDINGS = 'com|net|org|edu|gov|info|biz|io|co|uk|de|ru|fr|nl|pl|br|jp|cn|ca|au|ch|se|dk|fi|cz|ua|es|ie|nz|za|eu'
+
 const EMAIL_HINTS = [
-  /gmail|googlemail|hotmail|outlook|yahoo|icloud|protonmail|aol|gmx|yandex/,
-  /(^|[_-])at[_-]?[a-z0-9]+[_-]?dot[_-]?(com|net|org|edu|io|co|uk|de|me)([_-]|$)/,
+  /gmail|googlemail|hotmail|outlook|yahoo|icloud|protonmail|proton[_-]?me|aol|gmx|yandex/,
+  // A name, "at", a domain, "dot" and any 2..6 letter ending: jane-at-mail-dot-ru, jdoe_at_example_dot_info.
+  /[a-z0-9][_-]at[_-][a-z0-9]+(?:[_-][a-z0-9]+)*[_-]dot[_-]?[a-z]{2,6}(?![a-z])/,
+  // A name, "at", a domain and a mail ending closing the handle: jane_doe_at_example_com, jane-at-mail-co-uk-7.
+  new RegExp(`[a-z0-9][_-]at[_-][a-z0-9]+(?:[_-][a-z0-9]+)*[_-](?:${MAIL_ENDINGS})(?:[_-]?[0-9]+)?$`),
+  // A domain spelled out without the "at": mail-dot-com.
   /[a-z0-9][_-]?dot[_-]?(com|net|org|edu|io|me)$/
 ]
 

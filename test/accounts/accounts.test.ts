@@ -46,6 +46,9 @@ t.test('creating an account', async (t) => {
     ['me@example.com', 'an e-mail address'],
     ['jane_gmail', 'a mail provider'],
     ['jane-at-mail-dot-com', 'a spelled-out e-mail address'],
+    ['jane-at-mail-dot-ru', 'a spelled-out e-mail address with a country ending'],
+    ['jdoe-at-example-dot-info', 'a spelled-out e-mail address with a longer ending'],
+    ['jane_doe_at_example_com', 'an e-mail address spelled with underscores for every dot'],
     ['4155552671', 'a phone number'],
     ['call-415-555-2671', 'a phone number with dashes'],
     ['07700_900123', 'a UK mobile number']
