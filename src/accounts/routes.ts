@@ -5,7 +5,7 @@ import { createAccount, deleteAccount, exportAccount, logIn, suggestHandles } fr
 import { accountView } from './model.js'
 import { invalidateSession } from './sessions.js'
 import { clearSessionCookie, requireAccount, setSessionCookie } from '../http/auth.js'
-import { Account, errorResponses } from '../http/schemas.js'
+import { absentBodyIsEmpty, Account, errorResponses, NoBody } from '../http/schemas.js'
 import { HANDLE_PATTERN } from './handles.js'
 import { addressLimit, loginLimit, signupLimit, writeLimit } from '../http/security.js'
 import type { LiveHub } from '../live/hub.js'
@@ -81,7 +81,11 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
 
   app.delete(
     '/sessions/current',
-    { config: { rateLimit: writeLimit(deps.config) }, schema: { tags: ['accounts'], summary: 'Sign out', response: { 204: Type.Null(), ...errorResponses(401) } } },
+    {
+      config: { rateLimit: writeLimit(deps.config) },
+      preValidation: absentBodyIsEmpty,
+      schema: { tags: ['accounts'], summary: 'Sign out', body: NoBody, response: { 204: Type.Null(), ...errorResponses(400, 401) } }
+    },
     async (request, reply) => {
       requireAccount(request)
       if (request.session) {

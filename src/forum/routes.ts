@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import type { Deps } from '../deps.js'
 import { requireAccount } from '../http/auth.js'
 import {
+  absentBodyIsEmpty,
   Audience,
   Body,
   Board,
@@ -12,6 +13,7 @@ import {
   Id,
   IdempotencyHeaders,
   Moderation,
+  NoBody,
   Nullable,
   PageQuery,
   Post,
@@ -210,10 +212,12 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
     '/posts/:id',
     {
       config: writes,
+      preValidation: absentBodyIsEmpty,
       schema: {
         tags: ['forum'],
         summary: 'Delete your post; it stays as a placeholder',
         params: IdParams,
+        body: NoBody,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 429) }
       }
     },

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
 
 /** Shared TypeBox schemas: the contract's objects, used for validation, serialisation and the OpenAPI document. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
@@ -125,6 +126,17 @@ export const PageQuery = Type.Object(
   { additionalProperties: false }
 )
 export type PageQuery = Static<typeof PageQuery>
+
+/** The body of a route that takes none: no unknown properties, so only `{}` (which clients and proxies send) or nothing. */
+export const NoBody = Type.Object({}, { additionalProperties: false })
+
+/**
+ * preValidation for a route whose body may be left out: Fastify validates an absent body as `null`, which no
+ * object schema accepts, so "no body" is read as `{}`.
+ */
+export async function absentBodyIsEmpty(request: FastifyRequest) {
+  request.body ??= {}
+}
 
 export const ContentWarning = Type.String({ minLength: 1, maxLength: 200 })
 export const Body = Type.String({ minLength: 1, maxLength: 20000 })

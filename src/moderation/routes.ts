@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
 import { requireAccount, requireStaff } from '../http/auth.js'
-import { Account, errorResponses, Id, Nullable, PageQuery, Slug } from '../http/schemas.js'
+import { absentBodyIsEmpty, Account, errorResponses, Id, NoBody, Nullable, PageQuery, Slug } from '../http/schemas.js'
 import { changeRole, suspendAccount, unsuspendAccount } from './accounts.js'
 import { readLog } from './log.js'
 import { staffWriteLimit } from '../http/security.js'
@@ -138,7 +138,10 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.delete(
     '/moderation/rules/:id',
     {
-      config: staffWrites, schema: { tags, summary: 'Delete a rule', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } } },
+      config: staffWrites,
+      preValidation: absentBodyIsEmpty,
+      schema: { tags, summary: 'Delete a rule', params: IdParams, body: NoBody, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } }
+    },
     async (request, reply) => {
       await deleteRule(deps.db, deps.clock, requireAccount(request), request.params.id)
       return reply.code(204).send(null)
@@ -198,10 +201,12 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     '/moderation/queue/:id/claim',
     {
       config: staffWrites,
+      preValidation: absentBodyIsEmpty,
       schema: {
         tags,
         summary: 'Claim an item for CLAIM_LEASE_SECONDS; 409 already_claimed while another moderator holds it',
         params: IdParams,
+        body: NoBody,
         response: { 200: ItemResponse, ...errorResponses(400, 401, 403, 404, 409) }
       }
     },
@@ -211,7 +216,10 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/queue/:id/release',
     {
-      config: staffWrites, schema: { tags, summary: 'Give a claimed item back', params: IdParams, response: { 200: ItemResponse, ...errorResponses(400, 401, 403, 404, 409) } } },
+      config: staffWrites,
+      preValidation: absentBodyIsEmpty,
+      schema: { tags, summary: 'Give a claimed item back', params: IdParams, body: NoBody, response: { 200: ItemResponse, ...errorResponses(400, 401, 403, 404, 409) } }
+    },
     async (request) => ({ item: await releaseItem(deps, requireAccount(request), request.params.id) })
   )
 
@@ -260,9 +268,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     {
       config: staffWrites,
       // The body (an optional reason) may be left out entirely.
-      preValidation: async (request) => {
-        request.body ??= {}
-      },
+      preValidation: absentBodyIsEmpty,
       schema: {
         tags,
         summary: 'Lift a suspension',

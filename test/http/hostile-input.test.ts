@@ -477,7 +477,13 @@ t.test('hostile input', async (t) => {
       'POST /api/v1/moderation/queue/{id}/resolve': () => ({ decision: 'approve' }),
       'POST /api/v1/moderation/accounts/{id}/suspend': () => ({ reason: 'test', days: 1 }),
       'POST /api/v1/moderation/accounts/{id}/unsuspend': () => ({ reason: 'test' }),
-      'PATCH /api/v1/accounts/{id}/role': () => ({ role: 'member' })
+      'PATCH /api/v1/accounts/{id}/role': () => ({ role: 'member' }),
+      // Routes that take no body refuse unknown properties too (an empty object is their only body).
+      'DELETE /api/v1/sessions/current': () => ({}),
+      'DELETE /api/v1/posts/{id}': () => ({}),
+      'DELETE /api/v1/moderation/rules/{id}': () => ({}),
+      'POST /api/v1/moderation/queue/{id}/claim': () => ({}),
+      'POST /api/v1/moderation/queue/{id}/release': () => ({})
     }
     // Ids that exist where the route would not use them up: the member's own thread and post, an unknown id elsewhere.
     const idFor = (op: Operation) =>
