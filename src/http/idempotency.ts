@@ -20,6 +20,21 @@ declare module 'fastify' {
 const DAY_MS = 86_400_000
 
 /**
+ * JSON with object keys sorted at every depth (arrays keep their order): the same fields sent in another order
+ * are the same body, so a retry that re-serialises its body still replays rather than getting 409.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+    return `{${entries.join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
+/**
  * Idempotency keys: a member on a bad connection who taps "post" twice posts once.
  *
  * The key is reserved (a row with no response yet) before the handler runs, so two concurrent retries
@@ -39,7 +54,7 @@ export const idempotency = fp(async function idempotency(app: FastifyInstance, {
     }
     const account = requireAccount(request)
     const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.params)}\n${JSON.stringify(request.body ?? null)}`)
+      .update(`${request.method} ${request.routeOptions.url}\n${canonicalJson(request.params)}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex')
     const now = deps.clock.now()
     const where = and(eq(idempotencyKeys.accountId, account.id), eq(idempotencyKeys.key, header))

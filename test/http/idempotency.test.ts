@@ -1,4 +1,5 @@
 import t from 'tap'
+import { canonicalJson } from '../../src/http/idempotency.js'
 import { buildTestApp } from '../helpers/app.js'
 
 t.test('idempotency keys make a double tap post once', async (t) => {
@@ -77,4 +78,32 @@ t.test('idempotency keys make a double tap post once', async (t) => {
     const threads = (await h.as(member, { url: '/api/v1/boards/general/threads?limit=100' })).json().threads.filter((x: { title: string }) => x.title === 'Once only')
     t.equal(threads.length, 1)
   })
+
+  t.test('the same fields in another order are the same body', async (t) => {
+    const before = await count()
+    const post = (payload: object) => h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, headers: { 'idempotency-key': 'order-1' }, payload })
+    const first = await post({ body: 'said once', contentWarning: 'loss' })
+    t.equal(first.statusCode, 201)
+    const again = await post({ contentWarning: 'loss', body: 'said once' })
+    t.equal(again.statusCode, 201, again.body.slice(0, 200))
+    t.same(again.json(), first.json())
+    t.equal(again.headers['idempotent-replayed'], 'true')
+    t.equal(await count(), before + 1)
+
+    const changed = await post({ contentWarning: 'grief', body: 'said once' })
+    t.equal(changed.statusCode, 409, 'a different value in another order is still another body')
+    t.equal(changed.json().error.code, 'idempotency_key_reused')
+    const dropped = await post({ body: 'said once' })
+    t.equal(dropped.statusCode, 409, 'a missing field is another body')
+    t.equal(await count(), before + 1)
+  })
+})
+
+t.test('a canonical body sorts object keys at every depth and keeps array order', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}')
+  t.equal(canonicalJson({ a: 1, b: 2 }), canonicalJson({ b: 2, a: 1 }))
+  t.not(canonicalJson([1, 2]), canonicalJson([2, 1]))
+  t.equal(canonicalJson('x'), '"x"')
+  t.equal(canonicalJson(null), 'null')
+  t.equal(canonicalJson({ '\u00e9': 'é', e: '"' }), JSON.stringify({ e: '"', '\u00e9': 'é' }))
 })
