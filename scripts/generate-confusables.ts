@@ -42,6 +42,14 @@ for (const source of Object.keys(prototypes)) {
   if (latin !== null && map[folded] === undefined) map[folded] = latin
 }
 
+// Small capitals (LATIN LETTER SMALL CAPITAL …, U+1D00–U+1D22 and a few in IPA Extensions) are no look-alikes
+// in confusables.txt, yet they are a favourite way to write a word a filter should not read ("ɪ ᴡᴀɴᴛ ᴛᴏ ᴅɪᴇ").
+const SMALL_CAPITALS: Record<string, string> = { 'ɢ': 'g', 'ɴ': 'n', 'ʙ': 'b', 'ʜ': 'h', 'ʟ': 'l', 'ᴀ': 'a', 'ᴁ': 'ae', 'ᴃ': 'b', 'ᴅ': 'd', 'ᴆ': 'd', 'ᴇ': 'e', 'ᴊ': 'j', 'ᴋ': 'k', 'ᴌ': 'l', 'ᴍ': 'm', 'ᴎ': 'n', 'ᴐ': 'o', 'ᴕ': 'ou', 'ᴘ': 'p', 'ᴙ': 'r', 'ᴚ': 'r', 'ᴛ': 't', 'ꜰ': 'f' }
+for (const [small, latin] of Object.entries(SMALL_CAPITALS)) {
+  const folded = foldBase(small)
+  if (map[folded] === undefined) map[folded] = latin
+}
+
 const sorted = Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a.codePointAt(0) ?? 0) - (b.codePointAt(0) ?? 0)))
 const target = fileURLToPath(new URL('../src/moderation/flagging/confusables.json', import.meta.url))
 const out = {

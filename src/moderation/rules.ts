@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import type { AccountRow } from '../accounts/model.js'
 import type { Clock } from '../clock.js'
@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js'
 import { defaultRuleKeys, ruleSet, rules } from '../db/schema.js'
 import { invalid, notFound } from '../errors.js'
 import { decodeCursor, page } from '../forum/cursor.js'
-import { type CompiledRules, compileRules, loadDefaultRules, validatePattern } from './flagging/index.js'
+import { type CompiledRules, compileRules, loadDefaultRules, loadRetiredDefaultRules, validatePattern } from './flagging/index.js'
 import { recordAction } from './log.js'
 
 export type RuleRow = typeof rules.$inferSelect
@@ -83,19 +83,24 @@ async function bumpRevision(tx: Db) {
 }
 
 /**
- * Seeds the shipped default rules that this database has never seen. A default rule an admin deleted
- * stays deleted; a later version of the file adds only its new keys.
+ * Seeds the shipped default rules that this database has never seen, and takes out the retired ones it still
+ * holds as shipped. A default rule an admin deleted stays deleted; a later version of the file adds only its
+ * new keys; a retired rule staff edited is theirs and stays.
  */
 export async function seedDefaultRules(db: Db, clock: Clock): Promise<number> {
   const defaults = loadDefaultRules()
   return db.transaction(async (tx) => {
     const now = clock.now()
+    const retiredCount = await retireDefaultRules(tx, now)
     const fresh = await tx
       .insert(defaultRuleKeys)
       .values(defaults.map((d) => ({ key: d.key, seededAt: now })))
       .onConflictDoNothing()
       .returning({ key: defaultRuleKeys.key })
-    if (fresh.length === 0) return 0
+    if (fresh.length === 0) {
+      if (retiredCount > 0) await bumpRevision(tx)
+      return 0
+    }
     const keys = new Set(fresh.map((f) => f.key))
     await tx.insert(rules).values(
       defaults
@@ -115,6 +120,30 @@ export async function seedDefaultRules(db: Db, clock: Clock): Promise<number> {
     await bumpRevision(tx)
     return fresh.length
   })
+}
+
+/** Deletes the retired shipped rules still as they shipped (never edited), each with a line in the moderation log. */
+async function retireDefaultRules(tx: Db, now: Date): Promise<number> {
+  const retired = new Map(loadRetiredDefaultRules().map((r) => [r.key, r]))
+  if (retired.size === 0) return 0
+  const candidates = await tx
+    .select()
+    .from(rules)
+    .where(and(inArray(rules.defaultKey, [...retired.keys()]), eq(rules.updatedAt, rules.createdAt)))
+  const unedited = candidates.filter((row) => row.defaultKey !== null && retired.get(row.defaultKey)?.pattern === row.pattern)
+  if (unedited.length === 0) return 0
+  await tx.delete(rules).where(inArray(rules.id, unedited.map((row) => row.id)))
+  for (const row of unedited) {
+    await recordAction(tx, now, {
+      actor: null,
+      action: 'rule.retired',
+      targetType: 'rule',
+      targetId: row.id,
+      reason: retired.get(row.defaultKey!)?.why ?? null,
+      details: ruleView(row)
+    })
+  }
+  return unedited.length
 }
 
 function checkPattern(pattern: string) {

@@ -38,3 +38,24 @@ export function loadDefaultRules(): DefaultRule[] {
     }
   })
 }
+
+/** A shipped rule taken out of the set: the pattern it shipped with, and why it went. */
+export interface RetiredDefaultRule {
+  key: string
+  pattern: string
+  why: string
+}
+
+/**
+ * The shipped rules later taken out (they held or escalated ordinary posts). A database still holding one,
+ * unedited, loses it at start-up (seedDefaultRules); a copy staff edited is theirs and stays.
+ */
+export function loadRetiredDefaultRules(): RetiredDefaultRule[] {
+  const current = new Set(data.rules.map((rule) => rule.key))
+  return data.retired.map((rule, index) => {
+    const where = `default-rules.json retired rule ${index} (${rule.key})`
+    if (current.has(rule.key)) throw new Error(`${where}: a retired key cannot also be a current rule`)
+    if (rule.pattern.trim() === '' || rule.why.trim() === '') throw new Error(`${where}: pattern and why are required`)
+    return { key: rule.key, pattern: rule.pattern, why: rule.why }
+  })
+}

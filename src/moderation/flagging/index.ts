@@ -16,7 +16,7 @@ export type { CompiledRules, FlagMatch, FlagRule, RuleAction, RuleCategory, Scan
 export { InvalidPatternError } from './types.js'
 export { validatePattern } from './pattern.js'
 export { normalize, type Normalized } from './tokenize.js'
-export { loadDefaultRules, type DefaultRule } from './default-rules.js'
+export { loadDefaultRules, loadRetiredDefaultRules, type DefaultRule, type RetiredDefaultRule } from './default-rules.js'
 
 export function compileRules(rules: readonly FlagRule[]): CompiledRules {
   return compileEngine(rules)
