@@ -19,7 +19,8 @@ import { compileRules, loadDefaultRules } from '../../../src/moderation/flagging
  *   prevention and the 988 line, "I can't live like this anymore, so I'm going to rehab";
  *   and sourcing holds kept for the phrases the older corpus and the issue name ("anyone selling",
  *   "pressed pills", "no prescription needed", and "who's holding", which also holds "Who's holding the
- *   keys to the church hall?").
+ *   keys to the church hall?"); and "bought a rope" (a rope swing, a rope light) since a held-out
+ *   check found "bought a rope today" among real crisis posts.
  */
 
 const compiled = compileRules(loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })))
@@ -394,7 +395,6 @@ const benign = [
   "I won't be here anymore on Tuesdays because of work",
   'I wrote a goodbye letter to alcohol like my therapist suggested',
   'Writing goodbye letters to drugs was a powerful exercise',
-  'bought a rope swing for the kids',
   "I deleted my plug's number today, 30 days clean",
   'I cut off my connect, blocked him everywhere',
   'I blocked my old plug on every app',
@@ -428,7 +428,6 @@ const benign = [
   'I took my meds this morning like I do every day',
   'I took all my vitamins today',
   'Took the whole day off to rest',
-  'I bought a rope light for the porch',
   'The killer whale documentary was amazing',
   'kilometers not miles, I am in Canada',
   'The bar for success is showing up',
