@@ -1,6 +1,7 @@
+import { AjvCompiler } from '@fastify/ajv-compiler'
 import { createHmac, randomBytes } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { accountRoutes } from './accounts/routes.js'
 import type { TokenGenerator } from './accounts/sessions.js'
@@ -22,6 +23,21 @@ import { moderationRoutes } from './moderation/routes.js'
 import { LiveHub } from './live/hub.js'
 import { liveRoutes } from './live/routes.js'
 import websocket from '@fastify/websocket'
+
+/** Fastify's own Ajv compilers, pooled by options: one that coerces (for the text parts), one that does not (bodies). */
+const ajvCompilers = AjvCompiler() as unknown as (schemas: unknown, options: AjvOptions) => (route: { httpPart?: string }) => unknown
+type AjvOptions = { customOptions?: Record<string, unknown> }
+
+/**
+ * A query string, path or header is text, so its numbers and booleans are read from it (coerced); a JSON body
+ * is taken as sent: a number where the schema wants a title, or ["x"] for "x", is refused (400), not converted.
+ * (The package's types describe the compiler as Ajv's compile; Fastify calls it with the route, as here.)
+ */
+const bodiesAsSent = ((externalSchemas: unknown, options: AjvOptions) => {
+  const coercing = ajvCompilers(externalSchemas, options)
+  const strict = ajvCompilers(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } })
+  return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict(route) : coercing(route))
+}) as unknown as NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>
 
 export interface AppOptions {
   config: Config
@@ -104,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     // Unknown properties are refused, not silently dropped: the contract asks for no unknown properties.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: bodiesAsSent } },
     return503OnClosing: true,
     // A malformed URL (bad percent-encoding, an over-long parameter) is refused by Fastify's router before any
     // hook or error handler runs; it still gets the contract's error shape.
