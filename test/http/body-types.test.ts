@@ -8,7 +8,7 @@ t.test('bodies of the wrong type are refused, and nothing is created', async (t)
   const h = await buildTestApp(t)
   const admin = await h.signUp({ role: 'admin' })
   const member = await h.signUp()
-  const cases: Array<[string, { method: 'POST'; url: string; payload: unknown }, 'member' | 'admin' | 'anonymous']> = [
+  const cases: Array<[string, { method: 'POST'; url: string; payload: Record<string, unknown> }, 'member' | 'admin' | 'anonymous']> = [
     ['numbers for strings', { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 12345, body: 67890 } }, 'member'],
     ['arrays for strings', { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: ['an array title'], body: ['x'] } }, 'member'],
     ['a string for a boolean', { method: 'POST', url: '/api/v1/boards', payload: { slug: 'typed', name: 'Typed', description: 'd', audience: 'everyone', requiresContentWarning: 'true' } }, 'admin'],
