@@ -54,10 +54,12 @@ const DOLLAR = 0x24
 const DOT = 0x2e
 const ONE = 0x31
 const LOWER_L = 0x6c
+/** The letter O, which the phone detector reads as a zero among digits (`555-O187`). */
+const LOWER_O = 0x6f
 
-/** `[\s().\-/]`, what PHONE_LIKE in detectors.ts allows between digits. */
+/** `[\s().\-/]`, what PHONE_LIKE in detectors.ts allows between digits, and `_`, which the detector reads as a space. */
 const PHONE_GAP = new Uint8Array(128)
-for (const ch of '\t\n\v\f\r ().-/') PHONE_GAP[ch.charCodeAt(0)] = 1
+for (const ch of '\t\n\v\f\r ().-/_') PHONE_GAP[ch.charCodeAt(0)] = 1
 const MAX_PHONE_GAP = 3
 const PHONE_DIGITS = 7
 
@@ -70,6 +72,7 @@ const MARK_DIGIT_WORD = 4
 const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ['at', MARK_AT],
   ['dot', MARK_DOT],
+  ['period', MARK_DOT],
   ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD])
 ]
 
@@ -117,6 +120,10 @@ const UNTRANSLATABLE = 0xff
 const VANISHES = 0xfe
 /** A boundary byte with no other role (not `.`, `@` or a gap in a phone number). */
 const BOUNDARY_BYTE = 0
+/** Units that are separators folding to `.` (`．`): read as a space, but the e-mail detector reads them as a dot. */
+const FOLDS_TO_DOT = new Uint8Array(0x10000)
+/** translate() saw one of them. */
+let translatedDot = false
 
 function translation(cp: number): number {
   const folded = foldCodePoint(cp)
@@ -125,7 +132,10 @@ function translation(cp: number): number {
   if (folded.codes.length !== 1) return UNTRANSLATABLE
   const code = folded.codes[0] ?? 0
   if (cls === CharClass.Other) return BOUNDARY_BYTE + 1
-  if (cls === CharClass.Separator) return 0x20 + 1
+  if (cls === CharClass.Separator) {
+    if (code === DOT && cp < 0x10000) FOLDS_TO_DOT[cp] = 1
+    return 0x20 + 1
+  }
   if (cls === CharClass.Apostrophe) return 0x27 + 1
   return code < 128 && ASCII_CLASS[code] === cls ? code + 1 : UNTRANSLATABLE
 }
@@ -147,6 +157,7 @@ function translate(text: string, bytes: Uint8Array): boolean {
     } else {
       v = TRANSLATED[u] ?? 0
       if (v === 0) v = TRANSLATED[u] = translation(u)
+      if (v === 0x20 + 1 && FOLDS_TO_DOT[u] === 1) translatedDot = true
     }
     if (v === UNTRANSLATABLE) return false
     if (v === VANISHES) {
@@ -174,11 +185,11 @@ function phoneGap(bytes: Uint8Array, from: number, to: number): boolean {
 
 export class AsciiScanner {
   // What the last scan saw; each is false only where the detector cannot find anything.
-  /** Seven digits with at most three of `[\s().\-/]` between each (PHONE_LIKE). */
+  /** Seven digits (or O's among them) with at most three of `[\s().\-/_]` between each (PHONE_LIKE on the detector's reading). */
   phoneLike = false
-  /** At least eight whole words that are one digit or a digit word (needed by SPELLED_LIKE). */
+  /** At least eight whole words that are one digit or a digit word, or ten digits with two digit words or a `dot` or `period` (needed by findSpelledPhones). */
   spelledLike = false
-  /** An `@` or the word `at`, and a `.` before a letter or the word `dot` (needed by findEmails). */
+  /** An `@`; or the word `at` and a `.` before a letter, a separator folding to `.` or the word `dot` or `period` (needed by findEmails). */
   emailLike = false
 
   // Pattern words (and marked words) that are all ASCII, in an open-addressing table of
@@ -284,7 +295,9 @@ export class AsciiScanner {
     // Room for any text in UTF-8, where every character but ASCII takes more than one byte.
     if (this.bytes.length < 3 * n) this.bytes = new Uint8Array(Math.max(3 * n, this.bytes.length * 2))
     const bytes = this.bytes
+    translatedDot = false
     if (encoder.encodeInto(text, bytes).written !== n && !translate(text, bytes)) return null
+    const wideDot = translatedDot
     // A boundary after the last byte lets the word loops below read one past a word without a bounds test.
     bytes[n] = 0
     const a = this.automaton
@@ -298,6 +311,8 @@ export class AsciiScanner {
     let dotLetter = false
     let phoneLike = false
     let chain = 0
+    /** Digits, and O's in words that take the hashing path (any that the phone detector reads as a zero): an upper bound. */
+    let numerals = 0
     let lastDigit = -MAX_PHONE_GAP - 2
     /** Soft separators since the last word, or GAP_BROKEN. */
     let gap = GAP_BROKEN
@@ -390,8 +405,9 @@ export class AsciiScanner {
       let p2 = -1
       for (;;) {
         if (k >= K_DIGIT) {
-          if (k < K_LETTER) {
-            digits++
+          if (k < K_LETTER || k === LOWER_O) {
+            if (k < K_LETTER) digits++
+            numerals++
             if (i - lastDigit <= MAX_PHONE_GAP + 1 && phoneGap(bytes, lastDigit + 1, i)) {
               if (++chain >= PHONE_DIGITS) phoneLike = true
             } else {
@@ -455,8 +471,10 @@ export class AsciiScanner {
     }
     this.flushRun()
     this.phoneLike = phoneLike
-    this.spelledLike = this.spelledItems >= 8
-    this.emailLike = (atSign || (this.wordMarks & MARK_AT) !== 0) && (dotLetter || (this.wordMarks & MARK_DOT) !== 0)
+    // Read out digit by digit (eight items or more), or ten digits and more with two digit words or a spoken dot among them.
+    this.spelledLike = this.spelledItems >= 8 || (numerals + this.spelledItems >= 10 && (this.spelledItems >= 2 || (this.wordMarks & MARK_DOT) !== 0))
+    // A real at-sign may come with a spaced or bracketed dot (`gmail [.] com`), which this pass does not follow.
+    this.emailLike = atSign || ((this.wordMarks & MARK_AT) !== 0 && (dotLetter || wideDot || (this.wordMarks & MARK_DOT) !== 0))
     return a.finish()
   }
 

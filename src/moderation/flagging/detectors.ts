@@ -5,6 +5,7 @@
  * normalised words, because leetspeak would turn digits into letters.
  */
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js'
+import { ASCII_CLASS, CharClass, foldCodePoint } from './fold.js'
 
 export interface Span {
   start: number
@@ -21,8 +22,12 @@ const SPELLED_PHONE_DIGITS = 10
 const DIGIT_WORDS: Readonly<Record<string, number>> = {
   zero: 0, oh: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9
 }
+/** Words read out between the groups of a number: `212 dot 555 dot 0187`. */
+const SPOKEN_SEPARATORS = new Set(['dot', 'period'])
+const NUMBER_ITEM = String.raw`(?:\d{1,4}|zero|oh|one|two|three|four|five|six|seven|eight|nine)`
+const NUMBER_GAP = String.raw`(?:[\s.\-()/,]{1,3}|\s+(?:dot|period)\s+)`
 /** A digit, a group of digits, or a digit spelled as a word, then the gap to the next one. */
-const SPELLED_NUMBER = /(?:\+\s?)?(?:\d{1,4}|zero|oh|one|two|three|four|five|six|seven|eight|nine)(?:[\s.\-()/]{1,3}(?:\d{1,4}|zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)+/giu
+const SPELLED_NUMBER = new RegExp(String.raw`(?:\+\s?)?${NUMBER_ITEM}(?:${NUMBER_GAP}${NUMBER_ITEM}\b)+`, 'giu')
 
 function countDigits(s: string): number {
   let n = 0
@@ -37,100 +42,228 @@ function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[\p{L}\p{N}]/u.test(c)
 }
 
+/** `@` and `$` read as letters next to one (`$five` is `sfive` to the fast path); `!` and apostrophes join letters on both sides. */
+const GLUE = /^[@$]$/u
+const JOINING = /^[!'`\u2018\u2019\u02bc\u2032]$/u
+
+function joins(c: string | undefined): boolean {
+  return c !== undefined && (isWordChar(c) || GLUE.test(c))
+}
+
+/** The run from `start` to `end` is not part of a longer word, even through `@ $ !` or an apostrophe (`x'five`). */
+function standsAlone(text: string, start: number, end: number): boolean {
+  let before = start - 1
+  if (joins(text[before])) return false
+  while (before >= 0 && JOINING.test(text[before] as string)) before--
+  if (joins(text[before])) return false
+  let after = end
+  if (joins(text[after])) return false
+  while (after < text.length && JOINING.test(text[after] as string)) after++
+  return !joins(text[after])
+}
+
 /**
- * Numbers read out digit by digit (`4 1 5 5 5 5 2 6 7 1`, `four one five ...`): ten to fifteen
- * digits, at least ten of them standing alone or as words, so that counting lists like
- * `1 2 3 4 5 6 7 8 9 10` (nine alone) and dates stay unflagged.
+ * Numbers read out rather than written, ten to fifteen digits: digit by digit (`4 1 5 5 5 5 2 6
+ * 7 1`, `four one five ...`, at least ten of them standing alone or as words, so that counting
+ * lists like `1 2 3 4 5 6 7 8 9 10` (nine alone) and dates stay unflagged); digits and words
+ * mixed (`212 five five five 0187`: two words or more and a group of three digits or more, which
+ * lists of small numbers lack); or groups joined by a spoken `dot` (`212 dot 555 dot 0187`).
  */
 function findSpelledPhones(text: string): Span[] {
   const spans: Span[] = []
   for (const m of text.matchAll(SPELLED_NUMBER)) {
     const start = m.index
     const end = start + m[0].length
-    if (isWordChar(text[start - 1]) || isWordChar(text[end])) continue
+    if (!standsAlone(text, start, end)) continue
     const parts = m[0].match(/\d+|[a-z]+/giu) ?? []
     let digits = 0
     let alone = 0
+    let words = 0
+    let spoken = 0
+    let group = false
     for (const part of parts) {
-      if (DIGIT_WORDS[part.toLowerCase()] !== undefined) {
+      const lower = part.toLowerCase()
+      if (SPOKEN_SEPARATORS.has(lower)) {
+        spoken++
+      } else if (DIGIT_WORDS[lower] !== undefined) {
         digits++
         alone++
+        words++
       } else {
         digits += part.length
         if (part.length === 1) alone++
+        if (part.length >= 3) group = true
       }
     }
-    if (digits >= SPELLED_PHONE_DIGITS && digits <= MAX_PHONE_DIGITS && alone >= SPELLED_PHONE_DIGITS) spans.push({ start, end })
+    if (digits < SPELLED_PHONE_DIGITS || digits > MAX_PHONE_DIGITS) continue
+    if (alone >= SPELLED_PHONE_DIGITS || (words >= 2 && group) || spoken >= 1) spans.push({ start, end })
   }
   return spans
+}
+
+/**
+ * What a character reads as for the detectors, by UTF-16 unit: 0 not yet worked out, 1 itself,
+ * otherwise the ASCII code plus two. A character that folds (fold.ts) to one ASCII letter, digit
+ * or `@ $ !` of the same class reads as it (`２` `＠` `ａ`, which is what the fast path of ascii.ts
+ * reads too); a separator reads as the ASCII separator it folds to (`．` `－`), or as a space.
+ */
+const WIDE = new Uint8Array(0x10000)
+
+function wideReading(u: number): number {
+  if (u >= 0xd800 && u <= 0xdfff) return 1
+  const folded = foldCodePoint(u)
+  const cls = folded.classes[0]
+  const code = folded.codes[0] ?? 0
+  if (folded.codes.length !== 1) return 1
+  if (cls === CharClass.Separator) return (code < 128 ? code : 0x20) + 2
+  if ((cls === CharClass.Letter || cls === CharClass.Digit || cls === CharClass.Symbol) && code < 128 && ASCII_CLASS[code] === cls) return code + 2
+  return 1
+}
+
+/**
+ * The text with fullwidth and other compatibility forms read as ASCII (`２１２－５５５`,
+ * `name＠gmail．com`), one unit for one unit, so that every offset is one into the text itself.
+ * Pairs (emoji, mathematical letters) are left as they are.
+ */
+export function foldWide(text: string): string {
+  let i = 0
+  while (i < text.length && text.charCodeAt(i) < 128) i++
+  if (i === text.length) return text
+  let out = text.slice(0, i)
+  for (; i < text.length; i++) {
+    const u = text.charCodeAt(i)
+    if (u < 128) {
+      out += text[i]
+      continue
+    }
+    let v = WIDE[u] ?? 0
+    if (v === 0) v = WIDE[u] = wideReading(u)
+    out += v === 1 ? text[i] : String.fromCharCode(v - 2)
+  }
+  return out
+}
+
+const VARIATION_SELECTOR = 0xfe0f
+const KEYCAP = 0x20e3
+const KEYCAPS = /(\d)\ufe0f?\u20e3/gu
+/** A run of digits with the letter O among them (`555-O187`, `o7911`), standing alone. */
+const DIGITS_WITH_O = /(?<![\p{L}\p{N}])[0-9oO]*[0-9][0-9oO]*(?![\p{L}\p{N}])/gu
+
+/**
+ * The text as the phone detectors read it, one unit for one unit: compatibility forms folded
+ * (foldWide), underscores as spaces (`212_555_0187`), the marks of keycap digits (`2️⃣`) as
+ * spaces, and the letter O among digits as a zero.
+ */
+function phoneText(text: string): string {
+  let f = foldWide(text)
+  if (f.includes('_')) f = f.replaceAll('_', ' ')
+  if (f.includes('\u20e3')) f = f.replace(KEYCAPS, (m: string, d: string) => d + ' '.repeat(m.length - 1))
+  if (/[oO]\d|\d[oO]/u.test(f)) f = f.replace(DIGITS_WITH_O, (m) => m.replace(/[oO]/gu, '0'))
+  return f
 }
 
 /** Seven digits with at most three separators between each: cheap test before the real parser. */
 const PHONE_LIKE = /(?:\d[\s().\-/]{0,3}){6}\d/u
 const DIGIT_WORD = /zero|oh|one|two|three|four|five|six|seven|eight|nine/giu
-const SPELLED_LIKE = /(?:(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s.\-()/]{1,3}){9}/iu
 
-/** What a caller that has already read the text knows: each is false only where that search cannot find anything. */
+/**
+ * What a caller that has already read the text knows: each is false only where that search
+ * cannot find anything in phoneText(text).
+ */
 export interface PhoneGates {
   /** PHONE_LIKE would match. */
   numbers: boolean
-  /** SPELLED_LIKE could match. */
+  /** findSpelledPhones could find something. */
   spelled: boolean
 }
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
 
 export function findPhones(text: string, gates: PhoneGates = OPEN_GATES): Span[] {
+  if (!gates.numbers && !gates.spelled) return []
   const spans: Span[] = []
-  if (gates.numbers && countDigits(text) >= MIN_PHONE_DIGITS && PHONE_LIKE.test(text)) {
+  const folded = phoneText(text)
+  const digits = countDigits(folded)
+  if (gates.numbers && digits >= MIN_PHONE_DIGITS && PHONE_LIKE.test(folded)) {
     for (const country of PHONE_COUNTRIES) {
       // `leniency` is a documented option that the bundled types leave out. POSSIBLE, not VALID:
       // ranges reserved for fiction (07700 900xxx, 555) are still someone's attempt to share a number.
       const options = { defaultCountry: country, leniency: 'POSSIBLE' } as { defaultCountry: CountryCode }
-      for (const found of findPhoneNumbersInText(text, options)) {
-        const raw = text.slice(found.startsAt, found.endsAt)
-        const before = text[found.startsAt - 1]
+      for (const found of findPhoneNumbersInText(folded, options)) {
+        const raw = folded.slice(found.startsAt, found.endsAt)
+        const before = folded[found.startsAt - 1]
         // Money and amounts: `$1,234,567` is not a phone number.
         if (raw.includes(',') || (before !== undefined && /[$£€¥]/u.test(before))) continue
         // Digits standing alone (`1 2 3 4 ...`) are a list unless long enough to be read out
         // as a number, which findSpelledPhones decides.
         if ((raw.match(/\d+/gu) ?? []).filter((g) => g.length === 1).length >= 4) continue
-        const digits = countDigits(raw)
-        if (digits < MIN_PHONE_DIGITS || digits > MAX_PHONE_DIGITS) continue
+        const count = countDigits(raw)
+        if (count < MIN_PHONE_DIGITS || count > MAX_PHONE_DIGITS) continue
         spans.push({ start: found.startsAt, end: found.endsAt })
       }
     }
   }
-  if (gates.spelled && (countDigits(text) >= SPELLED_PHONE_DIGITS || (text.match(DIGIT_WORD) ?? []).length >= SPELLED_PHONE_DIGITS) && SPELLED_LIKE.test(text)) {
-    spans.push(...findSpelledPhones(text))
+  if (gates.spelled && digits + (folded.match(DIGIT_WORD) ?? []).length >= SPELLED_PHONE_DIGITS) {
+    spans.push(...findSpelledPhones(folded))
+  }
+  // A keycap digit ends with its marks.
+  for (const span of spans) {
+    for (let c = text.charCodeAt(span.end); c === VARIATION_SELECTOR || c === KEYCAP; c = text.charCodeAt(span.end)) span.end++
   }
   return mergeSpans(spans)
 }
 
 /** Top-level domains accepted in obfuscated addresses and bare links, where a wrong guess costs a false flag. */
 const TLDS = 'com|net|org|edu|gov|mil|info|biz|io|co|me|us|uk|ca|au|nz|ie|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|ru|in|br|mx|jp|cn|xyz|app|dev|ly|gg|tv|to|cc|ws|link|site|online|shop|store|club|live|top|pro|eu'
-const AT = String.raw`(?:\s*@\s*|\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)`
-const DOT = String.raw`(?:\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)`
-const AT_WORD = /[\s[({<]at[\s\])}>]/iu
-const DOT_WORD = /[\s[({<]dot[\s\])}>]/iu
-const TLD_ENDING = new RegExp(String.raw`\.(?:${TLDS})\b`, 'iu')
 const LABEL = String.raw`[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?`
+/** Where an address ends: not inside a word, nor before `-op` (`co-op`). */
+const ADDRESS_END = String.raw`(?![\p{L}\p{N}]|-[\p{L}\p{N}])`
+const LOCAL_PART = String.raw`(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}`
+/** An at-sign, spaced or bracketed: `@`, ` @ `, `[@]`, `(@)`. */
+const AT_SIGN = String.raw`(?:\s*@\s*|\s*[\[({<]\s*@\s*[\])}>]\s*)`
+/** `at` as a word: ` at `, `[at]`, `(at)`. */
+const AT_SPOKEN = String.raw`(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)`
+const DOT_SPOKEN = String.raw`(?:\s*[\[({<]\s*d[o0]t\s*[\])}>]\s*|\s+(?:d[o0]t|period)\s+)`
+/** After an at-sign, a dot may also be spaced or bracketed: `gmail . com`, `gmail [.] com`. */
+const DOT_AFTER_SIGN = String.raw`(?:\.|\s+\.\s+|\s*[\[({<]\s*\.\s*[\])}>]\s*|${DOT_SPOKEN})`
+/** After a spoken `at` (a common word), only a real dot or a spoken one: `at home . me` is a sentence. */
+const DOT_AFTER_SPOKEN = String.raw`(?:\.|${DOT_SPOKEN})`
+const AT_WORD = /[\s[({<]at[\s\])}>]/iu
+const DOT_WORD = /[\s[({<](?:d[o0]t|period)[\s\])}>]/iu
+/** Obfuscated addresses, whose ending must be a common top-level domain. */
 const EMAIL = new RegExp(
-  String.raw`(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}${AT}(?:${LABEL}${DOT})+(?:${TLDS})(?![\p{L}\p{N}])`,
+  String.raw`${LOCAL_PART}(?:${AT_SIGN}(?:${LABEL}${DOT_AFTER_SIGN})+|${AT_SPOKEN}(?:${LABEL}${DOT_AFTER_SPOKEN})+)(?:${TLDS})${ADDRESS_END}`,
   'giu'
 )
+/** File names (`icon@2x.png`) are not addresses. */
+const FILE_ENDINGS = '(?:png|jpe?g|gif|webp|svg|heic|pdf|docx?|txt)'
+/**
+ * An address written plainly, `name@domain.ending` with nothing between: any ending of two
+ * letters or more counts (`.fm`, `.ru`, a new gTLD, a typo like `.con`). Such a string reads as an
+ * address whatever its ending, so `me@the.gym` is held too: a moderator's glance costs less than
+ * an address left up, and the ~1,500 real endings include plenty of words (`.lol`, `.fun`, `.life`).
+ */
+const PLAIN_EMAIL = new RegExp(String.raw`${LOCAL_PART}@(?:${LABEL}\.)+(?!${FILE_ENDINGS}${ADDRESS_END})[a-z]{2,24}${ADDRESS_END}`, 'giu')
+/** `period` is common in prose (`at home period it was hard`): after it only the usual endings count. */
+const SPOKEN_PERIOD = /\speriod\s/iu
+const PERIOD_ENDING = /(?:com|net|org|edu|gov|uk|ca|au|nz|ie|de|fr|io)$/iu
 
 export function findEmails(text: string): Span[] {
   // Cheap tests first: most posts have neither an at-sign nor a domain ending.
-  if (!text.includes('@') && !AT_WORD.test(text)) return []
-  if (!DOT_WORD.test(text) && !TLD_ENDING.test(text)) return []
+  const folded = foldWide(text)
+  const hasSign = folded.includes('@')
+  if (!hasSign && !AT_WORD.test(folded)) return []
+  if (!folded.includes('.') && !DOT_WORD.test(folded)) return []
   const spans: Span[] = []
-  for (const m of text.matchAll(EMAIL)) {
-    let start = m.index
-    // `name at gmail dot com`: the local part must not start with a leading dot or dash.
-    while (start < m.index + m[0].length && /[._%+-]/u.test(text[start] ?? '')) start++
-    spans.push({ start, end: m.index + m[0].length })
+  for (const re of hasSign ? [PLAIN_EMAIL, EMAIL] : [EMAIL]) {
+    for (const m of folded.matchAll(re)) {
+      if (re === EMAIL && SPOKEN_PERIOD.test(m[0]) && !PERIOD_ENDING.test(m[0])) continue
+      let start = m.index
+      // `name at gmail dot com`: the local part must not start with a leading dot or dash.
+      while (start < m.index + m[0].length && /[._%+-]/u.test(folded[start] ?? '')) start++
+      spans.push({ start, end: m.index + m[0].length })
+    }
   }
-  return spans
+  return mergeSpans(spans)
 }
 
 const URL_WITH_SCHEME = /\bhttps?:\/\/[^\s<>"'`]+/giu
