@@ -52,8 +52,25 @@ export interface ScreeningInput {
  * - a new account's first posts are held, unless an escalate rule matched;
  * - flag publishes and queues; content_warning publishes with a warning added.
  */
+/** A phone number's digits without a leading NANP `1`: `1-800-662-4357` and `(800) 662 4357` are one number. */
+const phoneDigits = (text: string) => text.replace(/\D/gu, '').replace(/^1(?=\d{10}$)/u, '')
+
+/** The numbers of the forum's own crisis resources: a member passing one on reveals nothing of theirs. */
+const helplineNumbers = new WeakMap<CrisisResource[], Set<string>>()
+function helplines(resources: CrisisResource[]): Set<string> {
+  let numbers = helplineNumbers.get(resources)
+  if (!numbers) {
+    numbers = new Set(resources.flatMap((r) => (`${r.contact} `.match(/\+?\d[\d\s().-]{5,}\d/gu) ?? []).map(phoneDigits)).filter((d) => d.length >= 7))
+    helplineNumbers.set(resources, numbers)
+  }
+  return numbers
+}
+
 export function screen(input: ScreeningInput): Screening {
-  const { matches, rulesById } = input
+  const known = helplines(input.crisisResources)
+  // Sharing a helpline the forum itself lists (SAMHSA's 1-800-662-4357) is help, not a personal number.
+  const matches = input.matches.filter((m) => !(m.detector === 'phone' && known.has(phoneDigits(m.excerpt))))
+  const { rulesById } = input
   const blocked = matches.find((m) => m.action === 'block')
   if (blocked) {
     const rule = blocked.ruleId ? rulesById.get(blocked.ruleId) : undefined

@@ -154,3 +154,24 @@ t.test('links from new accounts are flagged as possible spam', async (t) => {
   const later = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'A resource', body: 'this helped me https://example.org/help' } })
   t.same(later.json().moderation.flags, [], 'an older account may share links')
 })
+
+t.test("passing on one of the forum's own helplines is not a personal number; any other number still holds", async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member)
+  const writer = await h.signUp()
+  await h.reply(writer, threadId, 'first words, so the new-account hold is behind me')
+  for (const body of [
+    'If you need someone tonight, SAMHSA is 1-800-662-4357, free and confidential.',
+    'The helpline (800) 662-4357 got me into detox.',
+    'call 1 800 662 4357, they answer at 3am'
+  ]) {
+    const res = await h.as(writer, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
+    t.same(res.json().moderation, { state: 'visible', flags: [], crisisResources: [] }, body)
+  }
+  for (const body of ['Text me on 212-555-0187 if you need anything.', 'my cell 1-800-662-4358 is always on', 'SAMHSA is 1-800-662-4357 and I am on 07700 900123']) {
+    const res = await h.as(writer, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
+    t.equal(res.json().moderation.state, 'held', body)
+    t.match(res.json().moderation.flags, [{ category: 'personal_info', action: 'hold' }])
+  }
+})
