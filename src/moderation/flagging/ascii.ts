@@ -663,11 +663,18 @@ export class AsciiScanner {
   }
 }
 
+/** As lettersAfterDigits in tokenize.ts: digits from `i` on (at least one), then a letter (`$3lf`, not `$20`). */
+function lettersAfterDigits(bytes: Uint8Array, i: number, n: number): boolean {
+  const first = i
+  for (let k = KIND[bytes[i] ?? 0] ?? 0; i < n && k >= K_DIGIT && k < K_LETTER; k = KIND[bytes[i] ?? 0] ?? 0) i++
+  return i > first && i < n && (KIND[bytes[i] ?? 0] ?? 0) >= K_LETTER
+}
+
 /** Leet symbols are letters only among letters (resolveSymbols in tokenize.ts); the previous character is already resolved. */
 function resolveSymbol(bytes: Uint8Array, i: number, n: number, c: number, symbolLetter: number): number {
   const prev = i > 0 && ((KIND[bytes[i - 1] ?? 0] ?? 0) >= K_LETTER || symbolLetter === i - 1)
   const next = i + 1 < n && (KIND[bytes[i + 1] ?? 0] ?? 0) >= K_LETTER
-  const letter = c === AT_SIGN ? next : c === DOLLAR ? prev || next : prev && next
+  const letter = c === AT_SIGN ? next : c === DOLLAR ? prev || next || lettersAfterDigits(bytes, i + 1, n) : prev && next
   return letter ? (FOLD[c] ?? K_OTHER) : K_OTHER
 }
 

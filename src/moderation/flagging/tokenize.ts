@@ -134,6 +134,12 @@ function foldText(text: string): CharStream {
 }
 
 /** Leet symbols become letters only where the writer plainly meant a letter. */
+/** The digits from `k` on are followed by a letter: `$3lf` is a leet word, `$20` an amount. */
+function lettersAfterDigits(classes: CharStream['classes'], k: number, length: number): boolean {
+  while (k < length && classes[k] === DIGIT) k++
+  return k < length && classes[k] === LETTER
+}
+
 function resolveSymbols(s: CharStream): void {
   const { codes, classes } = s
   for (let k = 0; k < s.length; k++) {
@@ -145,7 +151,7 @@ function resolveSymbols(s: CharStream): void {
       code === 0x40
         ? next === LETTER // @ss, h@te; a trailing @ is not an a
         : code === 0x24
-          ? prev === LETTER || next === LETTER // my$elf, $elf, my$3lf; not $20
+          ? prev === LETTER || next === LETTER || (next === DIGIT && lettersAfterDigits(classes, k + 1, s.length)) // my$elf, $elf, my$3lf, $3lf; not $20
           : prev === LETTER && next === LETTER // k!ll; not "help!"
     if (letter) {
       codes[k] = LEET[code ?? 0] ?? 0x3f

@@ -10,7 +10,9 @@ const rules: FlagRule[] = [
   { id: 'cunt', pattern: 'cunt', category: 'harassment', action: 'flag' },
   { id: 'rapist', pattern: 'rapist', category: 'harassment', action: 'flag' },
   { id: 'kill', pattern: 'kill', category: 'custom', action: 'flag' },
-  { id: 'cock', pattern: 'cock', category: 'harassment', action: 'flag' }
+  { id: 'cock', pattern: 'cock', category: 'harassment', action: 'flag' },
+  { id: 'self-harm', pattern: 'self harm', category: 'crisis', action: 'escalate' },
+  { id: 'sourcing-selling-percs', pattern: 'selling percs', category: 'sourcing', action: 'hold' }
 ]
 const compiled = compileRules(rules)
 
@@ -38,6 +40,8 @@ t.test('each evasion on its own still matches, and the excerpt is what was writt
     ['ΚΙLL myself', 'kill-myself', 'ΚΙLL myself'],
     ['k1ll myself', 'kill-myself', 'k1ll myself'],
     ['kill my$elf', 'kill-myself', 'kill my$elf'],
+    ['$3lf h4rm again', 'self-harm', '$3lf h4rm'],
+    ['$3ll1ng p3rc$ dm me', 'sourcing-selling-percs', '$3ll1ng p3rc$'],
     ['k!ll myself', 'kill-myself', 'k!ll myself'],
     ['kill mys3lf', 'kill-myself', 'kill mys3lf'],
     ['w4nt to die', 'want-to-die', 'w4nt to die'],
