@@ -1,19 +1,12 @@
 import t from 'tap'
-import { compileRules, loadDefaultRules } from '../../../src/moderation/flagging/index.js'
+import { checkCorpus } from '../../helpers/corpus.js'
 
 /*
  * A second corpus, written by someone who had not seen the rules (a held-out check, 2026-11): before the
  * rules learnt from it they escalated 58 of its 120 crisis posts. What they catch now is kept caught; its
  * benign posts that pass stay passing. The posts still missed (about one in five) and the benign ones that
- * escalate (past-tense stories that name suicide or self-harm, awareness posts) are listed in the README.
+ * escalate (past-tense stories that name suicide or self-harm, awareness posts) are summarised in the README.
  */
-
-const compiled = compileRules(loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })))
-const scan = (text: string) => compiled.scan(text, { detectLinks: true })
-const show = (text: string) =>
-  scan(text)
-    .map((m) => `${m.ruleId ?? m.detector}[${m.action}] "${m.excerpt}"`)
-    .join('; ')
 
 const crisis = [
   "i cant do this anymore. i have the pills lined up on the counter and im gonna take all of them tonight",
@@ -283,19 +276,4 @@ const benign = [
   "my son says he wants to die when hes withdrawing, is that normal? hes at the clinic now",
 ]
 
-t.test('crisis posts escalate', async (t) => {
-  for (const text of crisis) t.ok(scan(text).some((m) => m.action === 'escalate'), `escalated: ${JSON.stringify(text)} (got ${show(text) || 'nothing'})`)
-})
-
-t.test('sourcing posts are held', async (t) => {
-  for (const text of sourcing) {
-    t.ok(scan(text).some((m) => m.action === 'hold' && m.category === 'sourcing'), `held: ${JSON.stringify(text)} (got ${show(text) || 'nothing'})`)
-  }
-})
-
-t.test('benign posts are neither escalated nor held', async (t) => {
-  for (const text of benign) {
-    const hits = scan(text).filter((m) => m.action === 'escalate' || m.action === 'hold')
-    t.equal(hits.length, 0, `not escalated or held: ${JSON.stringify(text)} (got ${show(text)})`)
-  }
-})
+checkCorpus(t, { crisis, sourcing, benign })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileRules, loadDefaultRules } from '../../../src/moderation/flagging/index.js'
+import { checkCorpus, scanDefault } from '../../helpers/corpus.js'
 
 /*
  * Realistic-corpus regression test for the shipped default rules.
@@ -22,14 +22,6 @@ import { compileRules, loadDefaultRules } from '../../../src/moderation/flagging
  *   keys to the church hall?"); and "bought a rope" (a rope swing, a rope light) since a held-out
  *   check found "bought a rope today" among real crisis posts.
  */
-
-const compiled = compileRules(loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })))
-// detectLinks as for a new account: the strictest way the forum scans a post.
-const scan = (text: string) => compiled.scan(text, { detectLinks: true })
-const show = (text: string) =>
-  scan(text)
-    .map((m) => `${m.ruleId ?? m.detector}[${m.action}] "${m.excerpt}"`)
-    .join('; ')
 
 /** Crisis posts: each must escalate (publish, queue at priority 0, show crisis lines). */
 const crisis = [
@@ -532,34 +524,14 @@ const benign = [
   'I cut off my connect and changed my number'
 ]
 
-t.test('every realistic crisis sentence escalates', async (t) => {
+checkCorpus(t, { crisis, sourcing, benign })
+
+t.test('the corpora are of the promised size', async (t) => {
   t.ok(crisis.length >= 120, `crisis corpus has ${crisis.length} sentences`)
-  for (const text of crisis) {
-    t.ok(
-      scan(text).some((m) => m.category === 'crisis' && m.action === 'escalate'),
-      `escalates: ${JSON.stringify(text)}`
-    )
-  }
-})
-
-t.test('every realistic sourcing sentence is held', async (t) => {
   t.ok(sourcing.length >= 40, `sourcing corpus has ${sourcing.length} sentences`)
-  for (const text of sourcing) {
-    t.ok(
-      scan(text).some((m) => m.category === 'sourcing' && m.action === 'hold'),
-      `held: ${JSON.stringify(text)}`
-    )
-  }
-})
-
-t.test('realistic benign sentences are neither escalated nor held', async (t) => {
   t.ok(benign.length >= 150, `benign corpus has ${benign.length} sentences`)
-  for (const text of benign) {
-    const found = scan(text).filter((m) => m.action === 'escalate' || m.action === 'hold')
-    t.equal(found.length, 0, `not escalated or held: ${JSON.stringify(text)}${found.length ? ' (got ' + show(text) + ')' : ''}`)
-  }
 })
 
 t.test('kms still escalates even though it also means kilometres: a missed crisis costs more than a click', async (t) => {
-  t.ok(scan('walked 5 kms to the meeting').some((m) => m.ruleId === 'kms'))
+  t.ok(scanDefault('walked 5 kms to the meeting').some((m) => m.ruleId === 'kms'))
 })
