@@ -19,7 +19,7 @@ export function isStaff(account: Pick<AccountRow, 'role'>): boolean {
 }
 
 /** Suspensions lapse by themselves when their time is up. */
-export function effectiveStatus(account: AccountRow, now: Date): AccountRow['status'] {
+export function effectiveStatus(account: Pick<AccountRow, 'status' | 'suspendedUntil'>, now: Date): AccountRow['status'] {
   if (account.status === 'suspended' && account.suspendedUntil && account.suspendedUntil.getTime() <= now.getTime()) {
     return 'active'
   }

@@ -26,7 +26,8 @@ interface Subscription {
  * current: a role given or taken, a circle or a suspension reaches open sockets (refreshAccount).
  */
 export type LiveAccount = Pick<AccountRow, 'id' | 'handle' | 'role' | 'circle'> & { suspended: boolean }
-export const liveAccount = (a: AccountRow, now: Date): LiveAccount => ({
+type LiveAccountSource = Pick<AccountRow, 'id' | 'handle' | 'role' | 'circle' | 'status' | 'suspendedUntil'>
+export const liveAccount = (a: LiveAccountSource, now: Date): LiveAccount => ({
   id: a.id,
   handle: a.handle,
   role: a.role,
@@ -451,7 +452,17 @@ export class LiveHub {
     // The accounts come along: a change another path made without an event (a suspension that lapsed, the
     // admin CLI) reaches the sockets here at the latest.
     const live = await this.db
-      .select({ id: sessions.id, account: accounts })
+      .select({
+        id: sessions.id,
+        account: {
+          id: accounts.id,
+          handle: accounts.handle,
+          role: accounts.role,
+          circle: accounts.circle,
+          status: accounts.status,
+          suspendedUntil: accounts.suspendedUntil
+        }
+      })
       .from(sessions)
       .innerJoin(accounts, eq(accounts.id, sessions.accountId))
       .where(and(inArray(sessions.id, ids), gt(sessions.expiresAt, now)))

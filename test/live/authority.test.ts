@@ -2,8 +2,11 @@
  * What an open socket may read follows the account and the thread as they are now, not as they were when it
  * subscribed: a demoted or suspended moderator, a hidden thread, a cookie upgrade without an Origin.
  */
+import { eq } from 'drizzle-orm'
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildApp } from '../../src/app.js'
+import { accounts } from '../../src/db/schema.js'
+import { buildTestApp, testConfig } from '../helpers/app.js'
 import { LiveSocket, liveUrl, sleep } from '../helpers/live.js'
 
 const isError = (channel: string) => (m: { type: string; channel?: string }) => m.type === 'error' && m.channel === channel
@@ -115,4 +118,18 @@ t.test('a cookie upgrade needs an allowed Origin; a token upgrade needs none', a
   const token = await LiveSocket.open(url, { token: member.token })
   t.equal((await token.subscribe('me')).type, 'subscribed', 'a bearer token without Origin (a native client) is fine')
   token.close()
+})
+
+t.test('a change made without an event (the admin CLI, a lapsed suspension) reaches open sockets at the session check', async (t) => {
+  const h = await buildTestApp(t)
+  const app = await buildApp({ config: testConfig({ logLevel: 'silent' }), database: h.db.database, clock: h.clock, live: { sessionCheckMs: 200 } })
+  t.teardown(() => app.close())
+  const url = await liveUrl(app)
+  const mod = await h.signUp({ role: 'moderator' })
+  const s = await LiveSocket.open(url, { token: mod.token })
+  t.teardown(() => s.close())
+  t.equal((await s.subscribe('moderation')).type, 'subscribed')
+  // As `npm run cli` or a hand-made fix would: straight in the database, no event.
+  await h.db.database.db.update(accounts).set({ role: 'member' }).where(eq(accounts.id, mod.id))
+  t.equal((await s.waitFor(isError('moderation'))).code, 'not_found')
 })
