@@ -17,8 +17,10 @@ interface Subscription {
   auth: Authorised
   /** Highest event id sent (or skipped as older than the subscription) on this channel. */
   lastSent: number
-  /** While a resume replays from the outbox, live events wait here so the order holds. */
+  /** While something holds the channel's live events (a resume replaying, a re-authorisation), they wait here so the order holds. */
   buffer: EventRow[] | null
+  /** How many hold them. */
+  holds: number
 }
 
 /**
@@ -34,6 +36,15 @@ export const liveAccount = (a: LiveAccountSource, now: Date): LiveAccount => ({
   circle: a.circle,
   suspended: effectiveStatus(a, now) === 'suspended'
 })
+/** The columns liveAccount needs (never the password hash). */
+const LIVE_ACCOUNT_COLUMNS = {
+  id: accounts.id,
+  handle: accounts.handle,
+  role: accounts.role,
+  circle: accounts.circle,
+  status: accounts.status,
+  suspendedUntil: accounts.suspendedUntil
+}
 const sameAccount = (a: LiveAccount, b: LiveAccount) =>
   a.handle === b.handle && a.role === b.role && a.circle === b.circle && a.suspended === b.suspended
 
@@ -151,19 +162,21 @@ export class LiveHub {
 
   // Many sockets share one account and one session (tabs, devices, reconnects): they share one copy of each,
   // counted, so an idle socket does not carry its own account object and session id string.
-  private readonly sharedAccounts = new Map<string, { value: LiveAccount; refs: number }>()
+  private readonly sharedAccounts = new Map<string, { value: LiveAccount; refs: number; changedAt: number }>()
+  /** Counts the account changes learnt from events, so that a read begun before one never undoes it. */
+  private epoch = 0
   private readonly sharedSessions = new Map<string, { value: string; refs: number }>()
 
   /** Takes the client's account and session id into the shared copies (after it authenticated, too). */
   adopt(client: LiveClient): void {
     if (client.account) {
       const fresh = client.account
-      const entry = this.sharedAccounts.get(fresh.id) ?? { value: fresh, refs: 0 }
+      const entry = this.sharedAccounts.get(fresh.id) ?? { value: fresh, refs: 0, changedAt: 0 }
       entry.refs++
       this.sharedAccounts.set(entry.value.id, entry)
       client.account = entry.value
-      // The newcomer's copy was read just now: if the account changed, the older sockets catch up with it.
-      if (entry.value !== fresh) this.refreshAccount(fresh)
+      // The copies differ: one of them is behind. The database says which.
+      if (entry.value !== fresh && !sameAccount(entry.value, fresh)) void this.reloadAccount(fresh.id)
     }
     if (client.sessionId) {
       const entry = this.sharedSessions.get(client.sessionId) ?? { value: client.sessionId, refs: 0 }
@@ -262,7 +275,7 @@ export class LiveHub {
   private deliver(row: EventRow): void {
     if (row.event === 'account.updated' || row.event === 'account.suspended') {
       const view = (row.data as { account?: AccountView } | null)?.account
-      if (view) this.refreshAccount({ id: view.id, handle: view.handle, role: view.role, circle: view.circle, suspended: view.status === 'suspended' })
+      if (view) this.refreshAccount({ id: view.id, handle: view.handle, role: view.role, circle: view.circle, suspended: view.status === 'suspended' }, null)
     } else if (row.event === 'thread.updated' && row.restrictedTo && row.channel.startsWith('thread:')) {
       this.threadHidden(row.channel, row.restrictedTo)
     }
@@ -310,16 +323,20 @@ export class LiveHub {
     if (since !== undefined && !/^\d{1,18}$/.test(since)) {
       throw new DomainError('validation_failed', 'since must be an event id from this server.')
     }
+    const readAt = this.epoch
     const auth = await authoriseChannel(this.db, account, name)
     const key = publicName(auth.internal)
     this.unsubscribe(client, key)
     if (client.subs.size >= 100) throw new DomainError('validation_failed', 'At most 100 subscriptions per socket.')
 
-    const sub: Subscription = { auth, lastSent: 0, buffer: since === undefined ? null : [] }
+    const sub: Subscription = { auth, lastSent: 0, buffer: null, holds: 0 }
     let set = this.channels.get(auth.internal)
     if (!set) this.channels.set(auth.internal, (set = new Set()))
     set.add(client)
     client.subs.set(key, sub)
+    if (since !== undefined) this.hold(sub)
+    // The account changed while the channel was being authorised: authorise it again.
+    if ((this.sharedAccounts.get(account.id)?.changedAt ?? 0) > readAt) void this.reauthorise(client, key, sub)
 
     if (since === undefined) {
       // Live from what this instance has read: no query per subscription (10,000 sockets subscribing at once
@@ -329,10 +346,15 @@ export class LiveHub {
       return
     }
 
+    // The channel may be ended while the replay is read (the account lost it, the thread was hidden): the one
+    // who ended it told the client; the resume stops there.
+    const ended = () => client.subs.get(key) !== sub
     try {
       const from = Number(since)
       const gone = () => new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
-      if (from > (await this.latestId())) throw gone()
+      const latest = await this.latestId()
+      if (ended()) return
+      if (from > latest) throw gone()
       const replay = await this.db
         .select()
         .from(events)
@@ -342,17 +364,31 @@ export class LiveHub {
       // The retention bound is read after the replay: a purge that committed before the replay's read also
       // shows here, so a replay it cut short is never taken for a whole one.
       const [retention] = await this.db.select().from(eventRetention).where(eq(eventRetention.id, 1))
+      if (ended()) return
       if (from < (retention?.purgedThrough ?? 0)) throw gone()
       if (replay.length > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
       this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
       sub.lastSent = from
       for (const row of replay) this.sendIfNew(client, sub, row)
-      for (const row of sub.buffer ?? []) this.sendIfNew(client, sub, row)
-      sub.buffer = null
+      this.releaseHold(client, sub)
     } catch (error) {
+      if (ended()) return
       this.unsubscribe(client, key)
       throw error
     }
+  }
+
+  private hold(sub: Subscription): void {
+    sub.holds++
+    sub.buffer ??= []
+  }
+
+  /** The last holder sends what waited, in order. */
+  private releaseHold(client: LiveClient, sub: Subscription): void {
+    if (--sub.holds > 0) return
+    const held = sub.buffer ?? []
+    sub.buffer = null
+    for (const row of held) this.sendIfNew(client, sub, row)
   }
 
   private sendIfNew(client: LiveClient, sub: Subscription, row: EventRow) {
@@ -378,9 +414,13 @@ export class LiveHub {
    * ends with an error, as a fresh subscribe would (a demoted moderator loses `moderation` and the boards of
    * the other circle at once, not when the socket closes).
    */
-  refreshAccount(fresh: LiveAccount): void {
+  refreshAccount(fresh: LiveAccount, readAt: number | null): void {
     const entry = this.sharedAccounts.get(fresh.id)
-    if (!entry || sameAccount(entry.value, fresh)) return
+    if (!entry) return
+    // A copy read from the database before an event changed the account is older than what the event said.
+    if (readAt !== null && entry.changedAt > readAt) return
+    if (readAt === null) entry.changedAt = ++this.epoch
+    if (sameAccount(entry.value, fresh)) return
     Object.assign(entry.value, fresh)
     for (const client of this.clients) {
       if (client.account !== entry.value) continue
@@ -389,24 +429,30 @@ export class LiveHub {
   }
 
   private async reauthorise(client: LiveClient, key: string, sub: Subscription): Promise<void> {
-    // A resume in progress already holds the events (and sends them when its replay is done).
-    const holding = sub.buffer === null
-    if (holding) sub.buffer = []
+    this.hold(sub)
     const current = () => client.subs.get(key) === sub
     try {
       const auth = await authoriseChannel(this.db, client.account!, key)
       if (!current()) return
       sub.auth = auth
-      if (holding) {
-        const held = sub.buffer ?? []
-        sub.buffer = null
-        for (const row of held) this.sendIfNew(client, sub, row)
-      }
+      this.releaseHold(client, sub)
     } catch (error) {
       if (!current()) return
       this.unsubscribe(client, key)
       const code = error instanceof DomainError ? error.code : 'unavailable'
       this.send(client, frame({ type: 'error', code, message: 'This channel can no longer be read; subscribe again if you may.', channel: key }))
+    }
+  }
+
+  /** Reads the account again and gives its sockets that copy, unless an event changed it meanwhile. */
+  private async reloadAccount(id: string): Promise<void> {
+    const readAt = this.epoch
+    try {
+      const [row] = await this.db.select(LIVE_ACCOUNT_COLUMNS).from(accounts).where(eq(accounts.id, id)).limit(1)
+      if (row) this.refreshAccount(liveAccount(row, this.options.clock.now()), readAt)
+    } catch (err) {
+      // The next session check (every sessionCheckMs) reads it again.
+      this.options.log.warn({ err }, 'live: reading an account again failed')
     }
   }
 
@@ -449,20 +495,11 @@ export class LiveHub {
     if (bySession.size === 0) return
     const ids = [...bySession.keys()]
     const now = this.options.clock.now()
+    const readAt = this.epoch
     // The accounts come along: a change another path made without an event (a suspension that lapsed, the
     // admin CLI) reaches the sockets here at the latest.
     const live = await this.db
-      .select({
-        id: sessions.id,
-        account: {
-          id: accounts.id,
-          handle: accounts.handle,
-          role: accounts.role,
-          circle: accounts.circle,
-          status: accounts.status,
-          suspendedUntil: accounts.suspendedUntil
-        }
-      })
+      .select({ id: sessions.id, account: LIVE_ACCOUNT_COLUMNS })
       .from(sessions)
       .innerJoin(accounts, eq(accounts.id, sessions.accountId))
       .where(and(inArray(sessions.id, ids), gt(sessions.expiresAt, now)))
@@ -470,7 +507,7 @@ export class LiveHub {
     for (const [id, clients] of bySession) {
       if (!valid.has(id)) for (const client of clients) client.socket.close(4401, 'session ended')
     }
-    for (const { account } of live) this.refreshAccount(liveAccount(account, now))
+    for (const { account } of live) this.refreshAccount(liveAccount(account, now), readAt)
   }
 
   /** Ping every socket; one that did not answer the previous ping is dead and is dropped. */
