@@ -27,6 +27,22 @@ const STATUS: Record<ErrorCode, number> = {
 
 export const statusOf = (code: ErrorCode): number => STATUS[code]
 
+/** One line of a V8 stack: `at fn (file:1:2)`, `at file:1:2`, `at fn (native)`, `at fn (<anonymous>)`. */
+const FRAME = /^ {4}at (?:.* \()?(?:[^\s()]+:\d+:\d+|native|<anonymous>)\)?$/u
+
+/**
+ * The frames of a stack, without the message it begins with (which may hold a failed query's parameters,
+ * over several lines): cut after the message when the stack starts with it, else only lines that are frames.
+ */
+function stackFrames(stack: unknown, header: string): string {
+  if (typeof stack !== 'string') return ''
+  if (stack.startsWith(`${header}\n`)) return stack.slice(header.length + 1)
+  return stack
+    .split('\n')
+    .filter((line) => FRAME.test(line))
+    .join('\n')
+}
+
 /**
  * An error as the logs may keep it. A failed query's error carries the statement's parameters (drizzle puts
  * them in its message and its `params`; PostgreSQL's `detail` can quote a value): a member's post, a handle,
@@ -36,13 +52,12 @@ export const statusOf = (code: ErrorCode): number => STATUS[code]
 export function errorForLog(error: unknown, depth = 0): { type: string; message: string; stack: string; [key: string]: unknown } {
   if (!error || typeof error !== 'object') return { type: typeof error, message: String(error), stack: '' }
   const e = error as { name?: unknown; message?: unknown; code?: unknown; stack?: unknown; cause?: unknown; statusCode?: unknown }
-  const message = typeof e.message === 'string' ? e.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]') : ''
-  // The stack's first lines repeat the message; only the frames are kept.
-  const stack = typeof e.stack === 'string' && e.stack.includes('\n    at ') ? e.stack.slice(e.stack.indexOf('\n    at ') + 1) : ''
+  const raw = typeof e.message === 'string' ? e.message : ''
+  const message = raw.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]')
   return {
     type: typeof e.name === 'string' ? e.name : 'Error',
     message,
-    stack,
+    stack: stackFrames(e.stack, `${String(e.name)}: ${raw}`),
     ...(typeof e.code === 'string' || typeof e.code === 'number' ? { code: e.code } : {}),
     ...(typeof e.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
     ...(e.cause && depth < 4 ? { cause: errorForLog(e.cause, depth + 1) } : {})

@@ -3,6 +3,7 @@
  * its parameters (the post, the handle, the password hash), and only the kind of error and its code are logged.
  */
 import { sql } from 'drizzle-orm'
+import { DrizzleQueryError } from 'drizzle-orm/errors'
 import t from 'tap'
 import { errorForLog } from '../../src/http/errors.js'
 import { buildTestApp } from '../helpers/app.js'
@@ -50,4 +51,17 @@ t.test('errorForLog keeps the kind, code, statement and frames of an error and i
   t.match(logged.stack, /^ {4}at /, 'the stack is its frames only (its first line repeats the message)')
   t.match(logged.cause, { code: '23505', message: /duplicate key/ })
   t.same(errorForLog('plain'), { type: 'string', message: 'plain', stack: '' })
+})
+
+t.test("a parameter that looks like a stack frame stays out of the logged stack", async (t) => {
+  // drizzle's message ends with the parameters, one of which has an indented line starting with "at".
+  const body = 'What helped me:\n    at night I call Jane Doe on 07700 900123'
+  const error = new DrizzleQueryError('insert into "posts" ("body_source") values ($1)', [body], new Error('connection terminated'))
+  const logged = errorForLog(error)
+  t.notOk(JSON.stringify(logged).includes('07700'), 'no parameter value in the log line')
+  t.match(logged.stack, /^ {4}at /, 'the frames are there')
+  // An error whose stack no longer starts with its message keeps only the lines that are frames.
+  const altered = Object.assign(new Error('first'), { message: 'second' })
+  altered.stack = 'Error: first\n  secret line\n    at night I call 07700\n    at run (file:///app/x.js:1:2)\n    at Array.map (<anonymous>)'
+  t.equal(errorForLog(altered).stack, '    at run (file:///app/x.js:1:2)\n    at Array.map (<anonymous>)')
 })
