@@ -93,11 +93,11 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
     await invalidateAllSessions(tx, account.id)
+    await forgetAuthorInEvents(tx, account.id)
     await tx.update(posts).set({ authorId: null }).where(eq(posts.authorId, account.id))
     await tx.update(threads).set({ authorId: null }).where(eq(threads.authorId, account.id))
     await tx.update(reports).set({ reporterId: null }).where(eq(reports.reporterId, account.id))
     await tx.update(postRevisions).set({ editorId: null }).where(eq(postRevisions.editorId, account.id))
-    await forgetAuthorInEvents(tx, account.id)
     await tx
       .update(accounts)
       .set({ status: 'deleted', passwordHash: null, deletedAt: now, suspendedUntil: null, suspensionReason: null })

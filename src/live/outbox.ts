@@ -1,6 +1,7 @@
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, isNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { events } from '../db/schema.js'
+import { events, posts, queueItems, threads } from '../db/schema.js'
+import { channel } from './channels.js'
 
 export interface LiveEvent {
   channel: string
@@ -57,12 +58,38 @@ async function supersede(tx: Db, event: LiveEvent): Promise<void> {
   }
 }
 
-/** A deleted account is a former member in the kept events too, as everywhere else (author: null). */
+/** Where an author's id can stand in an event's data: a post's or thread's author, a queue item's post and thread. */
+const AUTHOR_PATHS = ['{author}', '{post,author}', '{thread,author}']
+
+/**
+ * A deleted account is a former member in the kept events too, as everywhere else (author: null). Run before the
+ * account's posts and threads lose their author: the events that can name it are those of its posts and threads
+ * and of the queue items about them, found by channel and id (events_subject_idx), not by a scan of the outbox.
+ */
 export async function forgetAuthorInEvents(tx: Db, accountId: string): Promise<void> {
-  for (const path of ['{author}', '{post,author}', '{thread,author}']) {
-    await tx
-      .update(events)
-      .set({ data: sql`jsonb_set(${events.data}, ${path}::text[], 'null'::jsonb, false)` })
-      .where(sql`${events.data} #>> ${`${path.slice(0, -1)},id}`}::text[] = ${accountId}`)
+  const ownPosts = await tx.select({ id: posts.id, threadId: posts.threadId }).from(posts).where(eq(posts.authorId, accountId))
+  const ownThreads = await tx.select({ id: threads.id, board: threads.boardSlug }).from(threads).where(eq(threads.authorId, accountId))
+  const items = await tx
+    .select({ id: queueItems.id })
+    .from(queueItems)
+    .innerJoin(posts, eq(posts.id, queueItems.postId))
+    .innerJoin(threads, eq(threads.id, posts.threadId))
+    .where(or(eq(posts.authorId, accountId), eq(threads.authorId, accountId)))
+  const subjects = [
+    ...ownPosts.map((p) => ({ channel: channel.thread(p.threadId), id: p.id })),
+    ...ownThreads.flatMap((th) => [
+      { channel: channel.board(th.board), id: th.id },
+      { channel: channel.thread(th.id), id: th.id }
+    ]),
+    ...items.map((item) => ({ channel: channel.moderation, id: item.id }))
+  ]
+  if (subjects.length === 0) return
+  const list = JSON.stringify(subjects)
+  for (const path of AUTHOR_PATHS) {
+    await tx.execute(sql`
+      update ${events} set data = jsonb_set(${events.data}, ${path}::text[], 'null'::jsonb, false)
+      from jsonb_to_recordset(${list}::jsonb) as subject(channel text, id text)
+      where ${events.channel} = subject.channel and (${events.data}->>'id') = subject.id
+        and ${events.data} #>> ${`${path.slice(0, -1)},id}`}::text[] = ${accountId}`)
   }
 }

@@ -94,3 +94,22 @@ t.test('a removed thread leaves its board replay, for readers; its author and st
     t.ok(events.some((m) => m.data?.id === gone.threadId), 'the author and staff still do')
   }
 })
+
+t.test("a deleted member's threads, posts and queue items replay with author null, found by index", async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const mod = await h.signUp({ role: 'moderator' })
+  const author = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId, postId } = await h.startThread(author, 'general', { title: 'A thread by someone who leaves', body: 'opening words' })
+  await h.reply(author, threadId, 'a reply of theirs')
+  await h.as(reader, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'spam' } })
+  const before = await replay(url, mod.token, 'moderation', 1)
+  t.ok(JSON.stringify(before).includes(author.handle), 'before: the queue item names the author')
+  t.equal((await h.as(author, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })).statusCode, 204)
+  for (const channel of ['moderation', 'board:general', `thread:${threadId}`]) {
+    const events = await replay(url, mod.token, channel, 1)
+    const text = JSON.stringify(events)
+    t.notOk(text.includes(author.handle) || text.includes(author.id), `${channel}: the author is gone`)
+  }
+})
