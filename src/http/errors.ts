@@ -132,7 +132,8 @@ export const errorHandling = fp(async function errorHandling(app: FastifyInstanc
   app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
     const domain = toDomainError(error)
     if (domain.code === 'internal_error') request.log.error({ err: error }, 'unhandled error')
-    else if (domain.code === 'unavailable') request.log.warn({ err: error }, 'database unavailable')
+    // One line per refused request while the database is away: the cause, not a stack (errorForLog still redacts it).
+    else if (domain.code === 'unavailable') request.log.warn({ err: { message: error.message } }, 'database unavailable')
     return sendError(reply, domain)
   })
   app.setNotFoundHandler((request, reply) =>

@@ -32,6 +32,8 @@ export interface TestApp {
   /** Starts a thread and returns its id and the opening post's id. */
   startThread(account: TestAccount, board?: string, fields?: Record<string, unknown>): Promise<{ threadId: string; postId: string }>
   reply(account: TestAccount, threadId: string, body?: string): Promise<{ postId: string }>
+  /** `reporter` reports the post and `staff` resolves its queue item with `decision`; throws unless both succeed. */
+  reportAndResolve(reporter: TestAccount, staff: TestAccount, postId: string, decision: Record<string, unknown>): Promise<void>
 }
 
 let handleCounter = 0
@@ -119,5 +121,15 @@ export async function buildTestApp(t: Tap, overrides: Partial<Config> = {}, exis
     return { postId: (res.json() as { post: { id: string } }).post.id }
   }
 
-  return { app, config, clock, db, logs, signUp, as, startThread, reply }
+  const reportAndResolve: TestApp['reportAndResolve'] = async (reporter, staff, postId, decision) => {
+    const report = await as(reporter, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment' } })
+    if (report.statusCode >= 300) throw new Error(`report failed: ${report.statusCode} ${report.body}`)
+    const items = (await as(staff, { url: '/api/v1/moderation/queue?status=open&limit=100' })).json() as { items: Array<{ id: string; post: { id: string } }> }
+    const item = items.items.find((i) => i.post.id === postId)
+    if (!item) throw new Error(`no open queue item for post ${postId}`)
+    const res = await as(staff, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: decision })
+    if (res.statusCode !== 200) throw new Error(`resolve failed: ${res.statusCode} ${res.body}`)
+  }
+
+  return { app, config, clock, db, logs, signUp, as, startThread, reply, reportAndResolve }
 }

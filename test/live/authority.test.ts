@@ -57,8 +57,7 @@ t.test('a suspended moderator loses the moderation channel and every moderation 
   const h = await buildTestApp(t)
   const url = await liveUrl(h.app)
   const admin = await h.signUp({ role: 'admin' })
-  const mod = await h.signUp()
-  await h.as(admin, { method: 'PATCH', url: `/api/v1/accounts/${mod.id}/role`, payload: { role: 'moderator' } })
+  const mod = await h.signUp({ role: 'moderator' })
   const s = await LiveSocket.open(url, { token: mod.token })
   t.teardown(() => s.close())
   t.equal((await s.subscribe('moderation')).type, 'subscribed')
@@ -91,10 +90,7 @@ t.test('readers of a thread that is removed lose it before its next reply; its a
   const [readerSocket, authorSocket, modSocket] = sockets as [LiveSocket, LiveSocket, LiveSocket]
   for (const s of sockets) t.equal((await s.subscribe(`thread:${threadId}`)).type, 'subscribed')
 
-  await h.as(reader, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment' } })
-  const items = (await h.as(mod, { url: '/api/v1/moderation/queue?status=open&limit=100' })).json().items as Array<{ id: string; post: { id: string } }>
-  const item = items.find((i) => i.post.id === postId)!
-  t.equal((await h.as(mod, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: { decision: 'remove', reason: 'harassment' } })).statusCode, 200)
+  await h.reportAndResolve(reader, mod, postId, { decision: 'remove', reason: 'harassment' })
   t.equal((await h.as(reader, { url: `/api/v1/threads/${threadId}` })).statusCode, 404, 'REST: the thread is gone for the reader')
   t.equal((await readerSocket.waitFor(isError(`thread:${threadId}`))).code, 'not_found', 'and so is its channel')
 

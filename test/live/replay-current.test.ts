@@ -29,17 +29,11 @@ t.test('a resume replays posts as they are now', async (t) => {
   const redacted = await h.reply(author, threadId, 'my address is 12 Example Street')
   const deleted = await h.reply(author, threadId, 'DELETEME words I took back')
   const edited = await h.reply(author, threadId, 'OLDTEXT my first try')
-  const resolve = async (postId: string, decision: Record<string, unknown>) => {
-    await h.as(reader, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment' } })
-    const items = (await h.as(mod, { url: '/api/v1/moderation/queue?status=open&limit=100' })).json().items as Array<{ id: string; post: { id: string } }>
-    const item = items.find((i) => i.post.id === postId)!
-    t.equal((await h.as(mod, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: decision })).statusCode, 200)
-  }
   const before = await replay(url, reader.token, `thread:${threadId}`, 4)
   t.match(JSON.stringify(before), /REMOVEME/, 'before: the replay has the text')
 
-  await resolve(removed.postId, { decision: 'remove', reason: 'harassment' })
-  await resolve(redacted.postId, { decision: 'redact', body: 'my address is [removed by a moderator]' })
+  await h.reportAndResolve(reader, mod, removed.postId, { decision: 'remove', reason: 'harassment' })
+  await h.reportAndResolve(reader, mod, redacted.postId, { decision: 'redact', body: 'my address is [removed by a moderator]' })
   t.equal((await h.as(author, { method: 'DELETE', url: `/api/v1/posts/${deleted.postId}` })).statusCode, 204)
   t.equal((await h.as(author, { method: 'PATCH', url: `/api/v1/posts/${edited.postId}`, payload: { body: 'NEWTEXT said better' } })).statusCode, 200)
   t.equal((await h.as(author, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })).statusCode, 204)
@@ -77,10 +71,7 @@ t.test('a removed thread leaves its board replay, for readers; its author and st
   const reader = await h.signUp()
   const kept = await h.startThread(author, 'general', { title: 'A thread that stays', body: 'fine words' })
   const gone = await h.startThread(author, 'general', { title: 'SECRET title of a removed thread', body: 'opening words' })
-  await h.as(reader, { method: 'POST', url: `/api/v1/posts/${gone.postId}/reports`, payload: { reason: 'harassment' } })
-  const items = (await h.as(mod, { url: '/api/v1/moderation/queue?status=open&limit=100' })).json().items as Array<{ id: string; post: { id: string } }>
-  const item = items.find((i) => i.post.id === gone.postId)!
-  await h.as(mod, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: { decision: 'remove', reason: 'harassment' } })
+  await h.reportAndResolve(reader, mod, gone.postId, { decision: 'remove', reason: 'harassment' })
 
   const s = await LiveSocket.open(url, { token: reader.token })
   t.teardown(() => s.close())
