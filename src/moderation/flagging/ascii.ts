@@ -122,8 +122,10 @@ const VANISHES = 0xfe
 const BOUNDARY_BYTE = 0
 /** Units that are separators folding to `.` (`．`): read as a space, but the e-mail detector reads them as a dot. */
 const FOLDS_TO_DOT = new Uint8Array(0x10000)
-/** translate() saw one of them. */
-let translatedDot = false
+/** What translate() answers: the text has no one-byte reading; it has one; it has one and held a separator folding to `.`. */
+const UNREADABLE = 0
+const READ = 1
+const READ_WITH_DOT = 2
 
 function translation(cp: number): number {
   const folded = foldCodePoint(cp)
@@ -140,9 +142,10 @@ function translation(cp: number): number {
   return code < 128 && ASCII_CLASS[code] === cls ? code + 1 : UNTRANSLATABLE
 }
 
-/** Writes the text as one byte per UTF-16 unit; false when some character has no such reading. */
-function translate(text: string, bytes: Uint8Array): boolean {
+/** Writes the text as one byte per UTF-16 unit; UNREADABLE when some character has no such reading. */
+function translate(text: string, bytes: Uint8Array): number {
   let afterBoundary = true
+  let read = READ
   for (let i = 0; i < text.length; i++) {
     const u = text.charCodeAt(i)
     let v: number
@@ -153,15 +156,15 @@ function translate(text: string, bytes: Uint8Array): boolean {
       // A pair is one character over two units: only a boundary (most emoji) or a vanishing one can be two bytes.
       width = 2
       v = translation(text.codePointAt(i) ?? 0)
-      if (v !== BOUNDARY_BYTE + 1 && v !== VANISHES) return false
+      if (v !== BOUNDARY_BYTE + 1 && v !== VANISHES) return UNREADABLE
     } else {
       v = TRANSLATED[u] ?? 0
       if (v === 0) v = TRANSLATED[u] = translation(u)
-      if (v === 0x20 + 1 && FOLDS_TO_DOT[u] === 1) translatedDot = true
+      if (v === 0x20 + 1 && FOLDS_TO_DOT[u] === 1) read = READ_WITH_DOT
     }
-    if (v === UNTRANSLATABLE) return false
+    if (v === UNTRANSLATABLE) return UNREADABLE
     if (v === VANISHES) {
-      if (!afterBoundary) return false
+      if (!afterBoundary) return UNREADABLE
       v = BOUNDARY_BYTE + 1
     }
     const byte = v - 1
@@ -169,7 +172,7 @@ function translate(text: string, bytes: Uint8Array): boolean {
     i += width - 1
     afterBoundary = KIND[byte] === K_OTHER
   }
-  return true
+  return read
 }
 
 function hashOf(word: string): number {
@@ -295,9 +298,9 @@ export class AsciiScanner {
     // Room for any text in UTF-8, where every character but ASCII takes more than one byte.
     if (this.bytes.length < 3 * n) this.bytes = new Uint8Array(Math.max(3 * n, this.bytes.length * 2))
     const bytes = this.bytes
-    translatedDot = false
-    if (encoder.encodeInto(text, bytes).written !== n && !translate(text, bytes)) return null
-    const wideDot = translatedDot
+    const read = encoder.encodeInto(text, bytes).written === n ? READ : translate(text, bytes)
+    if (read === UNREADABLE) return null
+    const wideDot = read === READ_WITH_DOT
     // A boundary after the last byte lets the word loops below read one past a word without a bounds test.
     bytes[n] = 0
     const a = this.automaton
