@@ -73,7 +73,7 @@ const RULE_WORDS = (
 ).split(' ')
 
 function makeRules(random: () => number, count: number): FlagRule[] {
-  const literal = loadDefaultRules().filter((r) => !r.pattern.includes('*'))
+  const literal = loadDefaultRules().filter((r) => !/[*{]/.test(r.pattern))
   const rules: FlagRule[] = literal.slice(0, count).map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action }))
   const seen = new Set(rules.map((r) => r.pattern))
   while (rules.length < count) {

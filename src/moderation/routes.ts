@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js'
 import { requireAccount, requireStaff } from '../http/auth.js'
 import { absentBodyIsEmpty, Account, errorResponses, Id, NoBody, Nullable, PageQuery, Slug } from '../http/schemas.js'
 import { changeRole, suspendAccount, unsuspendAccount } from './accounts.js'
+import { MAX_PATTERN_LENGTH } from './flagging/index.js'
 import { readLog } from './log.js'
 import { staffWriteLimit } from '../http/security.js'
 import { claimItem, listQueue, releaseItem, resolveItem } from './queue/service.js'
@@ -14,7 +15,11 @@ const Category = Type.Union(
   (['crisis', 'sourcing', 'personal_info', 'harassment', 'spam', 'custom'] as const).map((c) => Type.Literal(c))
 )
 const Action = Type.Union((['escalate', 'hold', 'flag', 'block', 'content_warning'] as const).map((a) => Type.Literal(a)))
-const Pattern = Type.String({ minLength: 1, maxLength: 200 })
+const Pattern = Type.String({
+  minLength: 1,
+  maxLength: MAX_PATTERN_LENGTH,
+  description: 'Words; `*` stands for one word, `**` for up to three words or none, `{a|b}` for either alternative. Matched after normalisation, on whole words.'
+})
 const PublicReason = Nullable(Type.String({ maxLength: 500 }))
 const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 

@@ -48,7 +48,10 @@ t.test('invalid rules get 400 and change nothing', async (t) => {
     { pattern: '*', category: 'custom', action: 'flag' },
     { pattern: '   ', category: 'custom', action: 'flag' },
     { pattern: '!!!', category: 'custom', action: 'flag' },
-    { pattern: 'x'.repeat(201), category: 'custom', action: 'flag' },
+    { pattern: 'x'.repeat(1001), category: 'custom', action: 'flag' },
+    { pattern: '** after a gap', category: 'custom', action: 'flag' },
+    { pattern: 'an {open brace', category: 'custom', action: 'flag' },
+    { pattern: '{a|b|c|d|e|f|g|h|i|j} ** {a|b|c|d|e|f|g|h|i|j} ** {a|b|c|d|e|f|g|h|i|j}', category: 'custom', action: 'flag' },
     { pattern: 'fine', category: 'nonsense', action: 'flag' },
     { pattern: 'fine', category: 'custom', action: 'explode' },
     { pattern: 'fine', category: 'custom', action: 'flag', extra: true }

@@ -36,7 +36,7 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
   compiled.forEach((rule, index) => {
     const parsed = parsePattern(rule.pattern)
     if (!parsed.ok) throw new InvalidPatternError(rule.id, rule.pattern, parsed.error)
-    automaton.add(parsed.words, index)
+    for (const words of parsed.variants) automaton.add(words, index)
   })
   const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmer)
 

@@ -1,8 +1,8 @@
 /**
  * Keyword flagging: compile a rule set once, scan each post in one pass. Pure: no I/O.
  *
- * Pattern syntax (see pattern.ts): words separated by spaces, `*` = exactly one word; patterns
- * are normalised the same way as text, and match whole words only. Normalisation (see fold.ts
+ * Pattern syntax (see pattern.ts): words separated by spaces, `*` = exactly one word, `**` = up to
+ * three words or none, `{a|b}` = either alternative; patterns are normalised the same way as text, and match whole words only. Normalisation (see fold.ts
  * and tokenize.ts) ignores case, accents, look-alike letters from other scripts (Unicode
  * confusables), leetspeak (`0 1 3 4 5 7 @ $ !` among letters), zero-width and invisible
  * characters, words spelled letter by letter (`k i l l`, `k.i.l.l`), and stretched letters
@@ -14,7 +14,7 @@ import type { CompiledRules, FlagRule } from './types.js'
 
 export type { CompiledRules, FlagMatch, FlagRule, RuleAction, RuleCategory, ScanOptions } from './types.js'
 export { InvalidPatternError } from './types.js'
-export { validatePattern } from './pattern.js'
+export { MAX_PATTERN_LENGTH, validatePattern } from './pattern.js'
 export { normalize, type Normalized } from './tokenize.js'
 export { loadDefaultRules, loadRetiredDefaultRules, type DefaultRule, type RetiredDefaultRule } from './default-rules.js'
 

@@ -1,51 +1,129 @@
 /**
  * Rule patterns.
  *
- * Syntax: words separated by spaces; `*` on its own stands for exactly one word of any kind.
+ * Syntax: words separated by spaces, and three operators:
+ * - `*` on its own stands for exactly one word of any kind: `want to * myself`;
+ * - `**` on its own stands for up to three words, or none, between two words: `want to ** die` matches
+ *   "want to die", "want to just die" and "want to honestly just fucking die";
+ * - `{a|b|c}` stands for any one of its alternatives, each one or more words: `{selling|got} ** {percs|bars}`.
  * Everything else is normalised exactly like the text it is compared with (case, accents,
  * look-alike letters, leetspeak, invisible characters, punctuation between words), so
  * `Don't want to wake up`, `dont want to wake up` and `don't-want-to-wake-up` are one pattern.
  * A pattern matches whole words only: `kill` never matches inside `skill`.
  *
- * Examples: `kill myself`, `want to * myself`, `kms`, `selling *`.
+ * A pattern compiles to its variants, every combination of gap lengths and alternatives, each a plain
+ * sequence of words and one-word wildcards (the only thing the matcher knows): `a ** b` is `a b`, `a * b`,
+ * `a * * b` and `a * * * b`. Their number is bounded (MAX_PATTERN_VARIANTS).
+ *
+ * Examples: `kill myself`, `want to * myself`, `kms`, `selling *`, `{end|ending} it ** tonight`.
  */
 import { tokenize } from './tokenize.js'
 
-export const MAX_PATTERN_LENGTH = 200
+export const MAX_PATTERN_LENGTH = 1000
 export const MAX_PATTERN_WORDS = 12
+/** The most words a `**` gap stands for. */
+export const GAP_WORDS = 3
+/** The most variants one pattern may compile to: each is a path through the matcher. */
+export const MAX_PATTERN_VARIANTS = 2000
 
-/** One element of a parsed pattern: a normalised word, or null for the `*` wildcard. */
+/** One element of a parsed pattern: a normalised word, or null for a one-word wildcard. */
 export type PatternWord = string | null
 
-export type ParsedPattern = { ok: true; words: PatternWord[] } | { ok: false; error: string }
+export type ParsedPattern = { ok: true; variants: PatternWord[][] } | { ok: false; error: string }
+
+/** A piece of a pattern: some choices, each a sequence of words (a gap's choices are runs of wildcards). */
+type Slot = { kind: 'words' | 'gap' | 'wildcard'; choices: PatternWord[][] }
+
+class PatternError extends Error {}
+
+/** The pattern's normalised words, or an error naming what is wrong. */
+function wordsOf(piece: string, where: string): string[] {
+  const words = tokenize(piece).map((token) => token.text)
+  if (words.length === 0) throw new PatternError(`${where} has no letters or digits once normalised`)
+  return words
+}
+
+function slotsOf(pattern: string): Slot[] {
+  const slots: Slot[] = []
+  // Text between operators is normalised as one piece, so that it reads like text does.
+  let piece = ''
+  const flush = () => {
+    if (piece.trim() !== '') slots.push({ kind: 'words', choices: [wordsOf(piece, 'a part of the pattern')] })
+    piece = ''
+  }
+  let i = 0
+  while (i < pattern.length) {
+    const c = pattern[i] as string
+    if (c === '{') {
+      const close = pattern.indexOf('}', i + 1)
+      const inner = close < 0 ? '' : pattern.slice(i + 1, close)
+      if (close < 0 || inner.includes('{')) throw new PatternError('a `{` has no matching `}`')
+      flush()
+      const choices = inner.split('|').map((choice) => {
+        if (/(?:^|\s)\*+(?:\s|$)/u.test(choice)) throw new PatternError('alternatives in `{...}` are words, not wildcards')
+        return wordsOf(choice, 'an alternative in `{...}`')
+      })
+      slots.push({ kind: 'words', choices })
+      i = close + 1
+    } else if (c === '}') {
+      throw new PatternError('a `}` has no matching `{`')
+    } else if (c === '*' && /\s/u.test(pattern[i - 1] ?? ' ')) {
+      // An operator only on its own: `*` or `**` between spaces (or at an end).
+      let end = i
+      while (pattern[end] === '*') end++
+      if (end - i > 2 || !/\s/u.test(pattern[end] ?? ' ')) {
+        piece += pattern.slice(i, end)
+      } else {
+        flush()
+        const gap = end - i === 2
+        slots.push(
+          gap
+            ? { kind: 'gap', choices: Array.from({ length: GAP_WORDS + 1 }, (_, n) => Array<PatternWord>(n).fill(null)) }
+            : { kind: 'wildcard', choices: [[null]] }
+        )
+      }
+      i = end
+    } else {
+      piece += c
+      i++
+    }
+  }
+  flush()
+  return slots
+}
 
 export function parsePattern(pattern: string): ParsedPattern {
   if (typeof pattern !== 'string' || pattern.trim() === '') return { ok: false, error: 'pattern is empty' }
   if (pattern.length > MAX_PATTERN_LENGTH) return { ok: false, error: `pattern is longer than ${MAX_PATTERN_LENGTH} characters` }
-  const words: PatternWord[] = []
-  // Text between wildcards is normalised as one piece, so that it reads like text does.
-  let piece = ''
-  const flush = (): boolean => {
-    if (piece.trim() === '') return true
-    const tokens = tokenize(piece)
-    piece = ''
-    if (tokens.length === 0) return false
-    for (const token of tokens) words.push(token.text)
-    return true
+  let slots: Slot[]
+  try {
+    slots = slotsOf(pattern.trim())
+  } catch (error) {
+    if (error instanceof PatternError) return { ok: false, error: error.message }
+    throw error
   }
-  for (const chunk of pattern.trim().split(/\s+/u)) {
-    if (chunk === '*') {
-      if (!flush()) return { ok: false, error: 'a part of the pattern has no letters or digits once normalised' }
-      words.push(null)
-    } else {
-      piece += chunk + ' '
+  if (slots.length === 0) return { ok: false, error: 'pattern has no letters or digits once normalised' }
+  if (slots.every((s) => s.kind === 'wildcard')) return { ok: false, error: 'pattern has only wildcards' }
+  const first = slots[0] as Slot
+  const last = slots[slots.length - 1] as Slot
+  if (first.kind === 'gap' || last.kind === 'gap') return { ok: false, error: 'a `**` gap stands between words, not at an end' }
+  let count = 1
+  for (const slot of slots) {
+    count *= slot.choices.length
+    if (count > MAX_PATTERN_VARIANTS) {
+      return { ok: false, error: `pattern has more than ${MAX_PATTERN_VARIANTS} combinations of alternatives and gaps` }
     }
   }
-  if (!flush()) return { ok: false, error: 'a part of the pattern has no letters or digits once normalised' }
-  if (words.length === 0) return { ok: false, error: 'pattern has no letters or digits once normalised' }
-  if (words.every((w) => w === null)) return { ok: false, error: 'pattern has only wildcards' }
-  if (words.length > MAX_PATTERN_WORDS) return { ok: false, error: `pattern has more than ${MAX_PATTERN_WORDS} words` }
-  return { ok: true, words }
+  let variants: PatternWord[][] = [[]]
+  for (const slot of slots) variants = variants.flatMap((head) => slot.choices.map((choice) => [...head, ...choice]))
+  const seen = new Set<string>()
+  variants = variants.filter((v) => {
+    const key = v.map((w) => (w === null ? '*' : w)).join(' ')
+    return !seen.has(key) && (seen.add(key), true)
+  })
+  const longest = Math.max(...variants.map((v) => v.length))
+  if (longest > MAX_PATTERN_WORDS) return { ok: false, error: `pattern has more than ${MAX_PATTERN_WORDS} words` }
+  return { ok: true, variants }
 }
 
 /** The error message for an invalid pattern, or null when it is valid. */

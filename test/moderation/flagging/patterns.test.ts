@@ -1,5 +1,6 @@
 import t from 'tap'
 import { compileRules, InvalidPatternError, validatePattern, type FlagRule } from '../../../src/moderation/flagging/index.js'
+import { compileEngine } from '../../../src/moderation/flagging/engine.js'
 
 const rule = (id: string, pattern: string): FlagRule => ({ id, pattern, category: 'custom', action: 'flag' })
 
@@ -12,7 +13,7 @@ t.test('validatePattern accepts words and single-word wildcards', async (t) => {
 t.test('validatePattern explains what is wrong with a bad pattern', async (t) => {
   t.match(validatePattern(''), /empty/)
   t.match(validatePattern('   '), /empty/)
-  t.match(validatePattern('a'.repeat(201)), /longer than 200/)
+  t.match(validatePattern('a'.repeat(1001)), /longer than 1000/)
   t.match(validatePattern('*'), /only wildcards/)
   t.match(validatePattern('* * *'), /only wildcards/)
   t.match(validatePattern('one two three four five six seven eight nine ten eleven twelve thirteen'), /more than 12 words/)
@@ -72,4 +73,64 @@ t.test('compiling 20,000 rules takes well under a second', async (t) => {
   const elapsed = performance.now() - started
   t.equal(compiled.size, 20_000)
   t.ok(elapsed < 1000, `compiled in ${elapsed.toFixed(0)} ms`)
+})
+
+t.test('a `**` gap stands for up to three words, or none', async (t) => {
+  const compiled = compileRules([rule('g', 'want to ** die')])
+  const found = (text: string) => compiled.scan(text, { detectPersonalInfo: false }).map((m) => m.excerpt)
+  t.same(found('i want to die'), ['want to die'], 'no word')
+  t.same(found('i want to just die'), ['want to just die'], 'one word')
+  t.same(found('i want to honestly just fucking die'), ['want to honestly just fucking die'], 'three words')
+  t.same(found('i want to go to the gym and die laughing'), [], 'four words is too many')
+  t.same(found('I want to just d.i.e'), ['want to just d.i.e'], 'normalised like any pattern')
+})
+
+t.test('`{a|b}` stands for either alternative, each one or more words', async (t) => {
+  const compiled = compileRules([rule('alt', '{selling|got|cash app} ** {percs|blue pills}')])
+  const found = (text: string) => compiled.scan(text, { detectPersonalInfo: false }).map((m) => m.excerpt)
+  t.same(found('selling percs'), ['selling percs'])
+  t.same(found('got some blue pills today'), ['got some blue pills'])
+  t.same(found('cash app me for p3rcs'), ['cash app me for p3rcs'])
+  t.same(found('got some blue jeans'), [], 'every word of an alternative must be there')
+  t.same(found('cash me for percs'), [], 'so must every word of the other')
+})
+
+t.test('a pattern compiles to its combinations, offsets map to the original text, and the fast path agrees', async (t) => {
+  const rules = [rule('a', '{end|ending} it ** tonight'), rule('b', 'took ** {pills|bottle}'), rule('c', 'want to * ** die')]
+  const fast = compileRules(rules)
+  const general = compileEngine(rules, { asciiFastPath: false })
+  for (const text of [
+    "i'm ending it all tonight",
+    'end it tonight',
+    'End   it, honestly, probably tonight.',
+    'took the whole bottle',
+    'took pills',
+    'i want to just die',
+    'i want to just really die',
+    'ending it with my ex this weekend, not tonight though'
+  ]) {
+    const a = fast.scan(text, { detectPersonalInfo: false })
+    t.same(a, general.scan(text, { detectPersonalInfo: false }), `same on both paths: ${text}`)
+    for (const m of a) t.equal(text.slice(m.start, m.end), m.excerpt)
+  }
+  t.same(fast.scan('i want to die', { detectPersonalInfo: false }), [], '`* **` needs one word at least')
+  t.same(
+    fast.scan('ending it with my ex this weekend, not tonight though', { detectPersonalInfo: false }).map((m) => m.ruleId),
+    [],
+    'more than three words between'
+  )
+})
+
+t.test('bad gaps and alternatives are refused with a reason', async (t) => {
+  t.match(validatePattern('** want to die'), /between words/)
+  t.match(validatePattern('want to die **'), /between words/)
+  t.match(validatePattern('**'), /between words/)
+  t.match(validatePattern('{want|need to'), /no matching `}`/)
+  t.match(validatePattern('want} to'), /no matching `{`/)
+  t.match(validatePattern('{a|{b}|c}'), /no matching/)
+  t.match(validatePattern('{want|} to die'), /alternative/)
+  t.match(validatePattern('{want|*} to die'), /not wildcards/)
+  t.match(validatePattern('{a|b|c|d|e|f|g|h|i|j} ** {a|b|c|d|e|f|g|h|i|j} ** {a|b|c|d|e|f|g|h|i|j}'), /more than 2000 combinations/)
+  t.match(validatePattern('one two three four five six seven eight nine ** ten'), /more than 12 words/)
+  for (const ok of ['want to ** die', '{selling|got} ** {percs|bars}', 'a * ** b', 'k*ll', 'end it ** ** tonight']) t.equal(validatePattern(ok), null, ok)
 })
