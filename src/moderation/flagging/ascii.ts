@@ -12,6 +12,7 @@
  * (seven digits close together, digits spelled as words, an `at` and a `dot`), so that they
  * only run on the few posts that could contain a phone number or an e-mail address.
  */
+import { MAIL_PROVIDER_WORDS } from './detectors.js'
 import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint } from './fold.js'
 import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SkimmerBounds, type SoftAction } from './dfa.js'
 import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE, buildTrie } from './letter-trie.js'
@@ -54,7 +55,7 @@ const DOLLAR = 0x24
 const DOT = 0x2e
 const ONE = 0x31
 const LOWER_L = 0x6c
-/** The letter O, which the phone detector reads as a zero among digits (`555-O187`). */
+/** The letter O, which the phone detector reads as a zero among digits (`555-O187`), as it reads LOWER_L as a one (`6l7`). */
 const LOWER_O = 0x6f
 
 /** `[\s().\-/]`, what PHONE_LIKE in detectors.ts allows between digits, and `_`, which the detector reads as a space. */
@@ -69,11 +70,17 @@ const GAP_BROKEN = 1 << 30
 const MARK_AT = 1
 const MARK_DOT = 2
 const MARK_DIGIT_WORD = 4
+/** The end of a mail provider's name (`gmail`, `mail` of `g mail`): an address needs no ending there (`name at gmail`). */
+const MARK_PROVIDER = 8
+/** `code`, of `area code`: a local number of seven digits is a phone number with it. */
+const MARK_CODE = 16
 const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ['at', MARK_AT],
   ['dot', MARK_DOT],
   ['period', MARK_DOT],
-  ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD])
+  ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD]),
+  ...MAIL_PROVIDER_WORDS.map((w): [string, number] => [w, MARK_PROVIDER]),
+  ['code', MARK_CODE]
 ]
 
 /** A run of this many of one letter is a stretch (`killl`): such a word takes the hashing path. */
@@ -188,11 +195,15 @@ function phoneGap(bytes: Uint8Array, from: number, to: number): boolean {
 
 export class AsciiScanner {
   // What the last scan saw; each is false only where the detector cannot find anything.
-  /** Seven digits (or O's among them) with at most three of `[\s().\-/_]` between each (PHONE_LIKE on the detector's reading). */
+  /** Seven digits (or O's and l's among them) with at most three of `[\s().\-/_]` between each (PHONE_LIKE on the detector's reading). */
   phoneLike = false
-  /** At least eight whole words that are one digit or a digit word, or ten digits with two digit words or a `dot` or `period` (needed by findSpelledPhones). */
+  /** At least eight whole words that are one digit or a digit word, or ten digits with two digit words, a `dot` or `period`, or `code` (needed by findSpelledPhones). */
   spelledLike = false
-  /** An `@`; or the word `at` and a `.` before a letter, a separator folding to `.` or the word `dot` or `period` (needed by findEmails). */
+  /**
+   * An `@`; or the word `at` and a `.` before a letter, a separator folding to `.`, the word `dot`
+   * or `period`, the end of a provider's name or a run of three one-character words, which the
+   * detector joins into a word (needed by findEmails).
+   */
   emailLike = false
 
   // Pattern words (and marked words) that are all ASCII, in an open-addressing table of
@@ -222,6 +233,8 @@ export class AsciiScanner {
   private runLetters = 0
   /** The last word was one character with no apostrophe after it, so the next may continue its run. */
   private runOpen = false
+  /** A run of three one-character words or more was read (findEmails joins such runs: `g m a i l`). */
+  private spelledOut = false
   private spelledItems = 0
   private wordMarks = 0
   /** The text as bytes: encoding is native and fast, and V8 reads a Uint8Array faster than a string's code units. */
@@ -308,13 +321,14 @@ export class AsciiScanner {
     this.runCount = 0
     this.runLetters = 0
     this.runOpen = false
+    this.spelledOut = false
     this.spelledItems = 0
     this.wordMarks = 0
     let atSign = false
     let dotLetter = false
     let phoneLike = false
     let chain = 0
-    /** Digits, and O's in words that take the hashing path (any that the phone detector reads as a zero): an upper bound. */
+    /** Digits, and O's and l's in words that take the hashing path (any that the phone detector reads as a digit): an upper bound. */
     let numerals = 0
     let lastDigit = -MAX_PHONE_GAP - 2
     /** Soft separators since the last word, or GAP_BROKEN. */
@@ -408,7 +422,7 @@ export class AsciiScanner {
       let p2 = -1
       for (;;) {
         if (k >= K_DIGIT) {
-          if (k < K_LETTER || k === LOWER_O) {
+          if (k < K_LETTER || k === LOWER_O || k === LOWER_L) {
             if (k < K_LETTER) digits++
             numerals++
             if (i - lastDigit <= MAX_PHONE_GAP + 1 && phoneGap(bytes, lastDigit + 1, i)) {
@@ -474,10 +488,10 @@ export class AsciiScanner {
     }
     this.flushRun()
     this.phoneLike = phoneLike
-    // Read out digit by digit (eight items or more), or ten digits and more with two digit words or a spoken dot among them.
-    this.spelledLike = this.spelledItems >= 8 || (numerals + this.spelledItems >= 10 && (this.spelledItems >= 2 || (this.wordMarks & MARK_DOT) !== 0))
+    // Read out digit by digit (eight items or more), or ten digits and more with two digit words, a spoken dot or an area code among them.
+    this.spelledLike = this.spelledItems >= 8 || (numerals + this.spelledItems >= 10 && (this.spelledItems >= 2 || (this.wordMarks & (MARK_DOT | MARK_CODE)) !== 0))
     // A real at-sign may come with a spaced or bracketed dot (`gmail [.] com`), which this pass does not follow.
-    this.emailLike = atSign || ((this.wordMarks & MARK_AT) !== 0 && (dotLetter || wideDot || (this.wordMarks & MARK_DOT) !== 0))
+    this.emailLike = atSign || ((this.wordMarks & MARK_AT) !== 0 && (dotLetter || wideDot || this.spelledOut || (this.wordMarks & (MARK_DOT | MARK_PROVIDER)) !== 0))
     return a.finish()
   }
 
@@ -639,6 +653,7 @@ export class AsciiScanner {
   private flushRun(): void {
     const count = this.runCount
     if (count === 0) return
+    if (count >= 3) this.spelledOut = true
     const a = this.automaton
     const starts = this.runStarts
     const codes = this.runCodes

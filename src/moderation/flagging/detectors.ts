@@ -22,12 +22,27 @@ const SPELLED_PHONE_DIGITS = 10
 const DIGIT_WORDS: Readonly<Record<string, number>> = {
   zero: 0, oh: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9
 }
+/** The digit words, for the regular expressions below. */
+const DIGIT_NAMES = Object.keys(DIGIT_WORDS).join('|')
 /** Words read out between the groups of a number: `212 dot 555 dot 0187`. */
 const SPOKEN_SEPARATORS = new Set(['dot', 'period'])
-const NUMBER_ITEM = String.raw`(?:\d{1,4}|zero|oh|one|two|three|four|five|six|seven|eight|nine)`
+const NUMBER_ITEM = String.raw`(?:\d{1,4}|${DIGIT_NAMES})`
 const NUMBER_GAP = String.raw`(?:[\s.\-()/,]{1,3}|\s+(?:dot|period)\s+)`
 /** A digit, a group of digits, or a digit spelled as a word, then the gap to the next one. */
 const SPELLED_NUMBER = new RegExp(String.raw`(?:\+\s?)?${NUMBER_ITEM}(?:${NUMBER_GAP}${NUMBER_ITEM}\b)+`, 'giu')
+
+/** A local number without its area code: three digits (the exchange), then four (the line). */
+const LOCAL_DIGITS = 7
+const EXCHANGE_DIGITS = 3
+/**
+ * An area code said apart from the rest of the number (`area code is three one two`): three
+ * digits, as one group or one by one. `code` must end its word, as the fast path (ascii.ts, which
+ * marks the word) reads it.
+ */
+const AREA_CODE = new RegExp(
+  String.raw`\barea\s+code(?:\s+is\s+|\s*[:=-]\s*|\s+)(\d{3}|(?:\d|${DIGIT_NAMES})(?:[\s,-]{1,2}(?:\d|${DIGIT_NAMES})){2})`,
+  'diu'
+)
 
 function countDigits(s: string): number {
   let n = 0
@@ -50,16 +65,25 @@ function joins(c: string | undefined): boolean {
   return c !== undefined && (isWordChar(c) || GLUE.test(c))
 }
 
-/** The run from `start` to `end` is not part of a longer word, even through `@ $ !` or an apostrophe (`x'five`). */
-function standsAlone(text: string, start: number, end: number): boolean {
+/** Nothing before `start` carries a word on into it, even through `@ $ !` or an apostrophe (`x'five`). */
+function endsBefore(text: string, start: number): boolean {
   let before = start - 1
   if (joins(text[before])) return false
   while (before >= 0 && JOINING.test(text[before] as string)) before--
-  if (joins(text[before])) return false
+  return !joins(text[before])
+}
+
+/** Nothing after `end` carries the word there on (`gmail's` is one word to the fast path). */
+function endsAfter(text: string, end: number): boolean {
   let after = end
   if (joins(text[after])) return false
   while (after < text.length && JOINING.test(text[after] as string)) after++
   return !joins(text[after])
+}
+
+/** The run from `start` to `end` is not part of a longer word. */
+function standsAlone(text: string, start: number, end: number): boolean {
+  return endsBefore(text, start) && endsAfter(text, end)
 }
 
 /**
@@ -68,9 +92,11 @@ function standsAlone(text: string, start: number, end: number): boolean {
  * lists like `1 2 3 4 5 6 7 8 9 10` (nine alone) and dates stay unflagged); digits and words
  * mixed (`212 five five five 0187`: two words or more and a group of three digits or more, which
  * lists of small numbers lack); or groups joined by a spoken `dot` (`212 dot 555 dot 0187`).
+ * A local number of seven digits counts too when the post says its area code apart (findLocalNumber).
  */
 function findSpelledPhones(text: string): Span[] {
   const spans: Span[] = []
+  const local: Span[] = []
   for (const m of text.matchAll(SPELLED_NUMBER)) {
     const start = m.index
     const end = start + m[0].length
@@ -81,6 +107,8 @@ function findSpelledPhones(text: string): Span[] {
     let words = 0
     let spoken = 0
     let group = false
+    // Groups of digits written together sit where a local number has them (`555 0142`), which counts and dates (`1,234,567`) do not.
+    let localShape = true
     for (const part of parts) {
       const lower = part.toLowerCase()
       if (SPOKEN_SEPARATORS.has(lower)) {
@@ -90,15 +118,32 @@ function findSpelledPhones(text: string): Span[] {
         alone++
         words++
       } else {
+        const exchange = digits === 0 && part.length === EXCHANGE_DIGITS
+        const line = digits === EXCHANGE_DIGITS && part.length === LOCAL_DIGITS - EXCHANGE_DIGITS
+        if (part.length > 1 && !exchange && !line) localShape = false
         digits += part.length
         if (part.length === 1) alone++
         if (part.length >= 3) group = true
       }
     }
+    if (digits === LOCAL_DIGITS && localShape) local.push({ start, end })
     if (digits < SPELLED_PHONE_DIGITS || digits > MAX_PHONE_DIGITS) continue
     if (alone >= SPELLED_PHONE_DIGITS || (words >= 2 && group) || spoken >= 1) spans.push({ start, end })
   }
+  if (local.length > 0) spans.push(...findLocalNumber(text, local))
   return spans
+}
+
+/**
+ * Seven digits alone are too often something else (a count, a sum, a date) to hold, but with an
+ * area code said in the same post (`five five five, oh one four two. area code is three one two`)
+ * they are a full number given in two pieces, and both pieces are held.
+ */
+function findLocalNumber(text: string, local: Span[]): Span[] {
+  const area = AREA_CODE.exec(text)
+  const code = area?.indices?.[1]
+  if (code === undefined || !endsAfter(text, code[1])) return []
+  return [...local, { start: code[0], end: code[1] }]
 }
 
 /**
@@ -146,25 +191,29 @@ export function foldWide(text: string): string {
 const VARIATION_SELECTOR = 0xfe0f
 const KEYCAP = 0x20e3
 const KEYCAPS = /(\d)\ufe0f?\u20e3/gu
-/** A run of digits with the letter O among them (`555-O187`, `o7911`), standing alone. */
-const DIGITS_WITH_O = /(?<![\p{L}\p{N}])[0-9oO]*[0-9][0-9oO]*(?![\p{L}\p{N}])/gu
+/**
+ * A run of digits with letters that look like digits among them, standing alone: the letter O for
+ * a zero (`555-O187`, `o7911`) and a lowercase l for a one (`6l7 555 Ol87`). A capital I or L
+ * is left alone: it is as often a word or an initial.
+ */
+const DIGITS_WITH_LOOKALIKES = /(?<![\p{L}\p{N}])[0-9oOl]*[0-9][0-9oOl]*(?![\p{L}\p{N}])/gu
 
 /**
  * The text as the phone detectors read it, one unit for one unit: compatibility forms folded
  * (foldWide), underscores as spaces (`212_555_0187`), the marks of keycap digits (`2️⃣`) as
- * spaces, and the letter O among digits as a zero.
+ * spaces, and the letters O and l among digits as a zero and a one.
  */
 function phoneText(text: string): string {
   let f = foldWide(text)
   if (f.includes('_')) f = f.replaceAll('_', ' ')
   if (f.includes('\u20e3')) f = f.replace(KEYCAPS, (m: string, d: string) => d + ' '.repeat(m.length - 1))
-  if (/[oO]\d|\d[oO]/u.test(f)) f = f.replace(DIGITS_WITH_O, (m) => m.replace(/[oO]/gu, '0'))
+  if (/[oOl]\d|\d[oOl]/u.test(f)) f = f.replace(DIGITS_WITH_LOOKALIKES, (m) => m.replace(/[oO]/gu, '0').replaceAll('l', '1'))
   return f
 }
 
 /** Seven digits with at most three separators between each: cheap test before the real parser. */
 const PHONE_LIKE = /(?:\d[\s().\-/]{0,3}){6}\d/u
-const DIGIT_WORD = /zero|oh|one|two|three|four|five|six|seven|eight|nine/giu
+const DIGIT_WORD = new RegExp(DIGIT_NAMES, 'giu')
 
 /**
  * What a caller that has already read the text knows: each is false only where that search
@@ -229,9 +278,26 @@ const DOT_AFTER_SIGN = String.raw`(?:\.|\s+\.\s+|\s*[\[({<]\s*\.\s*[\])}>]\s*|${
 const DOT_AFTER_SPOKEN = String.raw`(?:\.|${DOT_SPOKEN})`
 const AT_WORD = /[\s[({<]at[\s\])}>]/iu
 const DOT_WORD = /[\s[({<](?:d[o0]t|period)[\s\])}>]/iu
-/** Obfuscated addresses, whose ending must be a common top-level domain. */
+/**
+ * Mail providers well known enough that `name at gmail`, with no ending, is an address. A space
+ * marks where members split the name (`g mail`, `out look`, `ya hoo`); either way counts. Left out
+ * on purpose: `me` (me.com) and `live` (live.com), everyday words after `at` (`at me`, `at live
+ * shows`), which are still found with their ending, as is `mail.ru` (`mail` alone is a word).
+ */
+const MAIL_PROVIDERS = ['g mail', 'google mail', 'y mail', 'ya hoo', 'hot mail', 'out look', 'msn', 'aol', 'i cloud', 'proton mail', 'proton', 'gmx', 'zoho', 'yandex', 'fast mail', 'tutanota']
+/** A provider's name, written together or apart; the longest first, so that `proton mail` is not cut at `proton`. */
+const PROVIDER = `(?:${[...MAIL_PROVIDERS].sort((a, b) => b.length - a.length).map((p) => p.replaceAll(' ', ' ?')).join('|')})`
+const PROVIDER_NAME = new RegExp(PROVIDER, 'iu')
+/**
+ * The words that end a provider's name, written together or apart (`gmail`, `mail`): with the word
+ * `at`, the fast path (ascii.ts) opens the e-mail gate on them.
+ */
+export const MAIL_PROVIDER_WORDS: readonly string[] = [...new Set(MAIL_PROVIDERS.flatMap((p) => [p.replaceAll(' ', ''), p.slice(p.lastIndexOf(' ') + 1)]))]
+
+/** Obfuscated addresses, whose ending must be a common top-level domain; a provider's name may be split (`g mail dot com`). */
+const DOMAIN_LABEL = `(?:${PROVIDER}|${LABEL})`
 const EMAIL = new RegExp(
-  String.raw`${LOCAL_PART}(?:${AT_SIGN}(?:${LABEL}${DOT_AFTER_SIGN})+|${AT_SPOKEN}(?:${LABEL}${DOT_AFTER_SPOKEN})+)(?:${TLDS})${ADDRESS_END}`,
+  String.raw`${LOCAL_PART}(?:${AT_SIGN}(?:${DOMAIN_LABEL}${DOT_AFTER_SIGN})+|${AT_SPOKEN}(?:${DOMAIN_LABEL}${DOT_AFTER_SPOKEN})+)(?:${TLDS})${ADDRESS_END}`,
   'giu'
 )
 /** File names (`icon@2x.png`) are not addresses. */
@@ -247,20 +313,100 @@ const PLAIN_EMAIL = new RegExp(String.raw`${LOCAL_PART}@(?:${LABEL}\.)+(?!${FILE
 const SPOKEN_PERIOD = /\speriod\s/iu
 const PERIOD_ENDING = /(?:com|net|org|edu|gov|uk|ca|au|nz|ie|de|fr|io)$/iu
 
+/** What joins the parts of a handle: a dot or an underscore, written or said (`jane dot doe`, `chris underscore sober`). */
+const HANDLE_JOIN = String.raw`(?:[._]|\s+(?:d[o0]t|underscore)\s+)`
+/**
+ * A word, or words so joined, which may end in a number said apart (`jane dot doe 1987`). Bounded
+ * like LOCAL_PART, so that a long chain of `x dot x dot ...` costs each start a few steps.
+ */
+const HANDLE_PART = String.raw`[\p{L}\p{N}]{1,64}`
+const HANDLE = String.raw`(?<![\p{L}\p{N}._%+'\u2019-])${HANDLE_PART}(?:(?:${HANDLE_JOIN}${HANDLE_PART}){1,8}(?:\s+\d{1,8})?)?`
+/** The writer saying that what follows is their address: `email me`, `my email is`, `e-mail:`. */
+const ADDRESS_CUE = String.raw`\be-?mail(?:\s+me\s*:?|(?:\s+address)?\s+is\s*:?|\s*:)\s+`
+/**
+ * A handle at a provider named without its ending: `stillstanding.dave at gmail`, `jane@gmail`,
+ * `chris underscore sober underscore 2019 at proton mail`.
+ *
+ * After `at` a provider's name is also an employer, a product or a place (`my account at gmail got
+ * hacked`, `my cousin works at yahoo`), so what comes before it must look like a handle and not a
+ * word of the sentence (looksLikeHandle), unless the writer has just said that an address follows
+ * (`email me sobermike at yahoo`) or the at-sign is written tight (`jane@gmail`). The price is that
+ * `sobermike at gmail` with no such words is left up: a plain word before `at gmail` is as often
+ * prose as a handle, and holding every such sentence would teach members to ignore holds.
+ */
+const PROVIDER_EMAIL = new RegExp(
+  String.raw`(?<cue>${ADDRESS_CUE})?(?<handle>${HANDLE})(?:(?<tight>@)|${AT_SIGN}|${AT_SPOKEN})${PROVIDER}(?![\p{L}\p{N}])`,
+  'dgiu'
+)
+
+/** A handle has a letter, and a digit, a dot or an underscore (`sobermike84`, `jane dot doe`): words of a sentence rarely do. */
+function looksLikeHandle(handle: string): boolean {
+  // A space in a handle comes with a spoken `dot` or `underscore` (HANDLE).
+  return /\p{L}/u.test(handle) && /[\d._\s]/u.test(handle)
+}
+
+/**
+ * Letters and digits read out one by one, each alone between single spaces, with at most one of
+ * `. _ - @` between two of them: `m a r i a . r 9 1 @ g m a i l . c o m`. At least three, as the
+ * fast path (ascii.ts) needs to see a run of one-character words.
+ */
+const SPELLED_OUT = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: (?:[._@-] )?[\p{L}\p{N}]){2,}(?![\p{L}\p{N}])/gu
+
+/**
+ * The text with each run spelled out joined into one word (`maria.r91@gmail.com`), so that the
+ * patterns below read it as written, and where each of its units is in the text (null: the same).
+ */
+function joinSpelledOut(text: string): { joined: string; origin: number[] | null } {
+  const runs = [...text.matchAll(SPELLED_OUT)].filter((m) => standsAlone(text, m.index, m.index + m[0].length))
+  if (runs.length === 0) return { joined: text, origin: null }
+  let joined = ''
+  const origin: number[] = []
+  let next = 0
+  for (const run of runs) {
+    for (let i = next; i < run.index + run[0].length; i++) {
+      if (i >= run.index && text[i] === ' ') continue
+      joined += text[i]
+      origin.push(i)
+    }
+    next = run.index + run[0].length
+  }
+  for (let i = next; i < text.length; i++) origin.push(i)
+  return { joined: joined + text.slice(next), origin }
+}
+
 export function findEmails(text: string): Span[] {
-  // Cheap tests first: most posts have neither an at-sign nor a domain ending.
-  const folded = foldWide(text)
-  const hasSign = folded.includes('@')
-  if (!hasSign && !AT_WORD.test(folded)) return []
-  if (!folded.includes('.') && !DOT_WORD.test(folded)) return []
+  // Cheap tests first: most posts have neither an at-sign nor a domain ending nor a provider's name.
+  const wide = foldWide(text)
+  const hasSign = wide.includes('@')
+  if (!hasSign && !AT_WORD.test(wide)) return []
+  const { joined, origin } = joinSpelledOut(wide)
+  const hasEnding = joined.includes('.') || DOT_WORD.test(joined)
+  const hasProvider = PROVIDER_NAME.test(joined)
+  if (!hasEnding && !hasProvider) return []
   const spans: Span[] = []
-  for (const re of hasSign ? [PLAIN_EMAIL, EMAIL] : [EMAIL]) {
-    for (const m of folded.matchAll(re)) {
+  for (const re of !hasEnding ? [] : hasSign ? [PLAIN_EMAIL, EMAIL] : [EMAIL]) {
+    for (const m of joined.matchAll(re)) {
       if (re === EMAIL && SPOKEN_PERIOD.test(m[0]) && !PERIOD_ENDING.test(m[0])) continue
       let start = m.index
       // `name at gmail dot com`: the local part must not start with a leading dot or dash.
-      while (start < m.index + m[0].length && /[._%+-]/u.test(folded[start] ?? '')) start++
+      while (start < m.index + m[0].length && /[._%+-]/u.test(joined[start] ?? '')) start++
       spans.push({ start, end: m.index + m[0].length })
+    }
+  }
+  if (hasProvider) {
+    for (const m of joined.matchAll(PROVIDER_EMAIL)) {
+      const end = m.index + m[0].length
+      // `gmail's office` is another word to the fast path, and not an address.
+      if (!endsAfter(joined, end)) continue
+      const { cue, handle, tight } = m.groups ?? {}
+      if (cue === undefined && tight === undefined && !looksLikeHandle(handle ?? '')) continue
+      spans.push({ start: m.indices?.groups?.handle?.[0] ?? m.index, end })
+    }
+  }
+  if (origin !== null) {
+    for (const span of spans) {
+      span.start = origin[span.start] ?? span.start
+      span.end = (origin[span.end - 1] ?? span.end - 1) + 1
     }
   }
   return mergeSpans(spans)

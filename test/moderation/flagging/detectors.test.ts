@@ -142,6 +142,74 @@ t.test('ordinary recovery talk stays unflagged', async (t) => {
   }
 })
 
+t.test('phone numbers with a capital O and a lowercase l for 0 and 1', async (t) => {
+  expectFound(t, 'phone', [
+    ['my numbers 303-555-Ol56, leave a voicemail if i dont pick up', '303-555-Ol56'],
+    ['hmu 6l7 555 Ol87', '6l7 555 Ol87']
+  ])
+})
+
+t.test('a local number read out with its area code said apart', async (t) => {
+  const text = 'text me at five five five, oh one four two. area code is three one two'
+  t.same(found(text, 'phone'), ['five five five, oh one four two', 'three one two'])
+  t.same(found('555-0142, area code: 312', 'phone'), ['555-0142', '312'])
+  t.same(found('area code 312, my number is 555 oh one four two', 'phone'), ['312', '555 oh one four two'])
+})
+
+t.test('an address at a well-known provider, without its ending or with the name split', async (t) => {
+  expectFound(t, 'email', [
+    ['jane dot doe 1987 at gmail if anyone wants an accountability partner', 'jane dot doe 1987 at gmail'],
+    ['email me sobermike84 at g mail dot com, I check it every morning', 'sobermike84 at g mail dot com'],
+    ["dm doesn't work for me, just email stillstanding.dave at gmail", 'stillstanding.dave at gmail'],
+    ['e-mail me: chris underscore sober underscore 2019 at proton mail', 'chris underscore sober underscore 2019 at proton mail'],
+    ['sam_b at hot mail', 'sam_b at hot mail'],
+    ['mike.r at out look.', 'mike.r at out look'],
+    ['ping kate77 (at) yahoo', 'kate77 (at) yahoo'],
+    ['write to jo_b at i cloud or here', 'jo_b at i cloud'],
+    ['sobermike at hot mail dot com', 'sobermike at hot mail dot com'],
+    ['jane@gmail', 'jane@gmail'],
+    // A plain word is a handle only where the writer has just said it is an address.
+    ['my email is janedoe at gmail', 'janedoe at gmail'],
+    ['email me sobermike at yahoo!', 'sobermike at yahoo']
+  ])
+})
+
+t.test('an address spelled letter by letter', async (t) => {
+  expectFound(t, 'email', [
+    ['email: m a r i a . r 9 1 @ g m a i l . c o m', 'm a r i a . r 9 1 @ g m a i l . c o m'],
+    ["here's my email so we can do step work together, a n d r e w . p 8 8 at gmail", 'a n d r e w . p 8 8 at gmail'],
+    ['j o e 7 at g m a i l . c o m, thanks', 'j o e 7 at g m a i l . c o m']
+  ])
+})
+
+t.test('everyday talk about times, places and numbers is not contact details', async (t) => {
+  for (const text of [
+    'meet me at the gym at 5',
+    'I was at my worst in 2019',
+    'call the hotline at 988',
+    'day 30 at 5 am',
+    'at home dot dot dot whatever',
+    'a b c d e f g is how my kid sings it',
+    'I lost 10 lbs at the gym',
+    'the meeting is at 7 30 in room 4 0 1',
+    'my account at the clinic',
+    'step 4 at 9 am',
+    // Plain words before a provider: a sentence, not a handle (see PROVIDER_EMAIL).
+    'my account at gmail got hacked',
+    "I'm at gmail's office",
+    'my cousin works at yahoo',
+    'email me at gmail',
+    "I'll email you at outlook",
+    'we met at live shows back then',
+    // Seven digits with an area code nowhere near, and an area code with no number.
+    'five five five, oh one four two',
+    'my area code is 312',
+    'sold 1,234,567 copies, area code three one two'
+  ]) {
+    t.same(none.scan(text).filter((m) => m.category === 'personal_info'), [], JSON.stringify(text))
+  }
+})
+
 t.test('helpline numbers are held like any other number, as before', async (t) => {
   // No allowlist: a moderator sees `call 1-800-662-4357` and publishes it; an allowlist would let a member's number through.
   t.same(found('SAMHSA is 1-800-662-4357, free and confidential', 'phone'), ['1-800-662-4357'])
@@ -154,10 +222,13 @@ t.test('on the new forms the fast path finds exactly what the general path finds
     fc.constantFrom(
       '212', '555', '0187', 'O187', 'o7911', '2o12', 'oo', 'o', '_', ' _ ', 'dot', 'period', 'd0t', 'at', 'AT', '@', '[@]', '(@)', '[.]', '(.)', ' . ', '.', '. ',
       'five', 'one', 'oh', 'zero', 'nine', ',', ', ', ' ', '-', '/', '(', '+', '$', 'gmail', 'com', 'me', 'fm', 'jane', 'x.y', '1', '7', '0',
-      '２', '１', '－', '＠', '．', 'ｏ', '\u00a0', '—', '\u2024', '＿', '\ufe0f', '\u20e3', '2\ufe0f\u20e3', '❤️', 'é', '\n', "'", "x'", '’', '$', '!', 'x!'
+      '２', '１', '－', '＠', '．', 'ｏ', '\u00a0', '—', '\u2024', '＿', '\ufe0f', '\u20e3', '2\ufe0f\u20e3', '❤️', 'é', '\n', "'", "x'", '’', '$', '!', 'x!',
+      // Providers without an ending, handles, letters spelled out, look-alike digits and area codes.
+      'g mail', 'g', 'mail', 'hot', 'yahoo', 'ya hoo', 'proton', 'aol', 'underscore', 'jane_d', 'kate77', 'email me', 'email:', "'s", 'a n d', 'x y z', ' a ', 'm',
+      'l', 'Ol87', '6l7', 'area code', 'code', 'area', 'is', ' code: '
     ),
     // `@ $ !` and apostrophes next to a digit word join it to a word on the fast path (`$five`).
-    fc.string({ unit: fc.constantFrom(...'0123456789oO_ .-@atdpe,$!\'fivn'.split('')), maxLength: 10 })
+    fc.string({ unit: fc.constantFrom(...'0123456789oO_ .-@atdpe,$!\'fivnlgm'.split('')), maxLength: 10 })
   )
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 25 }).map((parts) => parts.join('')), (text) =>
