@@ -37,3 +37,49 @@ export function checkCorpus(t: Test, corpus: Corpus): void {
     }
   })
 }
+
+/** A whole held-out set, every post kept: what it was measured at is its floor (recall) or ceiling (false alarms). */
+export interface HeldOutSet {
+  crisis: readonly string[]
+  sourcing: readonly string[]
+  benign: readonly string[]
+  pii?: readonly string[]
+}
+
+export interface HeldOutFloors {
+  /** Crisis posts that must escalate, at least. */
+  crisis: number
+  /** Sourcing posts that must be held, at least. */
+  sourcing: number
+  /** Ordinary posts that may be escalated or held, at most. */
+  benignFlagged: number
+  /** Posts revealing contact details that must be held, at least. */
+  pii?: number
+}
+
+const escalates = (text: string) => scanDefault(text).some((m) => m.category === 'crisis' && m.action === 'escalate')
+const heldAsSourcing = (text: string) => scanDefault(text).some((m) => m.category === 'sourcing' && m.action === 'hold')
+const heldAsPersonal = (text: string) => scanDefault(text).some((m) => m.category === 'personal_info' && m.action === 'hold')
+const flagged = (text: string) => scanDefault(text).some((m) => m.action === 'escalate' || m.action === 'hold')
+
+/**
+ * Checks a held-out set as a whole: the share caught must not fall below what was measured, and the false
+ * alarms must not rise above it. The misses are listed in the failure message, so a change that loses some
+ * shows which.
+ */
+export function checkHeldOut(t: Test, set: HeldOutSet, floors: HeldOutFloors): void {
+  const count = (list: readonly string[], ok: (text: string) => boolean) => {
+    const misses = list.filter((text) => !ok(text))
+    return { caught: list.length - misses.length, misses }
+  }
+  const crisis = count(set.crisis, escalates)
+  t.ok(crisis.caught >= floors.crisis, `crisis: ${crisis.caught}/${set.crisis.length} escalate (floor ${floors.crisis})`, { misses: crisis.misses })
+  const sourcing = count(set.sourcing, heldAsSourcing)
+  t.ok(sourcing.caught >= floors.sourcing, `sourcing: ${sourcing.caught}/${set.sourcing.length} held (floor ${floors.sourcing})`, { misses: sourcing.misses })
+  const benign = set.benign.filter(flagged)
+  t.ok(benign.length <= floors.benignFlagged, `ordinary: ${benign.length}/${set.benign.length} escalated or held (ceiling ${floors.benignFlagged})`, { flagged: benign.map((text) => `${text} (${show(text)})`) })
+  if (set.pii && floors.pii !== undefined) {
+    const pii = count(set.pii, heldAsPersonal)
+    t.ok(pii.caught >= floors.pii, `personal information: ${pii.caught}/${set.pii.length} held (floor ${floors.pii})`, { misses: pii.misses })
+  }
+}

@@ -8,7 +8,7 @@
  * word up is one hash lookup; a stretched word (`killlll`) falls back to comparing its runs
  * of letters with the pattern words that have the same letters (`kil`).
  */
-import type { PatternWord } from './pattern.js'
+import type { PatternStep } from './pattern.js'
 import { MAX_SPELLED_LETTERS as maxSpelled, type Token } from './tokenize.js'
 
 const MAX_SPELLED_LETTERS = maxSpelled
@@ -17,6 +17,8 @@ const MAX_SPELLED_LETTERS = maxSpelled
 export const STRETCHED_RUN = 3
 /** Concatenated form of a phrase (`killmyself`) is matched too, from this length on, so that short pairs (`to day`) don't turn into real words. */
 const MIN_CONCATENATED_LENGTH = 6
+/** A phrase with more choices of words than this is not also matched run together (each choice is a word to look up). */
+const MAX_JOINED = 64
 /** Safety bound on live partial matches; only a hostile rule set of wildcards could reach it. */
 const MAX_ACTIVE = 4096
 
@@ -68,6 +70,8 @@ export class WordAutomaton {
   private readonly children: Array<Map<number, number> | null> = [null]
   private readonly wild: number[] = [-1]
   private readonly outputs: Array<number[] | null> = [null]
+  /** How many edges lead to each node (the root: none). */
+  private readonly refs: number[] = [0]
   /** How many words lead from the root to each node: a match's first word is this many words back, less one. */
   private readonly depths: number[] = [0]
   // The trie's edges flattened for scanning, rebuilt after rules are added: the root's by word
@@ -96,46 +100,149 @@ export class WordAutomaton {
     this.children.push(null)
     this.wild.push(-1)
     this.outputs.push(null)
+    this.refs.push(0)
     this.depths.push((this.depths[parent] ?? 0) + 1)
     return this.children.length - 1
   }
 
-  private addPath(words: readonly PatternWord[], rule: number): void {
-    let node = 0
-    for (const word of words) {
-      if (word === null) {
-        let next = this.wild[node] ?? -1
-        if (next < 0) {
-          next = this.newNode(node)
-          this.wild[node] = next
-        }
-        node = next
-      } else {
-        const id = this.wordId(word)
-        let map = this.children[node]
-        if (map === null || map === undefined) {
-          map = new Map()
-          this.children[node] = map
-        }
-        let next = map.get(id)
-        if (next === undefined) {
-          next = this.newNode(node)
-          map.set(id, next)
-        }
-        node = next
-      }
+  /**
+   * A copy of `node` (same edges, wildcard and outputs, same depth) for the edges `into` it, which are
+   * moved to it (`id` -1: a wildcard edge): what is added after it then reaches no other path.
+   */
+  private split(into: ReadonlyArray<readonly [number, number]>, node: number): number {
+    const copy = this.newNode(into[0]?.[0] ?? 0)
+    const map = this.children[node]
+    if (map) {
+      this.children[copy] = new Map(map)
+      for (const child of map.values()) this.refs[child] = (this.refs[child] ?? 0) + 1
+    }
+    const w = this.wild[node] ?? -1
+    if (w >= 0) {
+      this.wild[copy] = w
+      this.refs[w] = (this.refs[w] ?? 0) + 1
     }
     const out = this.outputs[node]
-    if (out === null || out === undefined) this.outputs[node] = [rule]
-    else if (!out.includes(rule)) out.push(rule)
+    if (out) this.outputs[copy] = [...out]
+    for (const [from, id] of into) {
+      if (id < 0) this.wild[from] = copy
+      else this.children[from]?.set(id, copy)
+    }
+    this.refs[node] = (this.refs[node] ?? 0) - into.length
+    this.refs[copy] = into.length
+    return copy
   }
 
-  add(words: readonly PatternWord[], rule: number): void {
+  /** The node `id` leads to from `from` (-1: none), making the map as needed. */
+  private edgesOf(from: number): Map<number, number> {
+    let map = this.children[from]
+    if (map === null || map === undefined) {
+      map = new Map()
+      this.children[from] = map
+    }
+    return map
+  }
+
+  /**
+   * Adds one path. A step is a set of phrases of one length (any of which leads on) or null, one word of
+   * any kind. The automaton is a trie whose nodes may be shared: every phrase of a step ends in one node,
+   * so that `{a|b|c} x` costs one node for the three, not three. A node is extended only by the paths that
+   * reach it: one reached by other edges too is split first. Every path into a node has the same length,
+   * so a node's depth still says where a match began.
+   */
+  private addPath(steps: readonly PatternStep[], rule: number): void {
+    let frontier = [0]
+    for (const step of steps) {
+      const next: number[] = []
+      const reach = (node: number) => {
+        if (!next.includes(node)) next.push(node)
+      }
+      if (step === null) {
+        for (const node of frontier) {
+          let w = this.wild[node] ?? -1
+          if (w < 0) {
+            w = this.newNode(node)
+            this.wild[node] = w
+            this.refs[w] = 1
+          } else if ((this.refs[w] ?? 0) > 1) {
+            w = this.split([[node, -1]], w)
+          }
+          reach(w)
+        }
+        frontier = next
+        continue
+      }
+      const length = step[0]?.length ?? 0
+      // Walk the phrases' words but the last as a trie (each word its own node)...
+      let level: Array<{ node: number; phrases: ReadonlyArray<readonly string[]> }> = frontier.map((node) => ({ node, phrases: step }))
+      for (let k = 0; k < length - 1; k++) {
+        const deeper: typeof level = []
+        for (const { node, phrases } of level) {
+          const byWord = new Map<string, Array<readonly string[]>>()
+          for (const phrase of phrases) {
+            const word = phrase[k] as string
+            const list = byWord.get(word)
+            if (list === undefined) byWord.set(word, [phrase])
+            else list.push(phrase)
+          }
+          const map = this.edgesOf(node)
+          for (const [word, list] of byWord) {
+            const id = this.wordId(word)
+            let child = map.get(id) ?? -1
+            if (child < 0) {
+              child = this.newNode(node)
+              map.set(id, child)
+              this.refs[child] = 1
+            } else if ((this.refs[child] ?? 0) > 1) {
+              child = this.split([[node, id]], child)
+            }
+            deeper.push({ node: child, phrases: list })
+          }
+        }
+        level = deeper
+      }
+      // ...and their last words into one node: the existing ones grouped by where they lead.
+      const byChild = new Map<number, Array<readonly [number, number]>>()
+      for (const { node, phrases } of level) {
+        const map = this.edgesOf(node)
+        for (const phrase of phrases) {
+          const id = this.wordId(phrase[length - 1] as string)
+          const child = map.get(id) ?? -1
+          const edges = byChild.get(child)
+          const edge = [node, id] as const
+          if (edges === undefined) byChild.set(child, [edge])
+          else if (!edges.some(([n, i]) => n === node && i === id)) edges.push(edge)
+        }
+      }
+      for (const [child, edges] of byChild) {
+        if (child < 0) {
+          const fresh = this.newNode(edges[0]?.[0] ?? 0)
+          for (const [node, id] of edges) this.edgesOf(node).set(id, fresh)
+          this.refs[fresh] = edges.length
+          reach(fresh)
+        } else {
+          // Reached by these edges only: extend it; by others too: split it off for these.
+          reach((this.refs[child] ?? 0) > edges.length ? this.split(edges, child) : child)
+        }
+      }
+      frontier = next
+    }
+    for (const node of frontier) {
+      const out = this.outputs[node]
+      if (out === null || out === undefined) this.outputs[node] = [rule]
+      else if (!out.includes(rule)) out.push(rule)
+    }
+  }
+
+  add(steps: readonly PatternStep[], rule: number): void {
     this.frozen = false
-    this.addPath(words, rule)
-    if (words.length >= 2 && words.every((w) => w !== null)) {
-      const joined = words.join('')
-      if (joined.length >= MIN_CONCATENATED_LENGTH) this.addPath([joined], rule)
+    this.addPath(steps, rule)
+    // The words of a phrase run together ("killmyself"), for each choice of its words.
+    const combinations = steps.reduce((product, step) => product * (step?.length ?? 0), 1)
+    if (combinations > 0 && combinations <= MAX_JOINED && steps.reduce((words, step) => words + (step?.[0]?.length ?? 0), 0) >= 2) {
+      let joined = ['']
+      for (const step of steps) joined = joined.flatMap((head) => (step ?? []).map((phrase) => head + phrase.join('')))
+      const long = joined.filter((word) => word.length >= MIN_CONCATENATED_LENGTH)
+      if (long.length > 0) this.addPath([long.map((word) => [word])], rule)
     }
   }
 

@@ -11,9 +11,10 @@
  * `Don't want to wake up`, `dont want to wake up` and `don't-want-to-wake-up` are one pattern.
  * A pattern matches whole words only: `kill` never matches inside `skill`.
  *
- * A pattern compiles to its variants, every combination of gap lengths and alternatives, each a plain
- * sequence of words and one-word wildcards (the only thing the matcher knows): `a ** b` is `a b`, `a * b`,
- * `a * * b` and `a * * * b`. Their number is bounded (MAX_PATTERN_VARIANTS).
+ * A pattern compiles to its variants, each a sequence of steps the matcher follows: a set of words, any
+ * of which leads on (the one-word alternatives of a `{...}` are one step), or a one-word wildcard. Gap
+ * lengths and alternatives of several words make variants: `a ** b` is `a b`, `a * b`, `a * * b` and
+ * `a * * * b`. Their number is bounded (MAX_PATTERN_VARIANTS).
  *
  * Examples: `kill myself`, `want to * myself`, `kms`, `selling *`, `{end|ending} it ** tonight`.
  */
@@ -26,13 +27,13 @@ export const GAP_WORDS = 3
 /** The most variants one pattern may compile to: each is a path through the matcher. */
 export const MAX_PATTERN_VARIANTS = 2000
 
-/** One element of a parsed pattern: a normalised word, or null for a one-word wildcard. */
-export type PatternWord = string | null
+/** One step of a parsed pattern: phrases of one length (normalised words), any one of which leads on, or null for a one-word wildcard. */
+export type PatternStep = ReadonlyArray<readonly string[]> | null
 
-export type ParsedPattern = { ok: true; variants: PatternWord[][] } | { ok: false; error: string }
+export type ParsedPattern = { ok: true; variants: PatternStep[][] } | { ok: false; error: string }
 
-/** A piece of a pattern: some choices, each a sequence of words (a gap's choices are runs of wildcards). */
-type Slot = { kind: 'words' | 'gap' | 'wildcard'; choices: PatternWord[][] }
+/** A piece of a pattern: some choices, each a sequence of steps (a gap's choices are runs of wildcards). */
+type Slot = { kind: 'words' | 'gap' | 'wildcard'; choices: PatternStep[][] }
 
 class PatternError extends Error {}
 
@@ -48,7 +49,7 @@ function slotsOf(pattern: string): Slot[] {
   // Text between operators is normalised as one piece, so that it reads like text does.
   let piece = ''
   const flush = () => {
-    if (piece.trim() !== '') slots.push({ kind: 'words', choices: [wordsOf(piece, 'a part of the pattern')] })
+    if (piece.trim() !== '') slots.push({ kind: 'words', choices: [wordsOf(piece, 'a part of the pattern').map((word) => [[word]])] })
     piece = ''
   }
   let i = 0
@@ -59,11 +60,18 @@ function slotsOf(pattern: string): Slot[] {
       const inner = close < 0 ? '' : pattern.slice(i + 1, close)
       if (close < 0 || inner.includes('{')) throw new PatternError('a `{` has no matching `}`')
       flush()
-      const choices = inner.split('|').map((choice) => {
+      const alternatives = inner.split('|').map((choice) => {
         if (/(?:^|\s)\*+(?:\s|$)/u.test(choice)) throw new PatternError('alternatives in `{...}` are words, not wildcards')
         return wordsOf(choice, 'an alternative in `{...}`')
       })
-      slots.push({ kind: 'words', choices })
+      // The alternatives of one length are one step; each length is a choice of its own.
+      const byLength = new Map<number, Map<string, string[]>>()
+      for (const words of alternatives) {
+        const same = byLength.get(words.length) ?? new Map<string, string[]>()
+        same.set(words.join(' '), words)
+        byLength.set(words.length, same)
+      }
+      slots.push({ kind: 'words', choices: [...byLength.values()].map((same) => [[...same.values()]]) })
       i = close + 1
     } else if (c === '}') {
       throw new PatternError('a `}` has no matching `{`')
@@ -78,7 +86,7 @@ function slotsOf(pattern: string): Slot[] {
         const gap = end - i === 2
         slots.push(
           gap
-            ? { kind: 'gap', choices: Array.from({ length: GAP_WORDS + 1 }, (_, n) => Array<PatternWord>(n).fill(null)) }
+            ? { kind: 'gap', choices: Array.from({ length: GAP_WORDS + 1 }, (_, n) => Array<PatternStep>(n).fill(null)) }
             : { kind: 'wildcard', choices: [[null]] }
         )
       }
@@ -114,14 +122,9 @@ export function parsePattern(pattern: string): ParsedPattern {
       return { ok: false, error: `pattern has more than ${MAX_PATTERN_VARIANTS} combinations of alternatives and gaps` }
     }
   }
-  let variants: PatternWord[][] = [[]]
+  let variants: PatternStep[][] = [[]]
   for (const slot of slots) variants = variants.flatMap((head) => slot.choices.map((choice) => [...head, ...choice]))
-  const seen = new Set<string>()
-  variants = variants.filter((v) => {
-    const key = v.map((w) => (w === null ? '*' : w)).join(' ')
-    return !seen.has(key) && (seen.add(key), true)
-  })
-  const longest = Math.max(...variants.map((v) => v.length))
+  const longest = Math.max(...variants.map((v) => v.reduce((words, step) => words + (step?.[0]?.length ?? 1), 0)))
   if (longest > MAX_PATTERN_WORDS) return { ok: false, error: `pattern has more than ${MAX_PATTERN_WORDS} words` }
   return { ok: true, variants }
 }
