@@ -111,10 +111,10 @@ export function parsePattern(pattern: string): ParsedPattern {
     throw error
   }
   if (slots.length === 0) return { ok: false, error: 'pattern has no letters or digits once normalised' }
-  if (slots.every((s) => s.kind === 'wildcard')) return { ok: false, error: 'pattern has only wildcards' }
   const first = slots[0] as Slot
   const last = slots[slots.length - 1] as Slot
   if (first.kind === 'gap' || last.kind === 'gap') return { ok: false, error: 'a `**` gap stands between words, not at an end' }
+  if (slots.every((s) => s.kind !== 'words')) return { ok: false, error: 'pattern has only wildcards' }
   let count = 1
   for (const slot of slots) {
     count *= slot.choices.length

@@ -126,6 +126,7 @@ t.test('bad gaps and alternatives are refused with a reason', async (t) => {
   t.match(validatePattern('** want to die'), /between words/)
   t.match(validatePattern('want to die **'), /between words/)
   t.match(validatePattern('**'), /between words/)
+  t.match(validatePattern('* ** *'), /only wildcards/, 'a gap between wildcards is still nothing but wildcards')
   t.match(validatePattern('{want|need to'), /no matching `}`/)
   t.match(validatePattern('want} to'), /no matching `{`/)
   t.match(validatePattern('{a|{b}|c}'), /no matching/)
