@@ -3,16 +3,19 @@ import { readFileSync } from 'node:fs'
 import { checkHeldOut, type HeldOutSet } from '../../helpers/corpus.js'
 
 /*
- * Two more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
+ * Three more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
  * sets. Every post is kept; the figures they were measured at are floors (what is caught) and ceilings
  * (ordinary posts escalated or held), so a rule change that loses some fails here and names them.
  *
  * Set 2 (130 crisis, 90 sourcing, 180 ordinary, 50 contact details): before the rules learnt from it,
  * 55 crisis posts escalated, 18 sourcing posts and 41 contact details were held and 9 ordinary posts were
- * escalated or held. The rules and detectors were then written from its misses: it is no longer held-out.
+ * escalated or held. The rules and detectors were then written from its misses.
  *
- * Set 3 (120 crisis, 80 sourcing, 160 ordinary) stayed unseen while they were written: it measures how
- * far rules written from set 2 carry to fresh writing. Before: 49, 20 and 5; after: 61, 35 and 3.
+ * Set 3 (120 crisis, 80 sourcing, 160 ordinary) stayed unseen while rules were written from set 2: 49, 20 and
+ * 5 before them, 61, 35 and 3 after. A second round of rules was then written from sets 2 and 3.
+ *
+ * Set 4 (120 crisis, 80 sourcing, 160 ordinary) stayed unseen through both rounds: 51, 23 and 6 before the
+ * second round, 60, 32 and 6 after. It is the honest figure for fresh writing.
  */
 const load = (name: string) => JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8')) as HeldOutSet
 
@@ -20,6 +23,10 @@ t.test('held-out set 2, which the rules learnt from', async (t) => {
   checkHeldOut(t, load('./heldout-2.json'), { crisis: 129, sourcing: 88, benignFlagged: 4, pii: 50 })
 })
 
-t.test('held-out set 3, which stayed unseen', async (t) => {
-  checkHeldOut(t, load('./heldout-3.json'), { crisis: 61, sourcing: 35, benignFlagged: 3 })
+t.test('held-out set 3, which the second round of rules learnt from', async (t) => {
+  checkHeldOut(t, load('./heldout-3.json'), { crisis: 117, sourcing: 80, benignFlagged: 2 })
+})
+
+t.test('held-out set 4, which stayed unseen', async (t) => {
+  checkHeldOut(t, load('./heldout-4.json'), { crisis: 60, sourcing: 32, benignFlagged: 6 })
 })
