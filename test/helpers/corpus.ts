@@ -1,4 +1,5 @@
 /** Runs a corpus of realistic posts through the shipped default rules, one assertion per post. */
+import { readFileSync } from 'node:fs'
 import type { Test } from 'tap'
 import { compileRules, loadDefaultRules } from '../../src/moderation/flagging/index.js'
 
@@ -82,4 +83,9 @@ export function checkHeldOut(t: Test, set: HeldOutSet, floors: HeldOutFloors): v
     const pii = count(set.pii, heldAsPersonal)
     t.ok(pii.caught >= floors.pii, `personal information: ${pii.caught}/${set.pii.length} held (floor ${floors.pii})`, { misses: pii.misses })
   }
+}
+
+/** A set of posts kept as JSON beside its test: `readSet(new URL('./heldout-2.json', import.meta.url))`. */
+export function readSet(url: URL): HeldOutSet {
+  return JSON.parse(readFileSync(url, 'utf8')) as HeldOutSet
 }

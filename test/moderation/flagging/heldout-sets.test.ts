@@ -1,6 +1,5 @@
 import t from 'tap'
-import { readFileSync } from 'node:fs'
-import { checkHeldOut, type HeldOutSet } from '../../helpers/corpus.js'
+import { checkHeldOut, readSet } from '../../helpers/corpus.js'
 
 /*
  * Three more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
@@ -17,7 +16,7 @@ import { checkHeldOut, type HeldOutSet } from '../../helpers/corpus.js'
  * Set 4 (120 crisis, 80 sourcing, 160 ordinary) stayed unseen through both rounds: 51, 23 and 6 before the
  * second round, 60, 32 and 6 after. It is the honest figure for fresh writing.
  */
-const load = (name: string) => JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8')) as HeldOutSet
+const load = (name: string) => readSet(new URL(name, import.meta.url))
 
 t.test('held-out set 2, which the rules learnt from', async (t) => {
   checkHeldOut(t, load('./heldout-2.json'), { crisis: 129, sourcing: 88, benignFlagged: 4, pii: 50 })
