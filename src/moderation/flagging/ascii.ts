@@ -371,6 +371,8 @@ export class AsciiScanner {
         // Back to the start of the word, whose bytes so far are all letters (or of a one-letter word held back), with what is live handed to the automaton.
         i -= skim.rewindOf(last)
         while (i > entry && (KIND[bytes[i - 1] as number] as number) >= K_LETTER) i--
+        // The word loop starts at the word: a `.` before it was skimmed past, its note (for the e-mail gate) perhaps not taken.
+        if (i > 0 && bytes[i - 1] === DOT && (KIND[bytes[i] as number] as number) >= K_LETTER) dotLetter = true
         const live = skim.liveOf(last)
         if (live !== 0) this.resume(skim, live, bytes, entry, i)
         gap = GAP_BROKEN

@@ -59,6 +59,15 @@ t.test('an automaton bounded to a few states, or to a few builds per scan, hands
   t.pass('2000 bounded rule sets agree')
 })
 
+t.test('a dot skimmed past just before the automaton ran out of states still opens the e-mail gate', async (t) => {
+  // Found by the property above: the word loop started after the dot of `so.to` and never saw it.
+  const pair = engines([{ id: 'r0', pattern: 'i', category: 'custom', action: 'flag' }], { states: 7, buildsPerScan: 10 })
+  for (const x of ['kms at so.to ', 'km at so.to']) {
+    t.same(pair?.fast.scan(x), pair?.general.scan(x), x)
+    t.equal(pair?.fast.scan(x).filter((m) => m.detector === 'email').length, 1, `${x}: the address is found`)
+  }
+})
+
 t.test('a phrase found while skimming reports where its first word starts in the original text', async (t) => {
   const compiled = compileEngine([{ id: 'p', pattern: 'want to * myself', category: 'crisis', action: 'escalate' }])
   const text = 'Some days I just want  to,  hurt myself. Other days a b not.'
