@@ -39,6 +39,8 @@ export interface Config {
   liveMaxBufferedBytes: number
   /** Path of the crisis resources file (JSON); null uses the built-in defaults. */
   crisisResourcesFile: string | null
+  /** Whether the crisis model (src/moderation/flagging/crisis-model.ts) reads what no crisis rule caught. */
+  crisisModel: boolean
 }
 
 export class ConfigError extends Error {
@@ -145,6 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
-    crisisResourcesFile: env.CRISIS_RESOURCES_FILE?.trim() || null
+    crisisResourcesFile: env.CRISIS_RESOURCES_FILE?.trim() || null,
+    crisisModel: boolean(env, 'CRISIS_MODEL', true)
   }
 }

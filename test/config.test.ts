@@ -13,7 +13,8 @@ t.test('defaults follow the contract', async (t) => {
     reportHideThreshold: 3,
     claimLeaseSeconds: 600,
     logLevel: 'info',
-    trustProxy: false
+    trustProxy: false,
+    crisisModel: true
   })
 })
 
@@ -24,9 +25,10 @@ t.test('values are read and typed', async (t) => {
     ALLOWED_ORIGINS: 'https://a.example, https://b.example',
     COOKIE_SECURE: 'true',
     NEW_ACCOUNT_HOLD_POSTS: '3',
-    TRUST_PROXY: '1'
+    TRUST_PROXY: '1',
+    CRISIS_MODEL: 'false'
   })
-  t.match(config, { port: 8080, databaseUrl: 'postgres://u@db:5432/lantern', cookieSecure: true, newAccountHoldPosts: 3, trustProxy: 1 })
+  t.match(config, { port: 8080, databaseUrl: 'postgres://u@db:5432/lantern', cookieSecure: true, newAccountHoldPosts: 3, trustProxy: 1, crisisModel: false })
   t.same(config.allowedOrigins, ['https://a.example', 'https://b.example'])
 })
 
@@ -38,6 +40,7 @@ t.test('a bad value stops start-up naming the variable', async (t) => {
     ['ALLOWED_ORIGINS', 'not a url'],
     ['ALLOWED_ORIGINS', 'https://a.example/path'],
     ['COOKIE_SECURE', 'maybe'],
+    ['CRISIS_MODEL', 'sometimes'],
     ['NEW_ACCOUNT_HOLD_POSTS', '-1'],
     ['REPORT_HIDE_THRESHOLD', '0'],
     ['CLAIM_LEASE_SECONDS', '1.5'],

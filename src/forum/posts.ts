@@ -32,7 +32,8 @@ export async function screenWriting(
   const book = await deps.rules.get(deps.db, input.rulesRevision)
   const now = deps.clock.now()
   const matches = book.compiled.scan(input.text, {
-    detectLinks: now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS
+    detectLinks: now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS,
+    detectCrisis: deps.config.crisisModel
   })
   return screen({
     matches,

@@ -4,8 +4,8 @@ import type { Test } from 'tap'
 import { compileRules, loadDefaultRules } from '../../src/moderation/flagging/index.js'
 
 const compiled = compileRules(loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })))
-// detectLinks as for a new account: the strictest way the forum scans a post.
-export const scanDefault = (text: string) => compiled.scan(text, { detectLinks: true })
+// detectLinks as for a new account, and the crisis model: the strictest way the forum scans a post.
+export const scanDefault = (text: string) => compiled.scan(text, { detectLinks: true, detectCrisis: true })
 const show = (text: string) =>
   scanDefault(text)
     .map((m) => `${m.ruleId ?? m.detector}[${m.action}] "${m.excerpt}"`)

@@ -175,3 +175,27 @@ t.test("passing on one of the forum's own helplines is not a personal number; an
     t.match(res.json().moderation.flags, [{ category: 'personal_info', action: 'hold' }])
   }
 })
+
+t.test('a crisis post no rule names is escalated by the crisis model, unless CRISIS_MODEL is off', async (t) => {
+  const body = "Took everything I had left about twenty minutes ago. Just wanted someone to know. Tell my sister I'm sorry."
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const res = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'tonight', body } })
+  t.equal(res.statusCode, 201)
+  const { moderation, post } = res.json()
+  t.equal(moderation.state, 'visible', 'published as written')
+  t.same(moderation.flags, [{ category: 'crisis', action: 'escalate' }])
+  t.ok(moderation.crisisResources.length >= 3, 'crisis resources are listed')
+  const items = await queue(h, moderator)
+  t.equal(items[0]?.post.id, post.id)
+  t.equal(items[0]?.priority, 0)
+  t.match(items[0]?.reasons, [{ source: 'rule', category: 'crisis', detail: /^reads as a crisis \(model, \d+ %\): "Just wanted someone to know"$/ }])
+  const dryRun = await h.as(moderator, { method: 'POST', url: '/api/v1/moderation/rules/test', payload: { text: body } })
+  t.match(dryRun.json().matches, [{ ruleId: null, category: 'crisis', action: 'escalate', detector: 'crisis_model', excerpt: 'Just wanted someone to know' }])
+
+  const off = await buildTestApp(t, { crisisModel: false })
+  const other = await off.signUp()
+  const quiet = await off.as(other, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'tonight', body } })
+  t.same(quiet.json().moderation.flags.filter((f: { category: string }) => f.category === 'crisis'), [], 'CRISIS_MODEL=false: the rules alone')
+})

@@ -3,6 +3,7 @@
  * tests can check that it finds exactly what the general path finds.
  */
 import { AsciiScanner } from './ascii.js'
+import { type CrisisModel, detectCrisis, shippedCrisisModel } from './crisis-model.js'
 import type { SkimmerBounds } from './dfa.js'
 import { findEmails, findLinks, findPhones, overlaps, type PhoneGates } from './detectors.js'
 import { WordAutomaton, type RawMatch } from './matcher.js'
@@ -15,6 +16,8 @@ export interface EngineOptions {
   asciiFastPath?: boolean
   /** Bounds of the skimming automaton (dfa.ts); tests set small ones. */
   skimmer?: SkimmerBounds
+  /** The crisis model behind the rules (crisis-model.ts); null: none. Default: the shipped one. */
+  crisisModel?: CrisisModel | null
 }
 
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
@@ -39,6 +42,7 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
     for (const words of parsed.variants) automaton.add(words, index)
   })
   const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmer)
+  const crisisModel = engine.crisisModel === undefined ? shippedCrisisModel : engine.crisisModel
 
   function scan(text: string, options: ScanOptions = {}): FlagMatch[] {
     if (typeof text !== 'string' || text.length === 0) return []
@@ -78,6 +82,14 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
       }
       for (const span of findPhones(text, gates)) {
         matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'phone' })
+      }
+    }
+    // The model reads what no crisis rule caught: a second net, which only ever escalates.
+    if (crisisModel !== null && options.detectCrisis === true && !matches.some((m) => m.category === 'crisis' && m.action === 'escalate')) {
+      const found = detectCrisis(crisisModel, text)
+      if (found !== null) {
+        const { start, end } = found
+        matches.push({ ruleId: null, category: 'crisis', action: 'escalate', start, end, excerpt: text.slice(start, end), detector: 'crisis_model', score: found.score })
       }
     }
     if (options.detectLinks === true) {

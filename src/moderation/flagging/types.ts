@@ -9,7 +9,7 @@ export interface FlagRule {
 }
 
 export interface FlagMatch {
-  /** null for the built-in detectors (phone, e-mail, link). */
+  /** null for the built-in detectors (phone, e-mail, link) and the crisis model. */
   ruleId: string | null
   category: RuleCategory
   action: RuleAction
@@ -18,7 +18,9 @@ export interface FlagMatch {
   end: number
   /** Exactly `text.slice(start, end)`. */
   excerpt: string
-  detector?: 'phone' | 'email' | 'link'
+  detector?: 'phone' | 'email' | 'link' | 'crisis_model'
+  /** The crisis model's probability, for its matches. */
+  score?: number
 }
 
 export interface ScanOptions {
@@ -26,6 +28,8 @@ export interface ScanOptions {
   detectLinks?: boolean
   /** Report phone numbers and e-mail addresses (category personal_info, action hold). Default true. */
   detectPersonalInfo?: boolean
+  /** Ask the crisis model about a text no crisis rule escalated (category crisis, action escalate). Default false: the caller enables it (screening, unless CRISIS_MODEL is off). */
+  detectCrisis?: boolean
 }
 
 export interface CompiledRules {
