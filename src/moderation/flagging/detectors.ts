@@ -295,7 +295,12 @@ const PROVIDER_NAME = new RegExp(PROVIDER, 'iu')
 export const MAIL_PROVIDER_WORDS: readonly string[] = [...new Set(MAIL_PROVIDERS.flatMap((p) => [p.replaceAll(' ', ''), p.slice(p.lastIndexOf(' ') + 1)]))]
 
 /** Obfuscated addresses, whose ending must be a common top-level domain; a provider's name may be split (`g mail dot com`). */
-const DOMAIN_LABEL = `(?:${PROVIDER}|${LABEL})`
+/**
+ * A provider's name split by a space (`g mail`): written together it is a LABEL already. The two must not
+ * both match one name, or every `gmail.` repeated in a text without an ending doubles the regex's work.
+ */
+const SPLIT_PROVIDER = `(?:${MAIL_PROVIDERS.filter((p) => p.includes(' ')).sort((a, b) => b.length - a.length).join('|')})`
+const DOMAIN_LABEL = `(?:${SPLIT_PROVIDER}|${LABEL})`
 const EMAIL = new RegExp(
   String.raw`${LOCAL_PART}(?:${AT_SIGN}(?:${DOMAIN_LABEL}${DOT_AFTER_SIGN})+|${AT_SPOKEN}(?:${DOMAIN_LABEL}${DOT_AFTER_SPOKEN})+)(?:${TLDS})${ADDRESS_END}`,
   'giu'

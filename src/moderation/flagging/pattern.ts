@@ -37,6 +37,9 @@ type Slot = { kind: 'words' | 'gap' | 'wildcard'; choices: PatternStep[][] }
 
 class PatternError extends Error {}
 
+/** What may stand beside a `*` or `**` operator: a space or a brace of an alternative. */
+const OPERATOR_EDGE = /[\s{}]/u
+
 /** The pattern's normalised words, or an error naming what is wrong. */
 function wordsOf(piece: string, where: string): string[] {
   const words = tokenize(piece).map((token) => token.text)
@@ -75,11 +78,11 @@ function slotsOf(pattern: string): Slot[] {
       i = close + 1
     } else if (c === '}') {
       throw new PatternError('a `}` has no matching `{`')
-    } else if (c === '*' && /\s/u.test(pattern[i - 1] ?? ' ')) {
-      // An operator only on its own: `*` or `**` between spaces (or at an end).
+    } else if (c === '*' && OPERATOR_EDGE.test(pattern[i - 1] ?? ' ')) {
+      // An operator only on its own: `*` or `**` between spaces, braces or the ends (`{a|b}** c` too).
       let end = i
       while (pattern[end] === '*') end++
-      if (end - i > 2 || !/\s/u.test(pattern[end] ?? ' ')) {
+      if (end - i > 2 || !OPERATOR_EDGE.test(pattern[end] ?? ' ')) {
         piece += pattern.slice(i, end)
       } else {
         flush()

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { isDeepStrictEqual } from 'node:util'
 import { compileRules } from '../../../src/moderation/flagging/index.js'
 import { compileEngine } from '../../../src/moderation/flagging/engine.js'
+import { findEmails } from '../../../src/moderation/flagging/detectors.js'
 
 const none = compileRules([])
 const found = (text: string, detector: 'phone' | 'email' | 'link') =>
@@ -254,4 +255,14 @@ t.test('links are reported as spam only when the caller asks', async (t) => {
 
 t.test('personal-info detection can be switched off', async (t) => {
   t.same(none.scan('call (415) 555-2671 or jane@example.com', { detectPersonalInfo: false }), [])
+})
+
+t.test('a provider name repeated without an ending costs linear time, not exponential', async (t) => {
+  // `gmail` read both as a split provider and as a label doubled the work at each repetition: 26 of them took seconds.
+  for (const text of ['write me@' + 'gmail.'.repeat(26) + 'x', 'me at ' + 'hotmail dot '.repeat(26), 'me @ ' + 'yahoo . '.repeat(26) + 'zz', 'write me@' + 'gmail.'.repeat(3000) + 'x']) {
+    const started = performance.now()
+    findEmails(text)
+    const ms = performance.now() - started
+    t.ok(ms < 500, `${text.length} characters in ${ms.toFixed(0)} ms`)
+  }
 })

@@ -184,3 +184,10 @@ t.test('a pattern with alternatives (of one word or two) and gaps finds exactly 
   )
   t.pass('400 random rule sets agree')
 })
+
+t.test('operators may touch the braces of an alternative', async (t) => {
+  const compiled = compileRules([rule('a', '{red|blue}** fish'), rule('b', 'want to **{die|be dead}')])
+  const found = (text: string) => compiled.scan(text, { detectPersonalInfo: false }).map((m) => `${m.ruleId}:${m.excerpt}`)
+  t.same(found('a red big old fish'), ['a:red big old fish'])
+  t.same(found('i want to just be dead'), ['b:want to just be dead'])
+})
