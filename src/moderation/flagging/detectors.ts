@@ -41,7 +41,7 @@ const EXCHANGE_DIGITS = 3
  */
 const AREA_CODE = new RegExp(
   String.raw`\barea\s+code(?:\s+is\s+|\s*[:=-]\s*|\s+)(\d{3}|(?:\d|${DIGIT_NAMES})(?:[\s,-]{1,2}(?:\d|${DIGIT_NAMES})){2})`,
-  'diu'
+  'dgiu'
 )
 
 function countDigits(s: string): number {
@@ -140,10 +140,12 @@ function findSpelledPhones(text: string): Span[] {
  * they are a full number given in two pieces, and both pieces are held.
  */
 function findLocalNumber(text: string, local: Span[]): Span[] {
-  const area = AREA_CODE.exec(text)
-  const code = area?.indices?.[1]
-  if (code === undefined || !endsAfter(text, code[1])) return []
-  return [...local, { start: code[0], end: code[1] }]
+  // The first area code said that stands alone (`area code is 3125` is not one; a later one may be).
+  for (const area of text.matchAll(AREA_CODE)) {
+    const code = area.indices?.[1]
+    if (code !== undefined && endsAfter(text, code[1])) return [...local, { start: code[0], end: code[1] }]
+  }
+  return []
 }
 
 /**

@@ -155,6 +155,8 @@ t.test('a local number read out with its area code said apart', async (t) => {
   t.same(found(text, 'phone'), ['five five five, oh one four two', 'three one two'])
   t.same(found('555-0142, area code: 312', 'phone'), ['555-0142', '312'])
   t.same(found('area code 312, my number is 555 oh one four two', 'phone'), ['312', '555 oh one four two'])
+  // The first "area code" is not one (four digits); the second is.
+  t.same(found('my old area code is 3125 lol. 555 oh one four two, area code is three one two', 'phone'), ['555 oh one four two', 'three one two'])
 })
 
 t.test('an address at a well-known provider, without its ending or with the name split', async (t) => {
