@@ -147,7 +147,6 @@ const SENTENCE_END = /[.!?\n]+/gu
  * "Night all." as goodbyes), and the short crisis posts ("kms", "ctb tonight") are what rules name best.
  */
 export const MIN_WORDS = 6
-const wordCount = (normalized: string) => (normalized === '' ? 0 : normalized.split(' ').length)
 
 /**
  * The model reads only a text with one of these words: death and dying, harm, the means and places people
@@ -166,17 +165,22 @@ export const CRISIS_CUES: ReadonlySet<string> = new Set(
     'stash fent fentanyl heroin narcan shot hotshot oxy oxys benzos klonopin xanax vodka lithium insulin patches mixing'
   ).split(' ')
 )
-const hasCue = (normalized: string) => normalized.split(' ').some((word) => CRISIS_CUES.has(word))
+
+/** The model's probability for a text it reads (MIN_WORDS words or more, one of them a cue); null for one it does not. */
+export function crisisScore(m: CrisisModel, text: string): number | null {
+  const words = normalize(text).text
+  const list = words === '' ? [] : words.split(' ')
+  if (list.length < MIN_WORDS || !list.some((word) => CRISIS_CUES.has(word))) return null
+  return scoreWords(m, words)
+}
 
 /**
  * The text's score and its highest-scoring sentence when the score reaches the model's threshold;
  * otherwise null. Only a post found in crisis is read sentence by sentence.
  */
 export function detectCrisis(m: CrisisModel, text: string): CrisisScore | null {
-  const words = normalize(text).text
-  if (wordCount(words) < MIN_WORDS || !hasCue(words)) return null
-  const score = scoreWords(m, words)
-  if (score < m.threshold) return null
+  const score = crisisScore(m, text)
+  if (score === null || score < m.threshold) return null
   const sentences: Array<[number, number]> = []
   let from = 0
   for (const end of text.matchAll(SENTENCE_END)) {
