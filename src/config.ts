@@ -41,6 +41,8 @@ export interface Config {
   crisisResourcesFile: string | null
   /** Whether the crisis model (src/moderation/flagging/crisis-model.ts) reads what no crisis rule caught. */
   crisisModel: boolean
+  /** Whether the sourcing model (src/moderation/flagging/sourcing-model.ts) reads what no sourcing rule held. */
+  sourcingModel: boolean
 }
 
 export class ConfigError extends Error {
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     crisisResourcesFile: env.CRISIS_RESOURCES_FILE?.trim() || null,
-    crisisModel: boolean(env, 'CRISIS_MODEL', true)
+    crisisModel: boolean(env, 'CRISIS_MODEL', true),
+    sourcingModel: boolean(env, 'SOURCING_MODEL', true)
   }
 }

@@ -14,7 +14,8 @@ t.test('defaults follow the contract', async (t) => {
     claimLeaseSeconds: 600,
     logLevel: 'info',
     trustProxy: false,
-    crisisModel: true
+    crisisModel: true,
+    sourcingModel: true
   })
 })
 
@@ -26,9 +27,10 @@ t.test('values are read and typed', async (t) => {
     COOKIE_SECURE: 'true',
     NEW_ACCOUNT_HOLD_POSTS: '3',
     TRUST_PROXY: '1',
-    CRISIS_MODEL: 'false'
+    CRISIS_MODEL: 'false',
+    SOURCING_MODEL: 'no'
   })
-  t.match(config, { port: 8080, databaseUrl: 'postgres://u@db:5432/lantern', cookieSecure: true, newAccountHoldPosts: 3, trustProxy: 1, crisisModel: false })
+  t.match(config, { port: 8080, databaseUrl: 'postgres://u@db:5432/lantern', cookieSecure: true, newAccountHoldPosts: 3, trustProxy: 1, crisisModel: false, sourcingModel: false })
   t.same(config.allowedOrigins, ['https://a.example', 'https://b.example'])
 })
 

@@ -33,7 +33,8 @@ export async function screenWriting(
   const now = deps.clock.now()
   const matches = book.compiled.scan(input.text, {
     detectLinks: now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS,
-    detectCrisis: deps.config.crisisModel
+    detectCrisis: deps.config.crisisModel,
+    detectSourcing: deps.config.sourcingModel
   })
   return screen({
     matches,

@@ -179,7 +179,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
         }
       }
     },
-    async (request) => testRules(deps.db, deps.rules, request.body.text, deps.config.crisisModel)
+    async (request) => testRules(deps.db, deps.rules, request.body.text, { detectCrisis: deps.config.crisisModel, detectSourcing: deps.config.sourcingModel })
   )
 
   app.get(

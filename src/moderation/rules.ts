@@ -258,10 +258,10 @@ export async function deleteRule(db: Db, clock: Clock, actor: AccountRow, id: st
 }
 
 /** Dry run: what the current rules (and the built-in detectors) find in a text, with offsets into it. */
-export async function testRules(db: Db, book: RuleBook, text: string, detectCrisis: boolean) {
+export async function testRules(db: Db, book: RuleBook, text: string, models: { detectCrisis: boolean; detectSourcing: boolean }) {
   const { compiled } = await book.get(db)
   return {
-    matches: compiled.scan(text, { detectLinks: true, detectCrisis }).map((m) => ({
+    matches: compiled.scan(text, { detectLinks: true, ...models }).map((m) => ({
       ruleId: m.ruleId,
       category: m.category,
       action: m.action,

@@ -4,8 +4,8 @@ import type { Test } from 'tap'
 import { compileRules, loadDefaultRules } from '../../src/moderation/flagging/index.js'
 
 const compiled = compileRules(loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })))
-// detectLinks as for a new account, and the crisis model: the strictest way the forum scans a post.
-export const scanDefault = (text: string) => compiled.scan(text, { detectLinks: true, detectCrisis: true })
+// detectLinks as for a new account, and both models: the strictest way the forum scans a post.
+export const scanDefault = (text: string) => compiled.scan(text, { detectLinks: true, detectCrisis: true, detectSourcing: true })
 const show = (text: string) =>
   scanDefault(text)
     .map((m) => `${m.ruleId ?? m.detector}[${m.action}] "${m.excerpt}"`)
@@ -88,4 +88,11 @@ export function checkHeldOut(t: Test, set: HeldOutSet, floors: HeldOutFloors): v
 /** A set of posts kept as JSON beside its test: `readSet(new URL('./heldout-2.json', import.meta.url))`. */
 export function readSet(url: URL): HeldOutSet {
   return JSON.parse(readFileSync(url, 'utf8')) as HeldOutSet
+}
+
+/** Every labelled post kept with the flagging tests (crisis, sourcing and ordinary): for checks that hold for any text. */
+export function everyLabelledPost(): string[] {
+  return ['audit-set', 'heldout-1', 'heldout-2', 'heldout-3', 'heldout-4', 'heldout-5']
+    .map((name) => readSet(new URL(`../moderation/flagging/${name}.json`, import.meta.url)))
+    .flatMap((set) => [...set.crisis, ...set.sourcing, ...set.benign])
 }

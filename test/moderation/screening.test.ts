@@ -172,7 +172,8 @@ t.test("passing on one of the forum's own helplines is not a personal number; an
   for (const body of ['Text me on 212-555-0187 if you need anything.', 'my cell 1-800-662-4358 is always on', 'SAMHSA is 1-800-662-4357 and I am on 07700 900123']) {
     const res = await h.as(writer, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
     t.equal(res.json().moderation.state, 'held', body)
-    t.match(res.json().moderation.flags, [{ category: 'personal_info', action: 'hold' }])
+    // The sourcing model may also read "text me on <a number>" as a dealer's offer: the post is held either way, with both reasons.
+    t.ok(res.json().moderation.flags.some((f: { category: string; action: string }) => f.category === 'personal_info' && f.action === 'hold'), 'held as personal information')
   }
 })
 
@@ -198,4 +199,33 @@ t.test('a crisis post no rule names is escalated by the crisis model, unless CRI
   const other = await off.signUp()
   const quiet = await off.as(other, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'tonight', body } })
   t.same(quiet.json().moderation.flags.filter((f: { category: string }) => f.category === 'crisis'), [], 'CRISIS_MODEL=false: the rules alone')
+})
+
+t.test('a sourcing post no rule names is held by the sourcing model, unless SOURCING_MODEL is off', async (t) => {
+  const body = 'My cousin works at a pharmacy and can get 80s, who wants in? Cash only.'
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const reader = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const res = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'pharmacy', body } })
+  t.equal(res.statusCode, 201)
+  const { moderation, post, thread } = res.json()
+  t.equal(moderation.state, 'held', 'it waits for a moderator')
+  t.same(moderation.flags, [{ category: 'sourcing', action: 'hold' }])
+  t.same(moderation.crisisResources, [])
+  t.equal((await h.as(reader, { url: `/api/v1/threads/${thread.id}` })).statusCode, 404, 'no one else sees it')
+  t.equal((await h.as(member, { url: `/api/v1/threads/${thread.id}` })).statusCode, 200, 'its writer still does')
+  const items = await queue(h, moderator)
+  t.equal(items[0]?.post.id, post.id)
+  t.equal(items[0]?.priority, 1, 'sourcing priority')
+  t.match(items[0]?.reasons, [{ source: 'rule', category: 'sourcing', detail: /^reads as sourcing \(model, \d+ %\): "Cash only"$/ }])
+  const dryRun = await h.as(moderator, { method: 'POST', url: '/api/v1/moderation/rules/test', payload: { text: body } })
+  t.match(dryRun.json().matches, [{ ruleId: null, category: 'sourcing', action: 'hold', detector: 'sourcing_model', excerpt: 'Cash only' }])
+
+  const off = await buildTestApp(t, { sourcingModel: false })
+  const other = await off.signUp()
+  const open = await off.as(other, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'pharmacy', body } })
+  t.equal(open.json().moderation.state, 'visible', 'SOURCING_MODEL=false: the rules alone')
+  const offDryRun = await off.as(await off.signUp({ role: 'moderator' }), { method: 'POST', url: '/api/v1/moderation/rules/test', payload: { text: body } })
+  t.same(offDryRun.json().matches, [], 'the dry run follows the setting')
 })

@@ -1,146 +1,15 @@
 /**
  * The crisis model: a second net under the crisis rules. Rules catch what is said in words a rule
- * names; people in crisis often say it in other words ("ive decided. its tonight."). This is a
- * logistic regression over the words of a post and their pairs and triples (after the same
- * normalisation as the rules: case, accents, look-alikes, leetspeak, split and stretched letters),
- * trained on the labelled sets kept with the tests (scripts/train-crisis-model.ts writes
- * crisis-model.json). It reads only texts of MIN_WORDS words or more with one of CRISIS_CUES. It only
- * ever escalates: a post it scores at or above its threshold is
- * published as written, queued at priority 0 and answered with crisis lines, as an escalate rule
- * would; it never holds or refuses anything.
+ * names; people in crisis often say it in other words ("ive decided. its tonight."). A text model
+ * (text-model.ts) trained by scripts/train-models.ts, which writes crisis-model.json. It reads only
+ * texts of MIN_WORDS words or more with one of CRISIS_CUES. It only ever escalates: a post it scores
+ * at or above its threshold is published as written, queued at priority 0 and answered with crisis
+ * lines, as an escalate rule would; it never holds or refuses anything.
  */
 import model from './crisis-model.json' with { type: 'json' }
-import { normalize } from './tokenize.js'
+import { detectWith, type ModelMatch, readModel, scoreText, type TextModel } from './text-model.js'
 
-export interface CrisisModel {
-  bias: number
-  threshold: number
-  weights: ReadonlyMap<string, number>
-}
-
-export interface CrisisScore {
-  /** The probability the model gives the whole text. */
-  score: number
-  /** The sentence it scores highest, as offsets into the original text: what a moderator is shown. */
-  start: number
-  end: number
-}
-
-/** The features of a text: its normalised words, and each pair and triple of neighbours. */
-export function crisisFeatures(words: readonly string[]): string[] {
-  const features: string[] = []
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] as string
-    features.push(word)
-    if (i + 1 < words.length) {
-      const pair = `${word} ${words[i + 1] as string}`
-      features.push(pair)
-      if (i + 2 < words.length) features.push(`${pair} ${words[i + 2] as string}`)
-    }
-  }
-  return features
-}
-
-/** The probability the model gives a bag of features (each counted once): for training and tests. */
-export function probability(m: CrisisModel, features: readonly string[]): number {
-  let z = m.bias
-  for (const feature of new Set(features)) z += m.weights.get(feature) ?? 0
-  return 1 / (1 + Math.exp(-z))
-}
-
-// Scanning hashes the features instead of building their strings: a word's hash, and a pair's or a
-// triple's made from its words' hashes, looked up in an open-addressing table built once from the weights.
-const wordHash = (word: string, from = 0, to = word.length): number => {
-  let h = 0x811c9dc5
-  for (let i = from; i < to; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193)
-  return h | 0
-}
-const joinHash = (a: number, b: number): number => {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
-  return (h ^ (h >>> 16)) | 0
-}
-
-class WeightTable {
-  private readonly keys: Int32Array
-  private readonly values: Float32Array
-  private readonly used: Uint8Array
-  /** The pass that last counted each slot: a feature counts once per text. */
-  private readonly counted: Uint32Array
-  private pass = 0
-  private readonly mask: number
-
-  constructor(weights: ReadonlyMap<string, number>) {
-    let size = 16
-    while (size < weights.size * 3) size *= 2
-    this.keys = new Int32Array(size)
-    this.values = new Float32Array(size)
-    this.used = new Uint8Array(size)
-    this.counted = new Uint32Array(size)
-    this.mask = size - 1
-    for (const [feature, weight] of weights) {
-      const hash = feature.split(' ').map((word) => wordHash(word)).reduce(joinHash)
-      let slot = hash & this.mask
-      while (this.used[slot] === 1 && this.keys[slot] !== hash) slot = (slot + 1) & this.mask
-      // Two features of one hash (rare: 32 bits) share the sum of their weights.
-      this.values[slot] = (this.values[slot] ?? 0) + weight
-      this.keys[slot] = hash
-      this.used[slot] = 1
-    }
-  }
-
-  /** Starts a text: every feature may count again. */
-  begin(): void {
-    this.pass = (this.pass + 1) >>> 0
-    if (this.pass === 0) {
-      this.counted.fill(0)
-      this.pass = 1
-    }
-  }
-
-  /** The weight of a feature the first time the text has it; 0 after, and for a feature without one. */
-  take(hash: number): number {
-    for (let slot = hash & this.mask; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.keys[slot] !== hash) continue
-      if (this.counted[slot] === this.pass) return 0
-      this.counted[slot] = this.pass
-      return this.values[slot] ?? 0
-    }
-    return 0
-  }
-}
-
-const tables = new WeakMap<CrisisModel, WeightTable>()
-
-/** probability() over the words of a normalised text (one space between words), by hashes. */
-function scoreWords(m: CrisisModel, text: string): number {
-  let table = tables.get(m)
-  if (table === undefined) tables.set(m, (table = new WeightTable(m.weights)))
-  table.begin()
-  let z = m.bias
-  let prev1 = 0
-  let prev2 = 0
-  let count = 0
-  let from = 0
-  for (let i = 0; i <= text.length; i++) {
-    if (i < text.length && text.charCodeAt(i) !== 0x20) continue
-    if (i > from) {
-      const h = wordHash(text, from, i)
-      z += table.take(h)
-      if (count >= 1) {
-        z += table.take(joinHash(prev1, h))
-        if (count >= 2) z += table.take(joinHash(joinHash(prev2, prev1), h))
-      }
-      prev2 = prev1
-      prev1 = h
-      count++
-    }
-    from = i + 1
-  }
-  return 1 / (1 + Math.exp(-z))
-}
-
-const SENTENCE_END = /[.!?\n]+/gu
+export type CrisisModel = TextModel
 
 /**
  * Texts shorter than this are left to the rules: a model reads a few words poorly (it scored "ty all" and
@@ -166,47 +35,18 @@ export const CRISIS_CUES: ReadonlySet<string> = new Set(
   ).split(' ')
 )
 
+/** Whether the crisis model reads a text, by its normalised words. */
+export const readsAsCrisisCandidate = (words: readonly string[]): boolean => words.length >= MIN_WORDS && words.some((word) => CRISIS_CUES.has(word))
+
 /** The model's probability for a text it reads (MIN_WORDS words or more, one of them a cue); null for one it does not. */
 export function crisisScore(m: CrisisModel, text: string): number | null {
-  const words = normalize(text).text
-  const list = words === '' ? [] : words.split(' ')
-  if (list.length < MIN_WORDS || !list.some((word) => CRISIS_CUES.has(word))) return null
-  return scoreWords(m, words)
+  return scoreText(m, readsAsCrisisCandidate, text)
 }
 
-/**
- * The text's score and its highest-scoring sentence when the score reaches the model's threshold;
- * otherwise null. Only a post found in crisis is read sentence by sentence.
- */
-export function detectCrisis(m: CrisisModel, text: string): CrisisScore | null {
-  const score = crisisScore(m, text)
-  if (score === null || score < m.threshold) return null
-  const sentences: Array<[number, number]> = []
-  let from = 0
-  for (const end of text.matchAll(SENTENCE_END)) {
-    sentences.push([from, end.index])
-    from = end.index + end[0].length
-  }
-  sentences.push([from, text.length])
-  let best = { score: -1, start: 0, end: text.length }
-  if (sentences.length > 1) {
-    for (const [start, end] of sentences) {
-      const sentence = normalize(text.slice(start, end)).text
-      if (sentence === '') continue
-      const s = scoreWords(m, sentence)
-      if (s > best.score) best = { score: s, start, end }
-    }
-  }
-  // The sentence without the spaces around it.
-  let { start, end } = best
-  while (start < end && /\s/u.test(text[start] as string)) start++
-  while (end > start && /\s/u.test(text[end - 1] as string)) end--
-  return { score, start, end }
+/** The text's score and the sentence that reads worst, when the model finds the text in crisis; otherwise null. */
+export function detectCrisis(m: CrisisModel, text: string, normalized?: string): ModelMatch | null {
+  return detectWith(m, readsAsCrisisCandidate, text, normalized)
 }
 
 /** The shipped model (crisis-model.json). */
-export const shippedCrisisModel: CrisisModel = {
-  bias: model.bias,
-  threshold: model.threshold,
-  weights: new Map(Object.entries(model.weights))
-}
+export const shippedCrisisModel: CrisisModel = readModel(model)

@@ -3,12 +3,14 @@
  * tests can check that it finds exactly what the general path finds.
  */
 import { AsciiScanner } from './ascii.js'
-import { type CrisisModel, detectCrisis, shippedCrisisModel } from './crisis-model.js'
+import { detectCrisis, shippedCrisisModel } from './crisis-model.js'
 import type { SkimmerBounds } from './dfa.js'
 import { findEmails, findLinks, findPhones, overlaps, type PhoneGates } from './detectors.js'
 import { WordAutomaton, type RawMatch } from './matcher.js'
 import { parsePattern } from './pattern.js'
-import { tokenize } from './tokenize.js'
+import { detectSourcing, shippedSourcingModel } from './sourcing-model.js'
+import type { TextModel } from './text-model.js'
+import { normalize, tokenize } from './tokenize.js'
 import { InvalidPatternError, type CompiledRules, type FlagMatch, type FlagRule, type ScanOptions } from './types.js'
 
 export interface EngineOptions {
@@ -17,7 +19,9 @@ export interface EngineOptions {
   /** Bounds of the skimming automaton (dfa.ts); tests set small ones. */
   skimmer?: SkimmerBounds
   /** The crisis model behind the rules (crisis-model.ts); null: none. Default: the shipped one. */
-  crisisModel?: CrisisModel | null
+  crisisModel?: TextModel | null
+  /** The sourcing model behind the rules (sourcing-model.ts); null: none. Default: the shipped one. */
+  sourcingModel?: TextModel | null
 }
 
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
@@ -43,6 +47,7 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
   })
   const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmer)
   const crisisModel = engine.crisisModel === undefined ? shippedCrisisModel : engine.crisisModel
+  const sourcingModel = engine.sourcingModel === undefined ? shippedSourcingModel : engine.sourcingModel
 
   function scan(text: string, options: ScanOptions = {}): FlagMatch[] {
     if (typeof text !== 'string' || text.length === 0) return []
@@ -84,12 +89,23 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
         matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'phone' })
       }
     }
-    // The model reads what no crisis rule caught: a second net, which only ever escalates.
+    // The models read the text as the rules do, normalised; both read one copy.
+    let normalized: string | undefined
+    const words = () => (normalized ??= normalize(text).text)
+    // The crisis model reads what no crisis rule caught: a second net, which only ever escalates.
     if (crisisModel !== null && options.detectCrisis === true && !matches.some((m) => m.category === 'crisis' && m.action === 'escalate')) {
-      const found = detectCrisis(crisisModel, text)
+      const found = detectCrisis(crisisModel, text, words())
       if (found !== null) {
         const { start, end } = found
         matches.push({ ruleId: null, category: 'crisis', action: 'escalate', start, end, excerpt: text.slice(start, end), detector: 'crisis_model', score: found.score })
+      }
+    }
+    // The same for sourcing: a post no sourcing rule held, which only ever holds.
+    if (sourcingModel !== null && options.detectSourcing === true && !matches.some((m) => m.category === 'sourcing' && m.action === 'hold')) {
+      const found = detectSourcing(sourcingModel, text, words())
+      if (found !== null) {
+        const { start, end } = found
+        matches.push({ ruleId: null, category: 'sourcing', action: 'hold', start, end, excerpt: text.slice(start, end), detector: 'sourcing_model', score: found.score })
       }
     }
     if (options.detectLinks === true) {

@@ -18,8 +18,8 @@ export interface FlagMatch {
   end: number
   /** Exactly `text.slice(start, end)`. */
   excerpt: string
-  detector?: 'phone' | 'email' | 'link' | 'crisis_model'
-  /** The crisis model's probability, for its matches. */
+  detector?: 'phone' | 'email' | 'link' | 'crisis_model' | 'sourcing_model'
+  /** The model's probability, for a model's matches. */
   score?: number
 }
 
@@ -30,6 +30,8 @@ export interface ScanOptions {
   detectPersonalInfo?: boolean
   /** Ask the crisis model about a text no crisis rule escalated (category crisis, action escalate). Default false: the caller enables it (screening, unless CRISIS_MODEL is off). */
   detectCrisis?: boolean
+  /** Ask the sourcing model about a text no sourcing rule held (category sourcing, action hold). Default false: the caller enables it (screening, unless SOURCING_MODEL is off). */
+  detectSourcing?: boolean
 }
 
 export interface CompiledRules {

@@ -2,9 +2,9 @@ import t from 'tap'
 import { checkHeldOut, readSet } from '../../helpers/corpus.js'
 
 /*
- * Three more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
+ * Four more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
  * sets. Every post is kept; the figures they were measured at are floors (what is caught) and ceilings
- * (ordinary posts escalated or held), so a rule change that loses some fails here and names them.
+ * (ordinary posts escalated or held), so a rule or model change that loses some fails here and names them.
  *
  * Set 2 (130 crisis, 90 sourcing, 180 ordinary, 50 contact details): before the rules learnt from it,
  * 55 crisis posts escalated, 18 sourcing posts and 41 contact details were held and 9 ordinary posts were
@@ -14,10 +14,14 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * 5 before them, 61, 35 and 3 after. A second round of rules was then written from sets 2 and 3.
  *
  * Set 4 (120 crisis, 80 sourcing, 160 ordinary) stayed unseen through both rounds: 51, 23 and 6 before the
- * second round, 60, 32 and 6 after. It is the honest figure for fresh writing. The crisis model
- * (crisis-model.ts), trained on the audit set and sets 1 to 3, then took set 4 to 92 crisis posts escalated
- * and 8 ordinary ones (its six-word minimum was set after two short posts of this set escalated). Sets 2
- * and 3 are in its training data: their crisis figures (all caught) say nothing of it.
+ * second round, 60, 32 and 6 after; with the crisis model (trained on the audit set and sets 1 to 3) 92
+ * crisis posts and 8 ordinary ones, and with the sourcing model (the same sets) 64 sourcing posts. Both
+ * models were then trained on it too.
+ *
+ * Set 5 (130 crisis, 110 sourcing, 240 ordinary of which 98 come close to sourcing and 80 close to crisis,
+ * 40 contact details) stayed unseen by the rules and the models: the honest figure for fresh writing. The
+ * rules alone: 53, 35, 10 and 40. With the models trained on the audit set and sets 1 to 3: 75, 82 and 17; trained on
+ * sets 1 to 4 as well (shipped): 84, 90 and 17. No rule was written from it.
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
@@ -29,6 +33,10 @@ t.test('held-out set 3, which the second round of rules learnt from', async (t) 
   checkHeldOut(t, load('./heldout-3.json'), { crisis: 118, sourcing: 80, benignFlagged: 2 })
 })
 
-t.test('held-out set 4, which stayed unseen', async (t) => {
-  checkHeldOut(t, load('./heldout-4.json'), { crisis: 92, sourcing: 32, benignFlagged: 8 })
+t.test('held-out set 4, which stayed unseen until the models were trained on it', async (t) => {
+  checkHeldOut(t, load('./heldout-4.json'), { crisis: 110, sourcing: 79, benignFlagged: 6 })
+})
+
+t.test('held-out set 5, which stayed unseen', async (t) => {
+  checkHeldOut(t, load('./heldout-5.json'), { crisis: 84, sourcing: 90, benignFlagged: 17, pii: 40 })
 })
