@@ -268,7 +268,8 @@ export async function testRules(db: Db, book: RuleBook, text: string, models: { 
       start: m.start,
       end: m.end,
       excerpt: m.excerpt,
-      ...(m.detector ? { detector: m.detector } : {})
+      ...(m.detector ? { detector: m.detector } : {}),
+      ...(m.score !== undefined ? { score: m.score } : {})
     }))
   }
 }

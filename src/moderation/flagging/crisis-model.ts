@@ -9,8 +9,6 @@
 import model from './crisis-model.json' with { type: 'json' }
 import { detectWith, type ModelMatch, readModel, scoreText, type TextModel } from './text-model.js'
 
-export type CrisisModel = TextModel
-
 /**
  * Texts shorter than this are left to the rules: a model reads a few words poorly (it scored "ty all" and
  * "Night all." as goodbyes), and the short crisis posts ("kms", "ctb tonight") are what rules name best.
@@ -39,14 +37,14 @@ export const CRISIS_CUES: ReadonlySet<string> = new Set(
 export const readsAsCrisisCandidate = (words: readonly string[]): boolean => words.length >= MIN_WORDS && words.some((word) => CRISIS_CUES.has(word))
 
 /** The model's probability for a text it reads (MIN_WORDS words or more, one of them a cue); null for one it does not. */
-export function crisisScore(m: CrisisModel, text: string): number | null {
+export function crisisScore(m: TextModel, text: string): number | null {
   return scoreText(m, readsAsCrisisCandidate, text)
 }
 
 /** The text's score and the sentence that reads worst, when the model finds the text in crisis; otherwise null. */
-export function detectCrisis(m: CrisisModel, text: string, normalized?: string): ModelMatch | null {
+export function detectCrisis(m: TextModel, text: string, normalized?: string): ModelMatch | null {
   return detectWith(m, readsAsCrisisCandidate, text, normalized)
 }
 
 /** The shipped model (crisis-model.json). */
-export const shippedCrisisModel: CrisisModel = readModel(model)
+export const shippedCrisisModel: TextModel = readModel(model)

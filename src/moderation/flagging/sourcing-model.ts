@@ -4,17 +4,52 @@
  * safely name ("my cousin can get 80s through his pharmacy job, who wants in"). A text model
  * (text-model.ts) trained by scripts/train-models.ts, which writes sourcing-model.json, with its threshold
  * cut so that at most 1 % of ordinary posts would be held. It reads texts of MIN_SOURCING_WORDS words or
- * more, and only ever holds: a post it scores at or above its threshold waits for a moderator, as one a
+ * more that name a drug, a form or quantity, or the trade (SOURCING_CUES), and only ever holds: a post it scores at or above its threshold waits for a moderator, as one a
  * sourcing rule holds does, and is never refused or changed.
  */
 import model from './sourcing-model.json' with { type: 'json' }
 import { detectWith, type ModelMatch, readModel, scoreText, type TextModel } from './text-model.js'
+import { normalize } from './tokenize.js'
 
-/** Shorter texts are left to the rules ("need subs asap" is what rules name best); cross-validation read four words or more best. */
+/**
+ * Shorter texts are left to the rules: a model reads a few words poorly (alone, "Cash only" scores high), and the
+ * short requests ("need subs asap") are what rules name best.
+ */
 export const MIN_SOURCING_WORDS = 4
 
+/**
+ * The model reads only a text that names something people buy and sell on the street or off a prescription:
+ * a drug or a medicine (by name, brand or slang), a form or a quantity it comes in, or the trade's own words.
+ * Without one, an ordinary offer or request ("Selling a used PS4, message me", "Got extra bus passes, happy
+ * to pass them along", "Anybody selling a bike?") reads to the model like a dealer's, because what dealers
+ * write and what neighbours write share every other word. Words as written here; they are normalised as the
+ * text is (so `m30` is kept as its leetspeak reading).
+ */
+export const SOURCING_CUES: ReadonlySet<string> = new Set(
+  normalize(
+    // Opioids, and what they come as.
+    'pill pills percs perc percocet percocets perk perks oxy oxys oxies oxycodone oxycontin roxy roxies roxys ' +
+      'vicodin hydros hydrocodone norco norcos dilaudid opana morphine fentanyl fent fetty blues m30 m30s 30s 80s ' +
+      'heroin dope smack tar boy china opiates opioids painkillers methadone subs sub suboxone subutex bupe ' +
+      'strips strip tramadol codeine lean drank syrup promethazine kratom ' +
+      // Sedatives and stimulants.
+      'xans xanax xannies zanny zannies bars benzos benzo klonopin klonnies valium vals ativan gabapentin gabbies ' +
+      'lyrica soma somas adderall addy addys addies vyvanse ritalin meth ice crystal shards tina speed coke ' +
+      'cocaine blow yayo crack rock molly mdma ecstasy acid lsd shrooms mushrooms ketamine ket ' +
+      'weed bud za zaza carts cart dabs wax edibles thc ' +
+      // Forms, doses and quantities.
+      'mg mgs milligram tabs tab pressed presses buttons bundle bundles stamps gram grams eighth eighths ounce oz ' +
+      'zip zips ball balls qp points script scripts rx prescription prescriptions meds medication pharmacy ' +
+      // The trade, and what drives people to it.
+      'plug plugs connect reup dealer dealers supplier trap score scoring cop copping drugs drug dopesick ' +
+      'withdrawal withdrawals wd wds sick fiending holding holdin vendor vendors menu stealth escrow darknet darkweb ' +
+      'monero fronting fronted powder batch product shabu fenty doses dose pharmacist pharmacists snow g h'
+  ).text.split(' ')
+)
+
 /** Whether the sourcing model reads a text, by its normalised words. */
-export const readsAsSourcingCandidate = (words: readonly string[]): boolean => words.length >= MIN_SOURCING_WORDS
+export const readsAsSourcingCandidate = (words: readonly string[]): boolean =>
+  words.length >= MIN_SOURCING_WORDS && words.some((word) => SOURCING_CUES.has(word))
 
 /** The model's probability for a text it reads; null for one it does not. */
 export function sourcingScore(m: TextModel, text: string): number | null {

@@ -118,7 +118,7 @@ class WeightTable {
 const tables = new WeakMap<TextModel, WeightTable>()
 
 /** probability() over the words of a normalised text (one space between words), by hashes. */
-export function scoreWords(m: TextModel, text: string): number {
+function scoreWords(m: TextModel, text: string): number {
   let table = tables.get(m)
   if (table === undefined) tables.set(m, (table = new WeightTable(m.weights)))
   table.begin()
@@ -156,7 +156,8 @@ export function scoreText(m: TextModel, reads: ReadingGate, text: string, normal
   return scoreWords(m, words)
 }
 
-const SENTENCE_END = /[.!?\n]+/gu
+/** The end of a sentence: `.`, `!` or `?` before a space or the end, or a line break. Not inside a word: `o.x.y.s` and `s!ck` are words disguised, which the normalisation reads whole. */
+const SENTENCE_END = /[.!?]+(?=\s|$)|\n+/gu
 
 /**
  * The text's score and its highest-scoring sentence when the score reaches the model's threshold;

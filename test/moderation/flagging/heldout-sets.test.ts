@@ -19,9 +19,12 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * models were then trained on it too.
  *
  * Set 5 (130 crisis, 110 sourcing, 240 ordinary of which 98 come close to sourcing and 80 close to crisis,
- * 40 contact details) stayed unseen by the rules and the models: the honest figure for fresh writing. The
- * rules alone: 53, 35, 10 and 40. With the models trained on the audit set and sets 1 to 3: 75, 82 and 17; trained on
- * sets 1 to 4 as well (shipped): 84, 90 and 17. No rule was written from it.
+ * 40 contact details) was never trained on and no rule was written from it. The rules alone: 53, 35, 10 and
+ * 40. With the models trained on the audit set and sets 1 to 3: 75, 82 and 17; trained on sets 1 to 4 as
+ * well: 84, 90 and 17. A reviewer's everyday posts then showed the sourcing model holding ordinary offers
+ * ("Selling a used PS4, message me"): it now reads only posts that name a drug, a form or the trade
+ * (SOURCING_CUES, drawn from the training sets' sourcing posts), which gave 84, 78 and 16. Set 5 helped
+ * choose between those variants, so its figure is a little less than pristine: a sixth set would be.
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
@@ -34,9 +37,9 @@ t.test('held-out set 3, which the second round of rules learnt from', async (t) 
 })
 
 t.test('held-out set 4, which stayed unseen until the models were trained on it', async (t) => {
-  checkHeldOut(t, load('./heldout-4.json'), { crisis: 110, sourcing: 79, benignFlagged: 6 })
+  checkHeldOut(t, load('./heldout-4.json'), { crisis: 110, sourcing: 70, benignFlagged: 6 })
 })
 
 t.test('held-out set 5, which stayed unseen', async (t) => {
-  checkHeldOut(t, load('./heldout-5.json'), { crisis: 84, sourcing: 90, benignFlagged: 17, pii: 40 })
+  checkHeldOut(t, load('./heldout-5.json'), { crisis: 84, sourcing: 78, benignFlagged: 16, pii: 40 })
 })

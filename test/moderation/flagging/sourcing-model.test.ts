@@ -1,7 +1,7 @@
 import t from 'tap'
-import { compileRules, type FlagRule } from '../../../src/moderation/flagging/index.js'
+import { compileRules, normalize, type FlagRule } from '../../../src/moderation/flagging/index.js'
 import { compileEngine } from '../../../src/moderation/flagging/engine.js'
-import { MIN_SOURCING_WORDS, shippedSourcingModel } from '../../../src/moderation/flagging/sourcing-model.js'
+import { MIN_SOURCING_WORDS, SOURCING_CUES, shippedSourcingModel, sourcingScore } from '../../../src/moderation/flagging/sourcing-model.js'
 import { everyLabelledPost } from '../../helpers/corpus.js'
 
 const none: FlagRule[] = []
@@ -20,10 +20,8 @@ t.test('ordinary posts that come close, short posts and switched-off scans get n
   for (const text of [
     'Three years clean today and grateful for every one of you.',
     'I used to buy from a guy behind the gas station, now I drive past it on my way to meetings.',
-    'Selling my old couch, fifty bucks, pick up only.',
     'Where can I get narcan for free in my county?',
     'My doctor switched my prescription and the pharmacy is out of stock.',
-    'hmu if you need a ride to the Tuesday meeting',
     'my plug for my phone charger broke lol',
     'who wants in?'
   ]) {
@@ -32,6 +30,32 @@ t.test('ordinary posts that come close, short posts and switched-off scans get n
   t.same(engine.scan(offer), [], 'only when asked (detectSourcing)')
   t.same(compileEngine(none, { sourcingModel: null }).scan(offer, { detectSourcing: true }), [], 'no model')
   t.equal(MIN_SOURCING_WORDS, 4)
+})
+
+t.test('an ordinary offer or request that names nothing people deal is not read at all', async (t) => {
+  // A reviewer's everyday posts, which the model held before it needed a cue word (SOURCING_CUES).
+  const engine = compileRules(none)
+  for (const text of [
+    'Selling a used PS4 with two controllers, message me if interested, local pickup only.',
+    'Got extra tickets to the Saturday game, selling at face value to anyone from the group.',
+    'I make beaded bracelets now, it keeps my hands busy. Selling them for 5 each, DM me if you want one.',
+    'Got a couple extra bus passes from my caseworker, happy to pass them along to whoever needs one.',
+    'My buddy can get you into the warehouse where he works, they hire people with records. DM me for details.',
+    'I know a guy who does cheap car repairs, cash only. Let me know if you need his number.',
+    'Anybody selling a bike around here? Need something to get to work.',
+    'Got some extra groceries from the food bank, can drop them off to anyone in the east side who is struggling.',
+    'Text me on 212-555-0187 if you need anything.'
+  ]) {
+    t.equal(sourcingScore(shippedSourcingModel, text), null, text)
+    t.same(engine.scan(text, { detectSourcing: true, detectPersonalInfo: false }), [], text)
+  }
+  t.ok(SOURCING_CUES.has('oxy') && SOURCING_CUES.has(normalize('m30s').text), 'cue words are kept as the text is normalised')
+})
+
+t.test('the excerpt is a whole sentence: a disguised word is not cut at its dots', async (t) => {
+  const text = 'got a few o.x.y.s left from my surgery, dm me if u want them cheap. Be safe all.'
+  const [match] = compileRules(none).scan(text, { detectSourcing: true })
+  t.match(match, { detector: 'sourcing_model', excerpt: 'got a few o.x.y.s left from my surgery, dm me if u want them cheap' })
 })
 
 t.test('the model is asked only when no sourcing rule held, and only ever holds', async (t) => {
@@ -48,7 +72,7 @@ t.test('the model is asked only when no sourcing rule held, and only ever holds'
     'a sourcing rule that only flags leaves the post to the model'
   )
   const withModel = compileRules(none)
-    for (const text of everyLabelledPost()) {
+  for (const text of everyLabelledPost()) {
     for (const m of withModel.scan(text, { detectSourcing: true }).filter((m) => m.detector === 'sourcing_model')) t.equal(m.action, 'hold')
   }
 })

@@ -29,7 +29,7 @@ t.test('scanning by hashes scores exactly as the features the model was trained 
       }
       checked++
     }
-    t.ok(checked > 800, `${name}: ${checked} posts score the same both ways`)
+    t.ok(checked > 500, `${name}: ${checked} posts score the same both ways`)
   }
 })
 
