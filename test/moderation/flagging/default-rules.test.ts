@@ -1,5 +1,6 @@
 import t from 'tap'
 import { compileRules, loadDefaultRules, validatePattern } from '../../../src/moderation/flagging/index.js'
+import { scanDefault } from '../../helpers/corpus.js'
 
 const defaults = loadDefaultRules()
 const compiled = compileRules(defaults.map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })))
@@ -266,6 +267,18 @@ t.test('ordinary recovery sentences match no default rule', async (t) => {
       JSON.stringify(text)
     )
   }
+})
+
+t.test('with both models reading too, only four of the ordinary sentences escalate or are held, each known', async (t) => {
+  // The models are trained on the labelled sets, not on these sentences; what they still catch here is listed so
+  // that a retraining which catches more (or other) everyday sentences shows up in review.
+  const flagged = benign.filter((text) => scanDefault(text).some((m) => m.action === 'escalate' || m.action === 'hold'))
+  t.same(flagged, [
+    'Does anyone know where to get suboxone near Leeds?',
+    'I want to disappear into a good book tonight.',
+    'The bakery has bars for sale, the lemon ones are great.',
+    'The end of it all is the beginning of something new.'
+  ])
 })
 
 t.test('every crisis sentence escalates', async (t) => {

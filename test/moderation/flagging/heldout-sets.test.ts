@@ -2,7 +2,7 @@ import t from 'tap'
 import { checkHeldOut, readSet } from '../../helpers/corpus.js'
 
 /*
- * Four more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
+ * Five more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
  * sets. Every post is kept; the figures they were measured at are floors (what is caught) and ceilings
  * (ordinary posts escalated or held), so a rule or model change that loses some fails here and names them.
  *
@@ -24,12 +24,18 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * well: 84, 90 and 17. A reviewer's everyday posts then showed the sourcing model holding ordinary offers
  * ("Selling a used PS4, message me"): it now reads only posts that name a drug, a form or the trade
  * (SOURCING_CUES, drawn from the training sets' sourcing posts), which gave 84, 78 and 16. Set 5 helped
- * choose between those variants, so its figure is a little less than pristine: a sixth set would be.
+ * choose between those variants, so its figure is a little less than pristine. A third round of rules
+ * (83 families) was then written from its misses, and both models were trained on it too: 126, 106 and 10.
+ *
+ * Set 6 (120 crisis, 100 sourcing, 260 ordinary of which 70 are ordinary offers and requests between members,
+ * 60 come close to sourcing and 60 close to crisis) stayed unseen by everything: the honest figure. Before the
+ * third round and the retraining: rules alone 35, 31 and 8; with the models 73, 59 and 14. After: rules alone
+ * 36, 31 and 8 (the third round carried almost nothing over); with the models 77, 64 and 15.
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
 t.test('held-out set 2, which the rules learnt from', async (t) => {
-  checkHeldOut(t, load('./heldout-2.json'), { crisis: 129, sourcing: 88, benignFlagged: 4, pii: 50 })
+  checkHeldOut(t, load('./heldout-2.json'), { crisis: 130, sourcing: 88, benignFlagged: 4, pii: 50 })
 })
 
 t.test('held-out set 3, which the second round of rules learnt from', async (t) => {
@@ -37,9 +43,13 @@ t.test('held-out set 3, which the second round of rules learnt from', async (t) 
 })
 
 t.test('held-out set 4, which stayed unseen until the models were trained on it', async (t) => {
-  checkHeldOut(t, load('./heldout-4.json'), { crisis: 110, sourcing: 70, benignFlagged: 6 })
+  checkHeldOut(t, load('./heldout-4.json'), { crisis: 117, sourcing: 75, benignFlagged: 6 })
 })
 
-t.test('held-out set 5, which stayed unseen', async (t) => {
-  checkHeldOut(t, load('./heldout-5.json'), { crisis: 84, sourcing: 78, benignFlagged: 16, pii: 40 })
+t.test('held-out set 5, which the third round of rules and the models learnt from', async (t) => {
+  checkHeldOut(t, load('./heldout-5.json'), { crisis: 126, sourcing: 106, benignFlagged: 10, pii: 40 })
+})
+
+t.test('held-out set 6, which stayed unseen', async (t) => {
+  checkHeldOut(t, load('./heldout-6.json'), { crisis: 77, sourcing: 64, benignFlagged: 15 })
 })
