@@ -89,12 +89,12 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
         matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'phone' })
       }
     }
-    // The models read the text as the rules do, normalised; both read one copy.
+    // The models read the text as the rules do, normalised; both read one copy (no closure: capturing the text would slow every scan).
     let normalized: string | undefined
-    const words = () => (normalized ??= normalize(text).text)
     // The crisis model reads what no crisis rule caught: a second net, which only ever escalates.
     if (crisisModel !== null && options.detectCrisis === true && !matches.some((m) => m.category === 'crisis' && m.action === 'escalate')) {
-      const found = detectCrisis(crisisModel, text, words())
+      normalized = normalize(text).text
+      const found = detectCrisis(crisisModel, text, normalized)
       if (found !== null) {
         const { start, end } = found
         matches.push({ ruleId: null, category: 'crisis', action: 'escalate', start, end, excerpt: text.slice(start, end), detector: 'crisis_model', score: found.score })
@@ -102,7 +102,8 @@ export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions 
     }
     // The same for sourcing: a post no sourcing rule held, which only ever holds.
     if (sourcingModel !== null && options.detectSourcing === true && !matches.some((m) => m.category === 'sourcing' && m.action === 'hold')) {
-      const found = detectSourcing(sourcingModel, text, words())
+      normalized ??= normalize(text).text
+      const found = detectSourcing(sourcingModel, text, normalized)
       if (found !== null) {
         const { start, end } = found
         matches.push({ ruleId: null, category: 'sourcing', action: 'hold', start, end, excerpt: text.slice(start, end), detector: 'sourcing_model', score: found.score })
