@@ -53,11 +53,21 @@ export function probability(m: TextModel, features: readonly string[]): number {
   return 1 / (1 + Math.exp(-z))
 }
 
-// Scanning hashes the features instead of building their strings: a word's hash, and a pair's or a
-// triple's made from its words' hashes, looked up in an open-addressing table built once from the weights.
+// Scanning hashes the features instead of building their strings: a word's two 32-bit hashes (FNV-1a and a
+// multiply-xorshift), and a pair's or a triple's made from its words' hashes, looked up in an open-addressing
+// table built once from the weights. A feature is found only when both hashes agree, so a word the model never
+// saw does not take another's weight (with one 32-bit hash, "piqixazu" read as "plan").
 const wordHash = (word: string, from = 0, to = word.length): number => {
   let h = 0x811c9dc5
   for (let i = from; i < to; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193)
+  return h | 0
+}
+const wordHash2 = (word: string, from = 0, to = word.length): number => {
+  let h = 0x2545f491
+  for (let i = from; i < to; i++) {
+    h = Math.imul(h ^ word.charCodeAt(i), 0x5bd1e995)
+    h ^= h >>> 15
+  }
   return h | 0
 }
 const joinHash = (a: number, b: number): number => {
@@ -65,9 +75,15 @@ const joinHash = (a: number, b: number): number => {
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
   return (h ^ (h >>> 16)) | 0
 }
+const joinHash2 = (a: number, b: number): number => {
+  let h = Math.imul(a ^ 0x7f4a7c15, 0x27d4eb2f) ^ b
+  h = Math.imul(h ^ (h >>> 15), 0x165667b1)
+  return (h ^ (h >>> 13)) | 0
+}
 
 class WeightTable {
   private readonly keys: Int32Array
+  private readonly keys2: Int32Array
   private readonly values: Float32Array
   private readonly used: Uint8Array
   /** The pass that last counted each slot: a feature counts once per text. */
@@ -79,17 +95,21 @@ class WeightTable {
     let size = 16
     while (size < weights.size * 3) size *= 2
     this.keys = new Int32Array(size)
+    this.keys2 = new Int32Array(size)
     this.values = new Float32Array(size)
     this.used = new Uint8Array(size)
     this.counted = new Uint32Array(size)
     this.mask = size - 1
     for (const [feature, weight] of weights) {
-      const hash = feature.split(' ').map((word) => wordHash(word)).reduce(joinHash)
+      const words = feature.split(' ')
+      const hash = words.map((word) => wordHash(word)).reduce(joinHash)
+      const hash2 = words.map((word) => wordHash2(word)).reduce(joinHash2)
       let slot = hash & this.mask
-      while (this.used[slot] === 1 && this.keys[slot] !== hash) slot = (slot + 1) & this.mask
-      // Two features of one hash (rare: 32 bits) share the sum of their weights.
+      while (this.used[slot] === 1 && (this.keys[slot] !== hash || this.keys2[slot] !== hash2)) slot = (slot + 1) & this.mask
+      // Two features of both hashes (2^-64) would share the sum of their weights.
       this.values[slot] = (this.values[slot] ?? 0) + weight
       this.keys[slot] = hash
+      this.keys2[slot] = hash2
       this.used[slot] = 1
     }
   }
@@ -104,9 +124,9 @@ class WeightTable {
   }
 
   /** The weight of a feature the first time the text has it; 0 after, and for a feature without one. */
-  take(hash: number): number {
+  take(hash: number, hash2: number): number {
     for (let slot = hash & this.mask; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.keys[slot] !== hash) continue
+      if (this.keys[slot] !== hash || this.keys2[slot] !== hash2) continue
       if (this.counted[slot] === this.pass) return 0
       this.counted[slot] = this.pass
       return this.values[slot] ?? 0
@@ -125,19 +145,24 @@ function scoreWords(m: TextModel, text: string): number {
   let z = m.bias
   let prev1 = 0
   let prev2 = 0
+  let prev1b = 0
+  let prev2b = 0
   let count = 0
   let from = 0
   for (let i = 0; i <= text.length; i++) {
     if (i < text.length && text.charCodeAt(i) !== 0x20) continue
     if (i > from) {
       const h = wordHash(text, from, i)
-      z += table.take(h)
+      const hb = wordHash2(text, from, i)
+      z += table.take(h, hb)
       if (count >= 1) {
-        z += table.take(joinHash(prev1, h))
-        if (count >= 2) z += table.take(joinHash(joinHash(prev2, prev1), h))
+        z += table.take(joinHash(prev1, h), joinHash2(prev1b, hb))
+        if (count >= 2) z += table.take(joinHash(joinHash(prev2, prev1), h), joinHash2(joinHash2(prev2b, prev1b), hb))
       }
       prev2 = prev1
       prev1 = h
+      prev2b = prev1b
+      prev1b = hb
       count++
     }
     from = i + 1

@@ -33,6 +33,28 @@ t.test('scanning by hashes scores exactly as the features the model was trained 
   }
 })
 
+t.test('a word the model never saw never takes the weight of one it did, even when one of their hashes is equal', async (t) => {
+  // "piqixazu" and "plan" share their 32-bit FNV-1a hash; with that hash alone this post escalated (0.62 against 0.21).
+  const fnv = (word: string) => [...word].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 0x01000193), 0x811c9dc5) | 0
+  t.equal(fnv('piqixazu'), fnv('plan'), 'the two words collide in one hash')
+  const text = 'Costco has vitamin D cheap, want to split the bottle with me? - piqixazu'
+  const expected = probability(shippedCrisisModel, textFeatures(normalize(text).text.split(' ')))
+  t.ok(Math.abs((crisisScore(shippedCrisisModel, text) ?? NaN) - expected) < 1e-4, 'the hashed score is the trained score')
+  // Random made-up words among the model's own: hashed and trained scores agree.
+  const vocabulary = [...shippedCrisisModel.weights.keys()].filter((f) => !f.includes(' ')).slice(0, 2000)
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constantFrom(...vocabulary), fc.stringMatching(/^[a-z]{3,9}$/)), { minLength: 6, maxLength: 40 }), (words) => {
+      const text = `tonight ${words.join(' ')}`
+      for (const [, model, score] of models) {
+        const hashed = score(model, text)
+        if (hashed === null) continue
+        if (Math.abs(hashed - probability(model, textFeatures(normalize(text).text.split(' ')))) > 1e-4) throw new Error(text)
+      }
+    }),
+    { numRuns: 300 }
+  )
+})
+
 t.test('any text is read without throwing, and matches point into it', async (t) => {
   const none: FlagRule[] = []
   const engine = compileRules(none)
