@@ -105,10 +105,9 @@ export function screen(input: ScreeningInput): Screening {
     if (match.action === 'content_warning') continue
     if (match.detector === 'link') {
       reasons.push({ source: 'new_account', category: 'spam', detail: `link from a new account: ${match.excerpt}`, at })
-    } else if (match.detector === 'crisis_model') {
-      reasons.push({ source: 'rule', category: 'crisis', detail: `reads as a crisis (model, ${Math.round((match.score ?? 0) * 100)} %): "${match.excerpt}"`, at })
-    } else if (match.detector === 'sourcing_model') {
-      reasons.push({ source: 'rule', category: 'sourcing', detail: `reads as sourcing (model, ${Math.round((match.score ?? 0) * 100)} %): "${match.excerpt}"`, at })
+    } else if (match.detector === 'crisis_model' || match.detector === 'sourcing_model') {
+      const readsAs = match.category === 'crisis' ? 'a crisis' : match.category
+      reasons.push({ source: 'rule', category: match.category, detail: `reads as ${readsAs} (model, ${Math.round((match.score ?? 0) * 100)} %): "${match.excerpt}"`, at })
     } else if (match.detector) {
       reasons.push({ source: 'pii', category: 'personal_info', detail: `${match.detector === 'phone' ? 'phone number' : 'e-mail address'}: ${match.excerpt}`, at })
     } else {

@@ -7,7 +7,7 @@
  * lines, as an escalate rule would; it never holds or refuses anything.
  */
 import model from './crisis-model.json' with { type: 'json' }
-import { detectWith, type ModelMatch, readModel, scoreText, type TextModel } from './text-model.js'
+import { readModel, scoreText, type SecondNet, type TextModel } from './text-model.js'
 
 /**
  * Texts shorter than this are left to the rules: a model reads a few words poorly (it scored "ty all" and
@@ -41,10 +41,8 @@ export function crisisScore(m: TextModel, text: string): number | null {
   return scoreText(m, readsAsCrisisCandidate, text)
 }
 
-/** The text's score and the sentence that reads worst, when the model finds the text in crisis; otherwise null. */
-export function detectCrisis(m: TextModel, text: string, normalized?: string): ModelMatch | null {
-  return detectWith(m, readsAsCrisisCandidate, text, normalized)
-}
+/** It escalates, as a crisis rule does. */
+export const CRISIS_NET: SecondNet = { category: 'crisis', action: 'escalate', detector: 'crisis_model', reads: readsAsCrisisCandidate }
 
 /** The shipped model (crisis-model.json). */
 export const shippedCrisisModel: TextModel = readModel(model)

@@ -8,7 +8,7 @@
  * sourcing rule holds does, and is never refused or changed.
  */
 import model from './sourcing-model.json' with { type: 'json' }
-import { detectWith, type ModelMatch, readModel, scoreText, type TextModel } from './text-model.js'
+import { readModel, scoreText, type SecondNet, type TextModel } from './text-model.js'
 import { normalize } from './tokenize.js'
 
 /**
@@ -56,10 +56,8 @@ export function sourcingScore(m: TextModel, text: string): number | null {
   return scoreText(m, readsAsSourcingCandidate, text)
 }
 
-/** The text's score and the sentence that reads most like sourcing, when the model finds the text sourcing; otherwise null. */
-export function detectSourcing(m: TextModel, text: string, normalized?: string): ModelMatch | null {
-  return detectWith(m, readsAsSourcingCandidate, text, normalized)
-}
+/** It holds, as a sourcing rule does. */
+export const SOURCING_NET: SecondNet = { category: 'sourcing', action: 'hold', detector: 'sourcing_model', reads: readsAsSourcingCandidate }
 
 /** The shipped model (sourcing-model.json). */
 export const shippedSourcingModel: TextModel = readModel(model)

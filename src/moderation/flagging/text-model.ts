@@ -5,6 +5,7 @@
  * tests; crisis-model.ts and sourcing-model.ts say which texts each reads and what it does with them.
  */
 import { normalize } from './tokenize.js'
+import type { RuleAction, RuleCategory } from './types.js'
 
 export interface TextModel {
   bias: number
@@ -172,6 +173,14 @@ function scoreWords(m: TextModel, text: string): number {
 
 /** Which texts a model reads, by their normalised words. */
 export type ReadingGate = (words: readonly string[]) => boolean
+
+/** A model's place under the rules: what it reads, and the rule it acts as when a text reaches its threshold. */
+export interface SecondNet {
+  category: RuleCategory
+  action: RuleAction
+  detector: 'crisis_model' | 'sourcing_model'
+  reads: ReadingGate
+}
 
 /** The model's probability for a text its gate lets through; null for one it does not read. `normalized` is normalize(text).text, when the caller has it. */
 export function scoreText(m: TextModel, reads: ReadingGate, text: string, normalized?: string): number | null {

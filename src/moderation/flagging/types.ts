@@ -9,7 +9,7 @@ export interface FlagRule {
 }
 
 export interface FlagMatch {
-  /** null for the built-in detectors (phone, e-mail, link) and the crisis model. */
+  /** null for the built-in detectors (phone, e-mail, link) and the two models. */
   ruleId: string | null
   category: RuleCategory
   action: RuleAction
