@@ -153,6 +153,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     })
   })
   await app.register(errorHandling)
+  // The same for a query string or a path (`?category=a%00b`): only a percent escape can make such text.
+  app.addHook('preValidation', async (request) => {
+    if (!request.url.includes('%')) return
+    const why = unstorableText(request.query) ?? unstorableText(request.params)
+    if (why) throw new DomainError('validation_failed', why)
+  })
   await app.register(security, { config, hashIp })
   await app.register(docs)
   await app.register(authentication, { deps })

@@ -330,3 +330,12 @@ t.test('members get 403 on every /moderation route', async (t) => {
   t.equal((await h.as(moderator, { method: 'PATCH', url: `/api/v1/accounts/${member.id}/role`, payload: { role: 'admin' } })).statusCode, 403, 'only admins set roles')
   t.equal((await h.as(member, { method: 'PATCH', url: `/api/v1/accounts/${member.id}/role`, payload: { role: 'admin' } })).statusCode, 403)
 })
+
+t.test('a query PostgreSQL cannot keep (a NUL) is refused with 400, not failed with 500 (found by the hostile-input test)', async (t) => {
+  const h = await buildTestApp(t)
+  const moderator = await h.signUp({ role: 'moderator' })
+  const res = await h.as(moderator, { url: '/api/v1/moderation/queue?category=a%00b' })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().error.code, 'validation_failed')
+  t.equal((await h.as(moderator, { url: '/api/v1/moderation/queue?category=crisis' })).statusCode, 200)
+})
