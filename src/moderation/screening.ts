@@ -87,6 +87,15 @@ export function screen(input: ScreeningInput): Screening {
   let held = input.currentState === 'held'
   let contentWarning = input.contentWarning
   const flags = new Map<string, { category: string; action: string }>()
+  // A moderator reads each reason once: the same words matched twice by one rule (said twice, or by two
+  // overlapping alternatives of its pattern) give one line.
+  const given = new Set<string>()
+  const give = (reason: QueueReason) => {
+    const key = `${reason.source}\u0000${reason.category}\u0000${reason.detail}`
+    if (given.has(key)) return
+    given.add(key)
+    reasons.push(reason)
+  }
 
   for (const match of matches) {
     flags.set(`${match.category}:${match.action}`, { category: match.category, action: match.action })
@@ -104,14 +113,14 @@ export function screen(input: ScreeningInput): Screening {
     }
     if (match.action === 'content_warning') continue
     if (match.detector === 'link') {
-      reasons.push({ source: 'new_account', category: 'spam', detail: `link from a new account: ${match.excerpt}`, at })
+      give({ source: 'new_account', category: 'spam', detail: `link from a new account: ${match.excerpt}`, at })
     } else if (match.detector === 'crisis_model' || match.detector === 'sourcing_model') {
       const readsAs = match.category === 'crisis' ? 'a crisis' : match.category
-      reasons.push({ source: 'rule', category: match.category, detail: `reads as ${readsAs} (model, ${Math.round((match.score ?? 0) * 100)} %): "${match.excerpt}"`, at })
+      give({ source: 'rule', category: match.category, detail: `reads as ${readsAs} (model, ${Math.round((match.score ?? 0) * 100)} %): "${match.excerpt}"`, at })
     } else if (match.detector) {
-      reasons.push({ source: 'pii', category: 'personal_info', detail: `${match.detector === 'phone' ? 'phone number' : 'e-mail address'}: ${match.excerpt}`, at })
+      give({ source: 'pii', category: 'personal_info', detail: `${match.detector === 'phone' ? 'phone number' : 'e-mail address'}: ${match.excerpt}`, at })
     } else {
-      reasons.push({ source: 'rule', category: match.category, detail: `matched "${match.excerpt}" (rule "${rule?.pattern ?? match.ruleId}")`, ruleId: match.ruleId, at })
+      give({ source: 'rule', category: match.category, detail: `matched "${match.excerpt}" (rule "${rule?.pattern ?? match.ruleId}")`, ruleId: match.ruleId, at })
     }
   }
 

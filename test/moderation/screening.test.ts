@@ -230,3 +230,26 @@ t.test('a sourcing post no rule names is held by the sourcing model, unless SOUR
   const offDryRun = await off.as(await off.signUp({ role: 'moderator' }), { method: 'POST', url: '/api/v1/moderation/rules/test', payload: { text: body } })
   t.same(offDryRun.json().matches, [], 'the dry run follows the setting')
 })
+
+t.test('the same words matched twice give the moderator one reason, not two', async (t) => {
+  const h = await buildTestApp(t)
+  const admin = await h.signUp({ role: 'admin' })
+  const member = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  // Two overlapping alternatives match the same words at the same place; the post says them twice besides.
+  await addRule(h, admin, { pattern: '{blue|blue} lantern', category: 'spam', action: 'flag' })
+  const { threadId } = await h.startThread(member)
+  const res = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'The blue lantern again. Yes, the blue lantern.' } })
+  t.equal(res.statusCode, 201)
+  const item = (await queue(h, moderator)).find((i) => i.post.id === res.json().post.id)
+  t.ok(item, 'the post is queued')
+  t.same(
+    item?.reasons.map((r) => r.detail),
+    ['matched "blue lantern" (rule "{blue|blue} lantern")'],
+    'one reason for the rule'
+  )
+  // Different words, or different rules, still give a line each.
+  const other = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'The blue lantern and the Blue Lantern.' } })
+  const second = (await queue(h, moderator)).find((i) => i.post.id === other.json().post.id)
+  t.equal(second?.reasons.length, 2, 'two spellings, two lines')
+})
