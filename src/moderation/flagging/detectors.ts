@@ -26,7 +26,9 @@ const DIGIT_WORDS: Readonly<Record<string, number>> = {
 const DIGIT_NAMES = Object.keys(DIGIT_WORDS).join('|')
 /** Words read out between the groups of a number: `212 dot 555 dot 0187`. */
 const SPOKEN_SEPARATORS = new Set(['dot', 'period'])
-const NUMBER_ITEM = String.raw`(?:\d{1,4}|${DIGIT_NAMES})`
+/** Words that say the next digit twice or three times, as British numbers are read out: `nine double oh`. */
+const REPEATS: Readonly<Record<string, number>> = { double: 2, triple: 3 }
+const NUMBER_ITEM = String.raw`(?:\d{1,4}|(?:(?:double|triple)\s+)?(?:${DIGIT_NAMES}))`
 const NUMBER_GAP = String.raw`(?:[\s.\-()/,]{1,3}|\s+(?:dot|period)\s+)`
 /** A digit, a group of digits, or a digit spelled as a word, then the gap to the next one. */
 const SPELLED_NUMBER = new RegExp(String.raw`(?:\+\s?)?${NUMBER_ITEM}(?:${NUMBER_GAP}${NUMBER_ITEM}\b)+`, 'giu')
@@ -92,7 +94,8 @@ function standsAlone(text: string, start: number, end: number): boolean {
  * lists like `1 2 3 4 5 6 7 8 9 10` (nine alone) and dates stay unflagged); digits and words
  * mixed (`212 five five five 0187`: two words or more and a group of three digits or more, which
  * lists of small numbers lack); or groups joined by a spoken `dot` (`212 dot 555 dot 0187`).
- * A local number of seven digits counts too when the post says its area code apart (findLocalNumber).
+ * `double` and `triple` before a digit word say it two or three times (`oh seven seven zero zero,
+ * nine double oh, one one two`). A local number of seven digits counts too when the post says its area code apart (findLocalNumber).
  */
 function findSpelledPhones(text: string): Span[] {
   const spans: Span[] = []
@@ -109,14 +112,18 @@ function findSpelledPhones(text: string): Span[] {
     let group = false
     // Groups of digits written together sit where a local number has them (`555 0142`), which counts and dates (`1,234,567`) do not.
     let localShape = true
+    let times = 1
     for (const part of parts) {
       const lower = part.toLowerCase()
-      if (SPOKEN_SEPARATORS.has(lower)) {
+      if (REPEATS[lower] !== undefined) {
+        times = REPEATS[lower]
+      } else if (SPOKEN_SEPARATORS.has(lower)) {
         spoken++
       } else if (DIGIT_WORDS[lower] !== undefined) {
-        digits++
-        alone++
+        digits += times
+        alone += times
         words++
+        times = 1
       } else {
         const exchange = digits === 0 && part.length === EXCHANGE_DIGITS
         const line = digits === EXCHANGE_DIGITS && part.length === LOCAL_DIGITS - EXCHANGE_DIGITS
@@ -216,6 +223,8 @@ function phoneText(text: string): string {
 /** Seven digits with at most three separators between each: cheap test before the real parser. */
 const PHONE_LIKE = /(?:\d[\s().\-/]{0,3}){6}\d/u
 const DIGIT_WORD = new RegExp(DIGIT_NAMES, 'giu')
+/** `double` and `triple` anywhere (an upper bound, as DIGIT_WORD is). */
+const REPEAT_WORD = /double|triple/giu
 
 /**
  * What a caller that has already read the text knows: each is false only where that search
@@ -228,6 +237,13 @@ export interface PhoneGates {
   spelled: boolean
 }
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
+
+/** How many digits the digit words of a text say at most: a `double` or `triple` before one says it again. */
+function spokenDigits(text: string): number {
+  let count = (text.match(DIGIT_WORD) ?? []).length
+  for (const m of text.matchAll(REPEAT_WORD)) count += (REPEATS[(m[0] as string).toLowerCase()] ?? 1) - 1
+  return count
+}
 
 export function findPhones(text: string, gates: PhoneGates = OPEN_GATES): Span[] {
   if (!gates.numbers && !gates.spelled) return []
@@ -253,7 +269,7 @@ export function findPhones(text: string, gates: PhoneGates = OPEN_GATES): Span[]
       }
     }
   }
-  if (gates.spelled && digits + (folded.match(DIGIT_WORD) ?? []).length >= SPELLED_PHONE_DIGITS) {
+  if (gates.spelled && digits + spokenDigits(folded) >= SPELLED_PHONE_DIGITS) {
     spans.push(...findSpelledPhones(folded))
   }
   // A keycap digit ends with its marks.

@@ -97,7 +97,10 @@ t.test('phone numbers read out with words among the digits', async (t) => {
     ['ring 212 period 555 period 0187 later', '212 period 555 period 0187'],
     ['212 five five five 0187', '212 five five five 0187'],
     ['two one two 555 zero one eight seven', 'two one two 555 zero one eight seven'],
-    ['seven one eight, five five five, oh one two three', 'seven one eight, five five five, oh one two three']
+    ['seven one eight, five five five, oh one two three', 'seven one eight, five five five, oh one two three'],
+    // Read out the British way, a digit said twice or three times.
+    ['you can text me: oh seven seven zero zero, nine double oh, one one two', 'oh seven seven zero zero, nine double oh, one one two'],
+    ['ring oh double seven double oh nine triple oh one', 'oh double seven double oh nine triple oh one']
   ])
 })
 
@@ -210,7 +213,9 @@ t.test('everyday talk about times, places and numbers is not contact details', a
     // Seven digits with an area code nowhere near, and an area code with no number.
     'five five five, oh one four two',
     'my area code is 312',
-    'sold 1,234,567 copies, area code three one two'
+    'sold 1,234,567 copies, area code three one two',
+    // Ten digits said with `double`, but a score, not a number.
+    'we won double one, then lost three nil'
   ])
 })
 
@@ -229,7 +234,9 @@ t.test('on the new forms the fast path finds exactly what the general path finds
       '２', '１', '－', '＠', '．', 'ｏ', '\u00a0', '—', '\u2024', '＿', '\ufe0f', '\u20e3', '2\ufe0f\u20e3', '❤️', 'é', '\n', "'", "x'", '’', '$', '!', 'x!',
       // Providers without an ending, handles, letters spelled out, look-alike digits and area codes.
       'g mail', 'g', 'mail', 'hot', 'yahoo', 'ya hoo', 'proton', 'aol', 'underscore', 'jane_d', 'kate77', 'email me', 'email:', "'s", 'a n d', 'x y z', ' a ', 'm',
-      'l', 'Ol87', '6l7', 'area code', 'code', 'area', 'is', ' code: '
+      'l', 'Ol87', '6l7', 'area code', 'code', 'area', 'is', ' code: ',
+      // Digits said twice or three times.
+      'double', 'triple', 'double oh', 'triple seven', 'Double'
     ),
     // `@ $ !` and apostrophes next to a digit word join it to a word on the fast path (`$five`).
     fc.string({ unit: fc.constantFrom(...'0123456789oO_ .-@atdpe,$!\'fivnlgm'.split('')), maxLength: 10 })
