@@ -10,8 +10,8 @@ const everyPost = everyLabelledPost()
 t.test('the model escalates crisis posts that no rule names, showing the sentence that reads worst', async (t) => {
   const engine = compileRules(none)
   for (const [text, sentence] of [
-    ["Took everything I had left about twenty minutes ago. Just wanted someone to know. Tell my sister I'm sorry.", 'Just wanted someone to know'],
-    ["My wife just took all her lithium. She's lying on the couch saying she's sorry. I haven't called anyone yet.", 'My wife just took all her lithium']
+    ["Took everything I had left about twenty minutes ago. Just wanted someone to know. Tell my sister I'm sorry.", "Tell my sister I'm sorry"],
+    ["My wife just took all her lithium. She's lying on the couch saying she's sorry. I haven't called anyone yet.", "She's lying on the couch saying she's sorry"]
   ] as const) {
     const matches = engine.scan(text, { detectCrisis: true })
     t.equal(matches.length, 1, text)

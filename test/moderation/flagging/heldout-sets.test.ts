@@ -2,7 +2,7 @@ import t from 'tap'
 import { checkHeldOut, readSet } from '../../helpers/corpus.js'
 
 /*
- * Five more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
+ * Seven more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
  * sets. Every post is kept; the figures they were measured at are floors (what is caught) and ceilings
  * (ordinary posts escalated or held), so a rule or model change that loses some fails here and names them.
  *
@@ -30,7 +30,16 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * Set 6 (120 crisis, 100 sourcing, 260 ordinary of which 70 are ordinary offers and requests between members,
  * 60 come close to sourcing and 60 close to crisis) stayed unseen by everything: the honest figure. Before the
  * third round and the retraining: rules alone 35, 31 and 8; with the models 73, 59 and 14. After: rules alone
- * 36, 31 and 8 (the third round carried almost nothing over); with the models 77, 64 and 15.
+ * 36, 31 and 8 (the third round carried almost nothing over); with the models 77, 64 and 15. Both models
+ * were later trained on it too (with set 7): 96, 72 and 8.
+ *
+ * Sets 7 and 8 (written the next session by two writers apart, 120 crisis, 100 sourcing and 260 ordinary
+ * posts each, set 7 also 40 posts with contact details) were measured first with the shipped rules and models
+ * (trained on the audit set and sets 1 to 5): set 7 rules alone 27, 26, 5 and 37 of 40; with the models 69,
+ * 70 and 9. Set 8 rules alone 26, 26 and 8; with the models 75, 64 and 10. Both models were then trained on
+ * sets 6 and 7 as well: set 7 (learnt from) 88, 74 and 5, and spoken numbers with `double` and `triple` were
+ * added (one more of its contact details would need them); set 8, never trained on and the honest figure,
+ * 88, 71 and 10.
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
@@ -50,6 +59,14 @@ t.test('held-out set 5, which the third round of rules and the models learnt fro
   checkHeldOut(t, load('./heldout-5.json'), { crisis: 126, sourcing: 106, benignFlagged: 10, pii: 40 })
 })
 
-t.test('held-out set 6, which stayed unseen', async (t) => {
-  checkHeldOut(t, load('./heldout-6.json'), { crisis: 77, sourcing: 64, benignFlagged: 15 })
+t.test('held-out set 6, which the models learnt from a session later', async (t) => {
+  checkHeldOut(t, load('./heldout-6.json'), { crisis: 96, sourcing: 72, benignFlagged: 8 })
+})
+
+t.test('held-out set 7, which the models learnt from', async (t) => {
+  checkHeldOut(t, load('./heldout-7.json'), { crisis: 88, sourcing: 74, benignFlagged: 5, pii: 38 })
+})
+
+t.test('held-out set 8, which stayed unseen', async (t) => {
+  checkHeldOut(t, load('./heldout-8.json'), { crisis: 88, sourcing: 71, benignFlagged: 10 })
 })

@@ -10,7 +10,7 @@ const offer = 'My cousin works at a pharmacy and can get 80s, who wants in? Cash
 t.test('the model holds a sourcing post that no rule names, showing the sentence that reads most like it', async (t) => {
   const matches = compileRules(none).scan(offer, { detectSourcing: true })
   t.equal(matches.length, 1)
-  t.match(matches[0], { ruleId: null, category: 'sourcing', action: 'hold', detector: 'sourcing_model', excerpt: 'Cash only' })
+  t.match(matches[0], { ruleId: null, category: 'sourcing', action: 'hold', detector: 'sourcing_model', excerpt: 'My cousin works at a pharmacy and can get 80s, who wants in' })
   t.equal(offer.slice(matches[0]!.start, matches[0]!.end), matches[0]!.excerpt, 'offsets into the original text')
   t.ok((matches[0]!.score ?? 0) >= shippedSourcingModel.threshold, 'its score reaches the threshold')
 })
@@ -67,7 +67,7 @@ t.test('the model is asked only when no sourcing rule held, and only ever holds'
   )
   const flagOnly = compileRules([{ id: 'f', pattern: 'who wants in', category: 'sourcing', action: 'flag' }])
   t.same(
-    flagOnly.scan(offer, { detectSourcing: true }).map((m) => m.ruleId ?? m.detector),
+    flagOnly.scan(offer, { detectSourcing: true }).map((m) => m.ruleId ?? m.detector).sort(),
     ['f', 'sourcing_model'],
     'a sourcing rule that only flags leaves the post to the model'
   )
