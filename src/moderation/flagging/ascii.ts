@@ -74,17 +74,13 @@ const MARK_DIGIT_WORD = 4
 const MARK_PROVIDER = 8
 /** `code`, of `area code`: a local number of seven digits is a phone number with it. */
 const MARK_CODE = 16
-/** `triple`, which says the next digit word three times: two more digits than its words show (`double` is marked as a digit word). */
-const MARK_TRIPLE = 32
 const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ['at', MARK_AT],
   ['dot', MARK_DOT],
   ['period', MARK_DOT],
   ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD]),
   ...MAIL_PROVIDER_WORDS.map((w): [string, number] => [w, MARK_PROVIDER]),
-  ['code', MARK_CODE],
-  ['double', MARK_DIGIT_WORD],
-  ['triple', MARK_TRIPLE]
+  ['code', MARK_CODE]
 ]
 
 /** A run of this many of one letter is a stretch (`killl`): such a word takes the hashing path. */
@@ -581,7 +577,6 @@ export class AsciiScanner {
   private mark(mark: number): void {
     this.wordMarks |= mark
     if (mark & MARK_DIGIT_WORD) this.spelledItems++
-    if (mark & MARK_TRIPLE) this.spelledItems += 2
   }
 
   /** A one-character word: it joins the run when `joins` (one to three soft separators and no apostrophe since the last, the rule of joinSpelled). */

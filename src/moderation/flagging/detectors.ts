@@ -26,12 +26,20 @@ const DIGIT_WORDS: Readonly<Record<string, number>> = {
 const DIGIT_NAMES = Object.keys(DIGIT_WORDS).join('|')
 /** Words read out between the groups of a number: `212 dot 555 dot 0187`. */
 const SPOKEN_SEPARATORS = new Set(['dot', 'period'])
-/** Words that say the next digit twice or three times, as British numbers are read out: `nine double oh`. */
+/**
+ * Words that say the next digit twice or three times, as British numbers are read out: `nine double oh`.
+ * They count only in a run that reads as a number without them, eight digit words or more with at most two
+ * of them: dominoes (`double six, double five…`), darts (`triple one, triple five…`) and `double oh seven`
+ * come in runs of them.
+ */
 const REPEATS: Readonly<Record<string, number>> = { double: 2, triple: 3 }
+const REPEATED_RUN_WORDS = 8
+const MAX_REPEATS = 2
 const NUMBER_ITEM = String.raw`(?:\d{1,4}|(?:(?:double|triple)\s+)?(?:${DIGIT_NAMES}))`
 const NUMBER_GAP = String.raw`(?:[\s.\-()/,]{1,3}|\s+(?:dot|period)\s+)`
 /** A digit, a group of digits, or a digit spelled as a word, then the gap to the next one. */
-const SPELLED_NUMBER = new RegExp(String.raw`(?:\+\s?)?${NUMBER_ITEM}(?:${NUMBER_GAP}${NUMBER_ITEM}\b)+`, 'giu')
+/** Not inside a word: `phone oh seven…` must not start at the `one` of `phone` and swallow the number. */
+const SPELLED_NUMBER = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:\+\s?)?${NUMBER_ITEM}(?:${NUMBER_GAP}${NUMBER_ITEM}\b)+`, 'giu')
 
 /** A local number without its area code: three digits (the exchange), then four (the line). */
 const LOCAL_DIGITS = 7
@@ -113,16 +121,20 @@ function findSpelledPhones(text: string): Span[] {
     // Groups of digits written together sit where a local number has them (`555 0142`), which counts and dates (`1,234,567`) do not.
     let localShape = true
     let times = 1
+    let repeats = 0
+    let repeated = 0
     for (const part of parts) {
       const lower = part.toLowerCase()
       if (REPEATS[lower] !== undefined) {
         times = REPEATS[lower]
+        repeats++
       } else if (SPOKEN_SEPARATORS.has(lower)) {
         spoken++
       } else if (DIGIT_WORDS[lower] !== undefined) {
-        digits += times
-        alone += times
+        digits++
+        alone++
         words++
+        repeated += times - 1
         times = 1
       } else {
         const exchange = digits === 0 && part.length === EXCHANGE_DIGITS
@@ -132,6 +144,10 @@ function findSpelledPhones(text: string): Span[] {
         if (part.length === 1) alone++
         if (part.length >= 3) group = true
       }
+    }
+    if (repeated > 0 && words >= REPEATED_RUN_WORDS && repeats <= MAX_REPEATS) {
+      digits += repeated
+      alone += repeated
     }
     if (digits === LOCAL_DIGITS && localShape) local.push({ start, end })
     if (digits < SPELLED_PHONE_DIGITS || digits > MAX_PHONE_DIGITS) continue

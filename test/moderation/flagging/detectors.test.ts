@@ -100,7 +100,11 @@ t.test('phone numbers read out with words among the digits', async (t) => {
     ['seven one eight, five five five, oh one two three', 'seven one eight, five five five, oh one two three'],
     // Read out the British way, a digit said twice or three times.
     ['you can text me: oh seven seven zero zero, nine double oh, one one two', 'oh seven seven zero zero, nine double oh, one one two'],
-    ['ring oh double seven double oh nine triple oh one', 'oh double seven double oh nine triple oh one']
+    ['call me on oh one six one, double four nine, six double two three', 'oh one six one, double four nine, six double two three'],
+    ['ring oh one triple one, five four three, two one nine', 'oh one triple one, five four three, two one nine'],
+    // After a word that ends in a digit's name (`phone`, `alone`), the number is still found whole.
+    ['my phone oh seven seven zero zero nine double oh one one two', 'oh seven seven zero zero nine double oh one one two'],
+    ['home alone, oh seven seven zero zero, nine zero zero, one one two', 'oh seven seven zero zero, nine zero zero, one one two']
   ])
 })
 
@@ -214,8 +218,11 @@ t.test('everyday talk about times, places and numbers is not contact details', a
     'five five five, oh one four two',
     'my area code is 312',
     'sold 1,234,567 copies, area code three one two',
-    // Ten digits said with `double`, but a score, not a number.
-    'we won double one, then lost three nil'
+    // `double` and `triple` in runs of them: games and films, not numbers.
+    'we won double one, then lost three nil',
+    'dominoes tonight: double six, double five, double four, double three, double two, I won',
+    'darts league: triple one, triple five, triple one, one. terrible throw',
+    'marathon of double oh seven, double oh six, double oh nine, double oh four films this weekend'
   ])
 })
 
