@@ -87,11 +87,12 @@ export function screen(input: ScreeningInput): Screening {
   let held = input.currentState === 'held'
   let contentWarning = input.contentWarning
   const flags = new Map<string, { category: string; action: string }>()
-  // A moderator reads each reason once: the same words matched twice by one rule (said twice, or by two
-  // overlapping alternatives of its pattern) give one line.
+  // A moderator reads each reason of one screening once: the same words said twice and matched by the same rule
+  // give one line. (A later edit that keeps them adds its own line, with its own time.) Two rules with the same
+  // pattern stay two lines: one may hold where the other only flags.
   const given = new Set<string>()
   const give = (reason: QueueReason) => {
-    const key = `${reason.source}\u0000${reason.category}\u0000${reason.detail}`
+    const key = `${reason.source}\u0000${reason.category}\u0000${reason.ruleId ?? ''}\u0000${reason.detail}`
     if (given.has(key)) return
     given.add(key)
     reasons.push(reason)

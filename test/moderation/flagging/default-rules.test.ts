@@ -273,8 +273,9 @@ t.test('with both models reading too, only six of the ordinary sentences escalat
   // The models are trained on the labelled sets, not on these sentences; what they still catch here is listed so
   // that a retraining which catches more (or other) everyday sentences shows up in review. The two hopeful ones
   // ("I want to live…", "…alive for my kids") came with the retraining on sets 6 and 7 (2026-11-24), which
-  // escalated 13 more of held-out set 8's 120 crisis posts: a model of words and pairs of words cannot tell
-  // "want to live" from "don't want to live". Marking the words after a negation was tried: it cleared the
+  // escalated 13 more of held-out set 8's 120 crisis posts: a model of words and their pairs and triples cannot
+  // tell "want to live" from "don't want to live" (the model before escalated others of the kind, such as "I want
+  // to be alive to see my grandkids grow up"). Marking the words after a negation was tried: it cleared the
   // second sentence, not the first, and moved the cross-validated figures by under a point (crisis +0.1,
   // sourcing -0.9), so it was not kept.
   const flagged = benign.filter((text) => scanDefault(text).some((m) => m.action === 'escalate' || m.action === 'hold'))
