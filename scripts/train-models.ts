@@ -6,8 +6,8 @@
  *   npx tsx scripts/train-models.ts --check   (exits 1 if a shipped file is not what the sets give)
  *
  * Data: the labelled sets kept with the flagging tests. A model's category gives the positives; the
- * other posts are its negatives. Held-out set 8 is left out of training and only reported, so
- * that its figures stay honest.
+ * other posts are its negatives. Held-out sets 8 and 9 are left out of training and only reported, so
+ * that their figures stay honest.
  *
  * A logistic regression (text-model.ts), fitted by stochastic gradient descent over a seeded shuffle (the
  * same data gives the same model), with L2 regularisation, on every post of the sets (also those its gate
@@ -25,7 +25,7 @@ import { probability, type ReadingGate, type TextModel, textFeatures } from '../
 import { normalize } from '../src/moderation/flagging/tokenize.js'
 
 const SETS = ['audit-set.json', 'heldout-1.json', 'heldout-2.json', 'heldout-3.json', 'heldout-4.json', 'heldout-5.json', 'heldout-6.json', 'heldout-7.json']
-const REPORTED = ['heldout-8.json']
+const REPORTED = ['heldout-8.json', 'heldout-9.json']
 const EPOCHS = 30
 const LEARNING_RATE = 0.3
 const L2 = 1e-4

@@ -2,7 +2,7 @@ import t from 'tap'
 import { checkHeldOut, readSet } from '../../helpers/corpus.js'
 
 /*
- * Seven more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
+ * Eight more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
  * sets. Every post is kept; the figures they were measured at are floors (what is caught) and ceilings
  * (ordinary posts escalated or held), so a rule or model change that loses some fails here and names them.
  *
@@ -40,6 +40,10 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * sets 6 and 7 as well: set 7 (learnt from) 88, 74 and 5, and spoken numbers with `double` and `triple` were
  * added (38 of its 40 contact details held); set 8, never trained on and the honest figure,
  * 88, 71 and 10.
+ *
+ * Set 9 (a third writer, the same day, 120 crisis, 100 sourcing and 260 ordinary posts, a third of them by
+ * family members) was written after the retraining and never trained on: rules alone 20, 21 and 7; with the
+ * models trained on sets 1 to 5, 55, 58 and 13; with the models shipped (sets 1 to 7), 72, 59 and 14.
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
@@ -69,4 +73,8 @@ t.test('held-out set 7, which the models learnt from', async (t) => {
 
 t.test('held-out set 8, which stayed unseen', async (t) => {
   checkHeldOut(t, load('./heldout-8.json'), { crisis: 88, sourcing: 71, benignFlagged: 10 })
+})
+
+t.test('held-out set 9, which stayed unseen', async (t) => {
+  checkHeldOut(t, load('./heldout-9.json'), { crisis: 72, sourcing: 59, benignFlagged: 14 })
 })
