@@ -103,7 +103,8 @@ function standsAlone(text: string, start: number, end: number): boolean {
  * mixed (`212 five five five 0187`: two words or more and a group of three digits or more, which
  * lists of small numbers lack); or groups joined by a spoken `dot` (`212 dot 555 dot 0187`).
  * `double` and `triple` before a digit word say it two or three times (`oh seven seven zero zero,
- * nine double oh, one one two`). A local number of seven digits counts too when the post says its area code apart (findLocalNumber).
+ * nine double oh, one one two`; REPEATS). A local number of seven digits counts too when the post
+ * says its area code apart (findLocalNumber).
  */
 function findSpelledPhones(text: string): Span[] {
   const spans: Span[] = []

@@ -86,14 +86,17 @@ const joinHash2 = (a: number, b: number): number => {
  * The weights by their features' two hashes, open addressing. A slot is four 32-bit words side by side
  * (hash, second hash, weight, the pass that last counted it), so that a lookup reads one cache line: with
  * the fields in arrays of their own, each lookup of a reply's few hundred features missed the cache four
- * times over, and the models cost a loaded server four times what they cost alone.
+ * times over, and the models cost a loaded server about four times what they cost alone.
  */
 class WeightTable {
   private readonly slots: Int32Array
+  /** The same memory as slots, for the weights. */
   private readonly weights: Float32Array
-  /** The pass that last counted each slot: a feature counts once per text. */
+  /** The current text's number: a slot keeps the number of the text that last counted it, so a feature counts once per text. */
   private pass = 0
   private readonly mask: number
+  /** Masks a word offset into the table (its size in words, less one). */
+  private readonly wrap: number
 
   constructor(weights: ReadonlyMap<string, number>) {
     let size = 16
@@ -102,12 +105,13 @@ class WeightTable {
     this.slots = new Int32Array(buffer)
     this.weights = new Float32Array(buffer)
     this.mask = size - 1
+    this.wrap = size * SLOT - 1
     for (const [feature, weight] of weights) {
       const words = feature.split(' ')
       const hash = words.map((word) => wordHash(word)).reduce(joinHash)
       const hash2 = secondKey(words.map((word) => wordHash2(word)).reduce(joinHash2))
       let at = (hash & this.mask) * SLOT
-      while (this.slots[at + 1] !== EMPTY && (this.slots[at] !== hash || this.slots[at + 1] !== hash2)) at = (at + SLOT) & (this.mask * SLOT + SLOT - 1)
+      while (this.slots[at + 1] !== EMPTY && (this.slots[at] !== hash || this.slots[at + 1] !== hash2)) at = (at + SLOT) & this.wrap
       // Two features of both hashes (2^-63) would share the sum of their weights.
       this.weights[at + 2] = (this.weights[at + 2] ?? 0) + weight
       this.slots[at] = hash
@@ -127,8 +131,7 @@ class WeightTable {
   /** The weight of a feature the first time the text has it; 0 after, and for a feature without one. */
   take(hash: number, hash2: number): number {
     const key2 = secondKey(hash2)
-    const wrap = this.mask * SLOT + SLOT - 1
-    for (let at = (hash & this.mask) * SLOT; ; at = (at + SLOT) & wrap) {
+    for (let at = (hash & this.mask) * SLOT; ; at = (at + SLOT) & this.wrap) {
       const k2 = this.slots[at + 1] as number
       if (k2 === EMPTY) return 0
       if (this.slots[at] !== hash || k2 !== key2) continue
