@@ -21,6 +21,18 @@ t.test('the model escalates crisis posts that no rule names, showing the sentenc
   }
 })
 
+t.test('it reads posts by their words of leaving, giving away and settling affairs too', async (t) => {
+  // Crisis posts of the training sets that the gate used to keep from the model: none has a cue word it had then.
+  const engine = compileRules(none)
+  for (const [text, sentence] of [
+    ['Deleting my accounts one by one. This is the last one. Take care, everyone.', 'This is the last one'],
+    ["Put my affairs in order, as they say. Solicitor's done, dog's rehomed. Just the one last thing to do now.", 'Just the one last thing to do now'],
+    ["gave the dog to my sister today. she asked why. said i'm moving for work. i'm not moving anywhere", 'gave the dog to my sister today']
+  ] as const) {
+    t.match(engine.scan(text, { detectCrisis: true }), [{ category: 'crisis', action: 'escalate', detector: 'crisis_model', excerpt: sentence }], text)
+  }
+})
+
 t.test('ordinary posts, short posts and switched-off scans get nothing from it', async (t) => {
   const engine = compileRules(none)
   for (const text of [
@@ -34,7 +46,12 @@ t.test('ordinary posts, short posts and switched-off scans get nothing from it',
     'I want to find myself again.',
     'I am learning to love myself.',
     'I have 2 kids and 1 dog.',
-    'I slept 10 hours last night.'
+    'I slept 10 hours last night.',
+    // Everyday kindness and venting it escalated when its cue words included `sorry` and `done` (2026-11-24).
+    "I'm sorry to hear about your dad, sending love.",
+    'Sorry if this is the wrong board to ask about this.',
+    'Sorry for the long post, I am done ranting now.',
+    "It's not your fault, you did everything you could for him."
   ]) {
     t.same(engine.scan(text, { detectCrisis: true }), [], text)
   }

@@ -15,6 +15,19 @@ t.test('the model holds a sourcing post that no rule names, showing the sentence
   t.ok((matches[0]!.score ?? 0) >= shippedSourcingModel.threshold, 'its score reaches the threshold')
 })
 
+t.test('it reads posts that name a medicine by its generic or regional name too', async (t) => {
+  // Sourcing posts of the training sets that the gate used to keep from the model: none has a cue word it had then.
+  const engine = compileRules(none)
+  for (const [text, sentence] of [
+    ['Anyone in Manchester selling diazepam? Even 10 would help me taper on my own.', 'Anyone in Manchester selling diazepam'],
+    ["Any girls in Leeds got spare diazepam? I'll do a swap for my zopiclone", 'Any girls in Leeds got spare diazepam'],
+    ["Mum's got a cupboard full of her old co-codamol, could I sell them on here? Would go cheap", "Mum's got a cupboard full of her old co-codamol, could I sell them on here"]
+  ] as const) {
+    t.match(engine.scan(text, { detectSourcing: true }), [{ category: 'sourcing', action: 'hold', detector: 'sourcing_model', excerpt: sentence }], text)
+  }
+  t.same(engine.scan('My doctor put me on diazepam for the detox and it helped.', { detectSourcing: true }), [], 'naming a medicine is not enough')
+})
+
 t.test('ordinary posts that come close, short posts and switched-off scans get nothing from it', async (t) => {
   const engine = compileRules(none)
   for (const text of [
