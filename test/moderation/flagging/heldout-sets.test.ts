@@ -2,7 +2,7 @@ import t from 'tap'
 import { checkHeldOut, readSet } from '../../helpers/corpus.js'
 
 /*
- * Ten more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
+ * Eleven more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
  * sets. Every post is kept; the figures they were measured at are floors (what is caught) and ceilings
  * (ordinary posts escalated or held), so a rule or model change that loses some fails here and names them.
  *
@@ -57,6 +57,11 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * crisis posts, 13 and 13 ordinary, but "I want to treat myself to a nice dinner" escalated) and a longer list
  * with everyday words such as `sorry` and `done` (95 and 100, 13 and 11, but "I'm sorry to hear about your dad,
  * sending love" escalated), so their figures are a little less than pristine.
+ *
+ * Set 12 (a fourth writer, the same day, asked for many regions and for near misses in the words the new gate
+ * reads: sorry for a long post, done with drinking, a last day at work, a calm morning) was written after all
+ * that was chosen and looked at only to measure it: rules alone 35, 20 and 8; with the models shipped before
+ * (sets 1 to 7) 80, 62 and 12; with the models shipped, 93, 68 and 16.
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
@@ -98,4 +103,8 @@ t.test('held-out set 10, which stayed unseen', async (t) => {
 
 t.test('held-out set 11, which stayed unseen', async (t) => {
   checkHeldOut(t, load('./heldout-11.json'), { crisis: 98, sourcing: 73, benignFlagged: 13 })
+})
+
+t.test('held-out set 12, written after the gates were chosen and never looked at before it was measured', async (t) => {
+  checkHeldOut(t, load('./heldout-12.json'), { crisis: 93, sourcing: 68, benignFlagged: 16 })
 })
