@@ -1,9 +1,7 @@
 /**
  * Realistic forum replies: 300–600 characters of peer-support prose, about a third with the formatting
  * members use (paragraph breaks, bold, italics, a quote, a short list). Deterministic for a given seed;
- * no links, phone numbers or rule phrases, so nearly every reply takes the common path (published, not queued).
- * The crisis model reads most of them and escalates a few, as it would on a real forum: 5 of the first 2,000
- * bodies (1 of the 500 the write cell posts), on hopeful sentences such as "My plan for tonight" (README).
+ * no links, phone numbers or rule phrases, so every reply takes the common path (published, not queued).
  */
 
 export function prng(seed: number): () => number {

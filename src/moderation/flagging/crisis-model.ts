@@ -30,12 +30,15 @@ export const CRISIS_CUES: ReadonlySet<string> = new Set(
     'burden funeral insurance note letters tonight tonite disappear exist existing alive living live wake waking ' +
     'sleep asleep enough everything finish lethal painless hurt harm bleed bleeding swallow swallowed took taking ' +
     'stash fent fentanyl heroin narcan shot hotshot oxy oxys benzos klonopin xanax vodka lithium insulin patches mixing ' +
-    // Added 2026-11-24 from the crisis posts of the training sets that no rule escalated and this gate kept from the
-    // model (116 of 122 such posts had none of the words above): finality and leaving, a plan and its date, the calm
-    // after deciding, giving things away and closing accounts, and more means and places. Out-of-fold recall went
-    // from 62 % to 72 % of crisis posts at the same 2 % of ordinary ones. Left out on purpose, though crisis posts
-    // use them: words of everyday kindness and venting (`sorry`, `fault`, `done`, `finished`, `ready`, `relief`),
-    // on which the model escalated "I'm sorry to hear about your dad, sending love" and "Sorry for the long post".
+    // Added 2026-11-24 from the crisis posts of the training sets that this gate kept from the model (out of fold,
+    // 122 of the 171 crisis posts that neither a rule nor the model caught had none of the words above or were
+    // short): finality and leaving, a plan and its date, the calm after deciding, giving things away and closing
+    // accounts, and more means and places. These words are everyday words too ("checking in", "my last day at
+    // work", "I won't be online this week"): the model learnt them from 400 everyday posts as well
+    // (everyday-1.json), without which it escalated 21 of a reviewer's 184 everyday posts (5 with it, as before
+    // the wider gate). Left out on purpose, though crisis posts use them: words of everyday kindness and venting
+    // (`sorry`, `fault`, `done`, `finished`, `ready`, `relief`), on which the model then escalated "I'm sorry to
+    // hear about your dad, sending love".
     'last anymore over logging deleting checking tapping plan planned planning plans decided date arrangements ' +
     'affairs calm quiet peaceful gave giving rehomed rehome cancelled pension tablets paracetamol morphine trazodone ' +
     'poison bleach belt cord beam hose balcony rail multistorey storey carpark tracks freight sea ocean river ' +

