@@ -65,6 +65,10 @@ const benign = [
   'Please plug in your phone before the call.',
   'Selling my old car to pay for rehab.',
   'I am selling cookies for the fundraiser.',
+  // The bare "anyone selling" rule held asks like these (12 in the labelled sets) and nothing no other rule held;
+  // retired 2026-11-24.
+  'Anyone selling a used laptop? Need one for online classes.',
+  'anyone selling a pram? granddaughter due June',
   'The bakery has bars for sale, the lemon ones are great.',
   'Chocolate bars are my new vice.',
   'I used to score pills in parking lots, never again.',
@@ -239,8 +243,7 @@ const sourcing = [
   'dm for prices',
   'menu in dm',
   's3ll1ng x4n4x',
-  'selling percs',
-  'anyone selling'
+  'selling percs'
 ]
 
 t.test('the default rules load with every field filled in and every pattern valid', async (t) => {

@@ -69,8 +69,11 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * day at work, a calm morning), which brought that back to 5 and the bench's replies escalated from 5 of 2,000
  * to none. Sets 10 to 12 were looked at to choose between that, a shorter list of cue words, and both (the
  * figures of sets 10 to 12 together: 282, 210 and 41 before; 279, 210 and 35 chosen; 250, 210 and 36 with the
- * shorter list; 249, 210 and 34 with both), so set 12 is no longer pristine either. Now: set 10 90, 70 and 12;
- * set 11 97, 73 and 11; set 12 92, 67 and 12.
+ * shorter list; 249, 210 and 34 with both), so set 12 is no longer pristine either: set 10 90, 70 and 12;
+ * set 11 97, 73 and 11; set 12 92, 67 and 12. The bare "anyone selling" rule, which held 12 ordinary asks
+ * across the sets (a pram, a wheelchair, a laptop) and no sourcing post nothing else held, was then retired:
+ * set 10 90, 70 and 8; set 11 97, 73 and 8; set 12 92, 67 and 11 (and one ordinary post fewer in sets 5, 6, 7
+ * and 9).
  */
 const load = (name: string) => readSet(new URL(name, import.meta.url))
 
@@ -87,15 +90,15 @@ t.test('held-out set 4, which stayed unseen until the models were trained on it'
 })
 
 t.test('held-out set 5, which the third round of rules and the models learnt from', async (t) => {
-  checkHeldOut(t, load('./heldout-5.json'), { crisis: 129, sourcing: 106, benignFlagged: 10, pii: 40 })
+  checkHeldOut(t, load('./heldout-5.json'), { crisis: 129, sourcing: 106, benignFlagged: 9, pii: 40 })
 })
 
 t.test('held-out set 6, which the models learnt from a session later', async (t) => {
-  checkHeldOut(t, load('./heldout-6.json'), { crisis: 116, sourcing: 73, benignFlagged: 8 })
+  checkHeldOut(t, load('./heldout-6.json'), { crisis: 116, sourcing: 73, benignFlagged: 7 })
 })
 
 t.test('held-out set 7, which the models learnt from', async (t) => {
-  checkHeldOut(t, load('./heldout-7.json'), { crisis: 113, sourcing: 85, benignFlagged: 5, pii: 38 })
+  checkHeldOut(t, load('./heldout-7.json'), { crisis: 113, sourcing: 85, benignFlagged: 4, pii: 38 })
 })
 
 t.test('held-out set 8, which the models learnt from a session later', async (t) => {
@@ -103,17 +106,17 @@ t.test('held-out set 8, which the models learnt from a session later', async (t)
 })
 
 t.test('held-out set 9, which the models learnt from a session later', async (t) => {
-  checkHeldOut(t, load('./heldout-9.json'), { crisis: 109, sourcing: 79, benignFlagged: 7 })
+  checkHeldOut(t, load('./heldout-9.json'), { crisis: 109, sourcing: 79, benignFlagged: 6 })
 })
 
 t.test('held-out set 10, never trained on', async (t) => {
-  checkHeldOut(t, load('./heldout-10.json'), { crisis: 90, sourcing: 70, benignFlagged: 12 })
+  checkHeldOut(t, load('./heldout-10.json'), { crisis: 90, sourcing: 70, benignFlagged: 8 })
 })
 
 t.test('held-out set 11, never trained on', async (t) => {
-  checkHeldOut(t, load('./heldout-11.json'), { crisis: 97, sourcing: 73, benignFlagged: 11 })
+  checkHeldOut(t, load('./heldout-11.json'), { crisis: 97, sourcing: 73, benignFlagged: 8 })
 })
 
 t.test('held-out set 12, written after the gates were chosen', async (t) => {
-  checkHeldOut(t, load('./heldout-12.json'), { crisis: 92, sourcing: 67, benignFlagged: 12 })
+  checkHeldOut(t, load('./heldout-12.json'), { crisis: 92, sourcing: 67, benignFlagged: 11 })
 })

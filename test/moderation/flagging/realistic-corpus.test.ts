@@ -19,8 +19,8 @@ import { checkCorpus, readSet, scanDefault } from '../../helpers/corpus.js'
  *   pattern would lose the crisis form: "Ran 10 kms", "gonna od on chocolate", "cut myself
  *   shaving", "take my life back", "tired of living paycheck to paycheck", mentions of suicide
  *   prevention and the 988 line, "I can't live like this anymore, so I'm going to rehab";
- *   and sourcing holds kept for the phrases the older corpus and the issue name ("anyone selling",
- *   "pressed pills", "no prescription needed", and "who's holding", which also holds "Who's holding the
+ *   and sourcing holds kept for the phrases the older corpus and the issue name ("pressed pills",
+ *   "no prescription needed", and "who's holding", which also holds "Who's holding the
  *   keys to the church hall?"); and "bought a rope" (a rope swing, a rope light) since a held-out
  *   check found "bought a rope today" among real crisis posts.
  */
