@@ -1,5 +1,5 @@
 import t from 'tap'
-import { checkHeldOut, readSet } from '../../helpers/corpus.js'
+import { checkHeldOut, readSet, type HeldOutFloors } from '../../helpers/corpus.js'
 
 /*
  * Eleven more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
@@ -75,48 +75,24 @@ import { checkHeldOut, readSet } from '../../helpers/corpus.js'
  * set 10 90, 70 and 8; set 11 97, 73 and 8; set 12 92, 67 and 11 (and one ordinary post fewer in sets 5, 6, 7
  * and 9).
  */
-const load = (name: string) => readSet(new URL(name, import.meta.url))
 
-t.test('held-out set 2, which the rules learnt from', async (t) => {
-  checkHeldOut(t, load('./heldout-2.json'), { crisis: 130, sourcing: 88, benignFlagged: 4, pii: 50 })
-})
+/** Each set, what it was to the rules and models, and its floors (HeldOutFloors). */
+const SETS: Array<[number, string, HeldOutFloors]> = [
+  [2, 'which the rules learnt from', { crisis: 130, sourcing: 88, benignFlagged: 4, pii: 50 }],
+  [3, 'which the second round of rules learnt from', { crisis: 118, sourcing: 80, benignFlagged: 2 }],
+  [4, 'which stayed unseen until the models were trained on it', { crisis: 118, sourcing: 75, benignFlagged: 6 }],
+  [5, 'which the third round of rules and the models learnt from', { crisis: 129, sourcing: 106, benignFlagged: 9, pii: 40 }],
+  [6, 'which the models learnt from a session later', { crisis: 116, sourcing: 73, benignFlagged: 7 }],
+  [7, 'which the models learnt from', { crisis: 113, sourcing: 85, benignFlagged: 4, pii: 38 }],
+  [8, 'which the models learnt from a session later', { crisis: 112, sourcing: 90, benignFlagged: 8 }],
+  [9, 'which the models learnt from a session later', { crisis: 109, sourcing: 79, benignFlagged: 6 }],
+  [10, 'never trained on', { crisis: 90, sourcing: 70, benignFlagged: 8 }],
+  [11, 'never trained on', { crisis: 97, sourcing: 73, benignFlagged: 8 }],
+  [12, 'written after the gates were chosen', { crisis: 92, sourcing: 67, benignFlagged: 11 }]
+]
 
-t.test('held-out set 3, which the second round of rules learnt from', async (t) => {
-  checkHeldOut(t, load('./heldout-3.json'), { crisis: 118, sourcing: 80, benignFlagged: 2 })
-})
-
-t.test('held-out set 4, which stayed unseen until the models were trained on it', async (t) => {
-  checkHeldOut(t, load('./heldout-4.json'), { crisis: 118, sourcing: 75, benignFlagged: 6 })
-})
-
-t.test('held-out set 5, which the third round of rules and the models learnt from', async (t) => {
-  checkHeldOut(t, load('./heldout-5.json'), { crisis: 129, sourcing: 106, benignFlagged: 9, pii: 40 })
-})
-
-t.test('held-out set 6, which the models learnt from a session later', async (t) => {
-  checkHeldOut(t, load('./heldout-6.json'), { crisis: 116, sourcing: 73, benignFlagged: 7 })
-})
-
-t.test('held-out set 7, which the models learnt from', async (t) => {
-  checkHeldOut(t, load('./heldout-7.json'), { crisis: 113, sourcing: 85, benignFlagged: 4, pii: 38 })
-})
-
-t.test('held-out set 8, which the models learnt from a session later', async (t) => {
-  checkHeldOut(t, load('./heldout-8.json'), { crisis: 112, sourcing: 90, benignFlagged: 8 })
-})
-
-t.test('held-out set 9, which the models learnt from a session later', async (t) => {
-  checkHeldOut(t, load('./heldout-9.json'), { crisis: 109, sourcing: 79, benignFlagged: 6 })
-})
-
-t.test('held-out set 10, never trained on', async (t) => {
-  checkHeldOut(t, load('./heldout-10.json'), { crisis: 90, sourcing: 70, benignFlagged: 8 })
-})
-
-t.test('held-out set 11, never trained on', async (t) => {
-  checkHeldOut(t, load('./heldout-11.json'), { crisis: 97, sourcing: 73, benignFlagged: 8 })
-})
-
-t.test('held-out set 12, written after the gates were chosen', async (t) => {
-  checkHeldOut(t, load('./heldout-12.json'), { crisis: 92, sourcing: 67, benignFlagged: 11 })
-})
+for (const [n, what, floors] of SETS) {
+  t.test(`held-out set ${n}, ${what}`, async (t) => {
+    checkHeldOut(t, readSet(new URL(`./heldout-${n}.json`, import.meta.url)), floors)
+  })
+}
