@@ -92,7 +92,7 @@ export function readSet(url: URL): HeldOutSet {
 
 /** Every labelled post kept with the flagging tests (crisis, sourcing and ordinary): for checks that hold for any text. */
 export function everyLabelledPost(): string[] {
-  return ['audit-set', 'heldout-1', 'heldout-2', 'heldout-3', 'heldout-4', 'heldout-5', 'heldout-6', 'heldout-7', 'heldout-8', 'heldout-9', 'heldout-10', 'heldout-11', 'heldout-12', 'everyday-1']
+  return ['audit-set', 'heldout-1', 'heldout-2', 'heldout-3', 'heldout-4', 'heldout-5', 'heldout-6', 'heldout-7', 'heldout-8', 'heldout-9', 'heldout-10', 'heldout-11', 'heldout-12', 'everyday-1', 'everyday-2', 'everyday-3']
     .map((name) => readSet(new URL(`../moderation/flagging/${name}.json`, import.meta.url)))
     .flatMap((set) => [...(set.crisis ?? []), ...(set.sourcing ?? []), ...set.benign])
 }

@@ -34,9 +34,9 @@ export const CRISIS_CUES: ReadonlySet<string> = new Set(
     // 122 of the 171 crisis posts that neither a rule nor the model caught had none of the words above or were
     // short): finality and leaving, a plan and its date, the calm after deciding, giving things away and closing
     // accounts, and more means and places. These words are everyday words too ("checking in", "my last day at
-    // work", "I won't be online this week"): the model learnt them from 400 everyday posts as well
-    // (everyday-1.json), without which it escalated 21 of a reviewer's 184 everyday posts (5 with it, as before
-    // the wider gate). Left out on purpose, though crisis posts use them: words of everyday kindness and venting
+    // work", "I won't be online this week"): the model learnt them from 1,200 everyday posts as well
+    // (everyday-1.json to -3.json), without which it escalated 21 of a reviewer's 184 everyday posts (4 with them;
+    // 5 before the wider gate). Left out on purpose, though crisis posts use them: words of everyday kindness and venting
     // (`sorry`, `fault`, `done`, `finished`, `ready`, `relief`), on which the model then escalated "I'm sorry to
     // hear about your dad, sending love".
     'last anymore over logging deleting checking tapping plan planned planning plans decided date arrangements ' +

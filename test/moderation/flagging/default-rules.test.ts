@@ -272,7 +272,7 @@ t.test('ordinary recovery sentences match no default rule', async (t) => {
   }
 })
 
-t.test('with both models reading too, only five of the ordinary sentences escalate or are held, each known', async (t) => {
+t.test('with both models reading too, only six of the ordinary sentences escalate or are held, each known', async (t) => {
   // The models are trained on the labelled sets, not on these sentences; what they still catch here is listed so
   // that a retraining which catches more (or other) everyday sentences shows up in review. The two hopeful ones
   // ("I want to live…", "…alive for my kids") came with the retraining on sets 6 and 7 (2026-11-24), which
@@ -282,7 +282,10 @@ t.test('with both models reading too, only five of the ordinary sentences escala
   // second sentence, not the first, and moved the cross-validated figures by under a point (crisis +0.1,
   // sourcing -0.9), so it was not kept.
   const flagged = benign.filter((text) => scanDefault(text).some((m) => m.action === 'escalate' || m.action === 'hold'))
+  // "I only take the pills my doctor prescribed." came with the 800 more everyday posts of 2026-11-24 (0.29 against a
+  // threshold of 0.23), which cleared 8 of 15 false alarms on two fresh sets of everyday posts.
   t.same(flagged, [
+    'I only take the pills my doctor prescribed.',
     'Does anyone know where to get suboxone near Leeds?',
     'I want to live a life I am proud of.',
     'I want to be alive for my kids.',
