@@ -1,5 +1,5 @@
 import t from 'tap'
-import { checkHeldOut, readSet, type HeldOutFloors } from '../../helpers/corpus.js'
+import { checkHeldOut, readSet, scanDefault, type HeldOutFloors } from '../../helpers/corpus.js'
 
 /*
  * Eleven more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
@@ -96,5 +96,19 @@ const SETS: Array<[number, string, HeldOutFloors]> = [
 for (const [n, what, floors] of SETS) {
   t.test(`held-out set ${n}, ${what}`, async (t) => {
     checkHeldOut(t, readSet(new URL(`./heldout-${n}.json`, import.meta.url)), floors)
+  })
+}
+
+/*
+ * Two sets of 240 everyday posts (2026-11-24), written last by two more writers and never trained on: what a false
+ * escalation or hold costs is measured on the forum's ordinary traffic, not only on near misses. The first was asked
+ * for the everyday senses of the crisis gate's new words; the second for an ordinary week. Ceilings: what the shipped
+ * rules and models escalate or hold.
+ */
+for (const [n, ceiling] of [[1, 6], [2, 1]] as const) {
+  t.test(`everyday set ${n}: at most ${ceiling} of its posts escalated or held`, async (t) => {
+    const { benign } = readSet(new URL(`./everyday-probe-${n}.json`, import.meta.url))
+    const flagged = benign.filter((text) => scanDefault(text).some((m) => m.action === 'escalate' || m.action === 'hold'))
+    t.ok(flagged.length <= ceiling, `${flagged.length}/${benign.length} escalated or held (ceiling ${ceiling})`, { flagged })
   })
 }
