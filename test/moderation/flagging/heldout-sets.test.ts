@@ -2,7 +2,7 @@ import t from 'tap'
 import { checkHeldOut, readSet, scanDefault, type HeldOutFloors } from '../../helpers/corpus.js'
 
 /*
- * Eleven more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
+ * Thirteen more held-out sets (2026-11-24), each written by someone who had seen neither the rules nor the other
  * sets. Every post is kept; the figures they were measured at are floors (what is caught) and ceilings
  * (ordinary posts escalated or held), so a rule or model change that loses some fails here and names them.
  *
@@ -76,6 +76,17 @@ import { checkHeldOut, readSet, scanDefault, type HeldOutFloors } from '../../he
  * and 9). Two fresh sets of 240 everyday posts then measured the models on the forum's ordinary traffic: 11 and 4
  * escalated or held (8 and 4 with the models before the wider gates). Both models learnt from 800 more everyday
  * posts (everyday-2.json, -3.json): 6 and 1; set 10 88, 69 and 9; set 11 98, 72 and 8; set 12 93, 68 and 11.
+ *
+ * Set 13 (another writer, the next session, 120 crisis, 100 sourcing and 260 ordinary posts; 108 of its crisis
+ * posts avoid the obvious words) was measured first with the rules and models as shipped: rules alone 51, 48 and
+ * 1; with the models 103, 85 and 5, the honest figure. Models trained on sets 10 to 12 as well would have given
+ * 105, 87 and 8, and escalated or held more everyday posts (7 against 4 on a third everyday set, 7 and 4 against 6
+ * and 1 on the first two), so they were not shipped. Fifteen narrow rules (`r4-`) were then written from its
+ * misses, none of which holds or escalates an ordinary post of any set kept here: 111, 92 and 5.
+ *
+ * Set 14 (another writer, asked for many voices and regions, written while set 13 was measured and unseen until
+ * the `r4-` rules were written) is the honest figure for the shipped rules and models: rules alone 52, 57 and 6
+ * (without the `r4-` rules 52, 56 and 6); with the models 107, 88 and 11, with or without them.
  */
 
 /** Each set, what it was to the rules and models, and its floors (HeldOutFloors). */
@@ -90,7 +101,9 @@ const SETS: Array<[number, string, HeldOutFloors]> = [
   [9, 'which the models learnt from a session later', { crisis: 109, sourcing: 79, benignFlagged: 6 }],
   [10, 'never trained on', { crisis: 88, sourcing: 69, benignFlagged: 9 }],
   [11, 'never trained on', { crisis: 98, sourcing: 72, benignFlagged: 8 }],
-  [12, 'written after the gates were chosen', { crisis: 93, sourcing: 68, benignFlagged: 11 }]
+  [12, 'written after the gates were chosen', { crisis: 93, sourcing: 68, benignFlagged: 11 }],
+  [13, 'never trained on; the fourth round of rules learnt from it', { crisis: 111, sourcing: 92, benignFlagged: 5 }],
+  [14, 'never trained on, nothing learnt from it', { crisis: 107, sourcing: 88, benignFlagged: 11 }]
 ]
 
 for (const [n, what, floors] of SETS) {
@@ -100,12 +113,13 @@ for (const [n, what, floors] of SETS) {
 }
 
 /*
- * Two sets of 240 everyday posts (2026-11-24), written last by two more writers and never trained on: what a false
+ * Three sets of 240 everyday posts (2026-11-24), written by three more writers and never trained on: what a false
  * escalation or hold costs is measured on the forum's ordinary traffic, not only on near misses. The first was asked
- * for the everyday senses of the crisis gate's new words; the second for an ordinary week. Ceilings: what the shipped
- * rules and models escalate or hold.
+ * for the everyday senses of the crisis gate's new words; the second for an ordinary week; the third (a session
+ * later) for an ordinary month, with words such as "done", "final", "bars" and "snow" in their everyday senses.
+ * Ceilings: what the shipped rules and models escalate or hold.
  */
-for (const [n, ceiling] of [[1, 6], [2, 1]] as const) {
+for (const [n, ceiling] of [[1, 6], [2, 1], [3, 4]] as const) {
   t.test(`everyday set ${n}: at most ${ceiling} of its posts escalated or held`, async (t) => {
     const { benign } = readSet(new URL(`./everyday-probe-${n}.json`, import.meta.url))
     const flagged = benign.filter((text) => scanDefault(text).some((m) => m.action === 'escalate' || m.action === 'hold'))
