@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { findPhoneNumbersInText } from 'libphonenumber-js/max'
+import { MAIL_PROVIDER_NAMES } from '../moderation/flagging/detectors.js'
 
 /** Handles are anonymous: 3..24 of a-z 0-9 _ -, compared ignoring case. */
 export const HANDLE_PATTERN = '^[A-Za-z0-9_-]{3,24}$'
@@ -19,7 +20,10 @@ const EMAIL_HINTS = [
   // A name, "at", a domain and a mail ending closing the handle: jane_doe_at_example_com, jane-at-mail-co-uk-7.
   new RegExp(`[a-z0-9][_-]at[_-][a-z0-9]+(?:[_-][a-z0-9]+)*[_-](?:${MAIL_ENDINGS})(?:[_-]?[0-9]+)?$`),
   // A domain spelled out without the "at": mail-dot-com.
-  /[a-z0-9][_-]?dot[_-]?(com|net|org|edu|io|me)$/
+  /[a-z0-9][_-]?dot[_-]?(com|net|org|edu|io|me)$/,
+  // A name, "at" and a provider the post detector knows, with no ending: jdoe84-at-msn, jane84atfastmail (after
+  // a digit or a separator, so that heat-proton or great-msn stay handles).
+  new RegExp(`(?:[0-9][_-]?|[a-z0-9][_-])at[_-]?(?:${MAIL_PROVIDER_NAMES.join('|')})(?![a-z])`)
 ]
 
 /**

@@ -15,7 +15,7 @@ import { ruleRevisionOf } from '../moderation/rules.js'
 import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
 import { hiddenThreadAudience, postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
-import { renderBody } from './sanitize.js'
+import { renderBody, visibleText } from './sanitize.js'
 import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
 
 export type { ModerationOutcome }
@@ -55,6 +55,20 @@ export async function queueIfNeeded(tx: Db, screening: Screening, postId: string
   if (!screening.queue) return []
   const { item, created } = await enqueue(tx, { postId, boardSlug, ...screening.queue, now })
   return [await queueEvent(tx, item, created, now)]
+}
+
+/**
+ * What screening reads of a piece of writing: everything a reader will see of it. The thread's title (of an
+ * opening post), the body as written, the body as rendered when markup or an entity changes what it shows
+ * (`jane&#64;mail.com` and `415<!-- -->555 0187` read as an address and a number only once rendered; what
+ * sanitising drops, such as a link's address, is read in the body as written), and the content warning, which
+ * is shown on its own, above the post and in the board's list.
+ */
+export function screenedText(writing: { title?: string | undefined; body: string; bodyHtml: string; contentWarning: string | null }): string {
+  const parts = writing.title === undefined ? [writing.body] : [writing.title, writing.body]
+  if (writing.body.includes('<') || writing.body.includes('&')) parts.push(visibleText(writing.bodyHtml))
+  if (writing.contentWarning) parts.push(writing.contentWarning)
+  return parts.join('\n')
 }
 
 /** Sanitised HTML for a body, refusing one that sanitising leaves empty (it would show as nothing). */
@@ -184,7 +198,7 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   if (thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const bodyHtml = prepareBody(input.body)
   const screening = await screenWriting(deps, author, {
-    text: input.body,
+    text: screenedText({ body: input.body, bodyHtml, contentWarning: input.contentWarning ?? null }),
     body: input.body,
     contentWarning: input.contentWarning ?? null,
     rulesRevision: row.rulesRevision
@@ -361,28 +375,36 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
   const bodyHtml = edit.body === undefined ? post.bodyHtml : prepareBody(edit.body)
   // An edit is scanned again: a post must not slip past the rules by being written harmless first.
   const screening = await screenWriting(deps, editor, {
-    text: post.opening ? `${thread.title}\n${bodySource}` : bodySource,
+    text: screenedText({ title: post.opening ? thread.title : undefined, body: bodySource, bodyHtml, contentWarning }),
     body: bodySource,
     contentWarning,
     currentState: post.state === 'held' ? 'held' : 'visible'
   })
   return deps.db.transaction(async (tx) => {
+    // The post as it is now, locked: a moderator's removal or a report's hold since it was read above must stand.
+    const [current] = await tx.select({ state: posts.state }).from(posts).where(eq(posts.id, post.id)).for('update')
+    if (!current || current.state === 'deleted') throw notFound('That post')
+    if (current.state === 'removed') throw forbidden('A moderator removed this post; it cannot be edited.')
+    const state = current.state === 'held' ? 'held' : screening.state
     await keepRevision(tx, post, 'edit', editor.id, now)
     if (post.opening) {
       await tx
         .update(threads)
-        .set({ contentWarning: screening.contentWarning, ...(screening.state === 'held' ? { state: 'held' as const } : {}) })
+        .set({ contentWarning: screening.contentWarning, ...(state === 'held' ? { state: 'held' as const } : {}) })
         .where(eq(threads.id, thread.id))
     }
     const [updated] = await tx
       .update(posts)
-      .set({ bodySource, bodyHtml, contentWarning: screening.contentWarning, state: screening.state, editedAt: now })
+      .set({ bodySource, bodyHtml, contentWarning: screening.contentWarning, state, editedAt: now })
       .where(eq(posts.id, post.id))
       .returning()
     const alerts = await queueIfNeeded(tx, screening, post.id, board.slug, now)
-    const nowHeld = post.state === 'visible' && updated!.state === 'held'
+    const nowHeld = current.state === 'visible' && state === 'held'
     await writeEvents(tx, now, [
       ...(nowHeld ? postHeldEvents(updated!, editor.handle, board.slug) : [postEvent('post.updated', updated!, editor.handle, board.slug)]),
+      // The board's list shows the opening post's content warning, and a held opening post hides its thread: the
+      // thread's news says so (a thread no longer visible is then news only for its author and staff).
+      ...(post.opening ? threadEvent('thread.updated', await threadViewById(tx, thread.id), thread.authorId) : []),
       ...alerts
     ])
     return { post: postView({ post: updated!, authorHandle: editor.handle }, editor), moderation: screening.outcome }

@@ -14,7 +14,7 @@ import { inScope, moderatedBoards } from '../moderation/queue/scope.js'
 import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
-import { prepareBody, queueIfNeeded, screenWriting, threadVisibleTo } from './posts.js'
+import { prepareBody, queueIfNeeded, screenedText, screenWriting, threadVisibleTo } from './posts.js'
 import { postView, publishedToOthers, selectPosts, selectThreads, threadView } from './views.js'
 
 export interface PageRequest {
@@ -60,7 +60,7 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
   }
   const bodyHtml = prepareBody(input.body)
   const screening = await screenWriting(deps, author, {
-    text: `${input.title}\n${input.body}`,
+    text: screenedText({ title: input.title, body: input.body, bodyHtml, contentWarning: input.contentWarning ?? null }),
     body: input.body,
     contentWarning: input.contentWarning ?? null
   })

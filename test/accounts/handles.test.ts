@@ -19,7 +19,15 @@ const emailLookalikes = [
   'j_at_work_example_net',
   'JANE-AT-MAIL-DOT-ORG',
   'jane_proton_me',
-  'jane_gmail'
+  'jane_gmail',
+  // Providers the post detector reads as an address without an ending (`jdoe84 at msn`).
+  'sobermike84-at-fastmail',
+  'jdoe84-at-msn',
+  'jane84-at-tutanota',
+  'jdoe84-at-zoho',
+  'jdoe84-at-ymail',
+  'jane84-at-proton',
+  'jdoe84atmsn'
 ]
 
 // Everyday handles, many with the words "at" or "dot" in them, that must stay available.
@@ -31,7 +39,7 @@ const ordinary = [
   'lost-at-sea-again', 'tea_at_five', 'coffee-at-noon', 'walk-at-dusk-daily', 'time-at-home-for-me',
   'ate-at-joes', 'atlas', 'attic-cat', 'batman', 'cathedral', 'data-nerd', 'comet-tail', 'rom-com-fan',
   'net-weaver', 'organ-player', 'proton-beam', 'dotcom-survivor', 'at_last', 'chat-at-night',
-  'sat-at-the-lake', 'great-at-chess'
+  'sat-at-the-lake', 'great-at-chess', 'heat-proton', 'great-msn', 'chat_zoho_fan'
 ]
 
 t.test('handles that spell out an e-mail address are refused', async (t) => {

@@ -101,6 +101,36 @@ t.test('readers of a thread that is removed lose it before its next reply; its a
   t.notOk(JSON.stringify(readerSocket.messages).includes('PRIVATE'), 'the reader never gets the reply')
 })
 
+t.test('readers of a thread whose opening post is edited into a hold lose it; a resume of the board no longer shows it', async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const author = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId, postId } = await h.startThread(author, 'general', { title: 'edited later', body: 'nothing personal here' })
+  const readerSocket = await LiveSocket.open(url, { token: reader.token })
+  t.teardown(() => readerSocket.close())
+  t.equal((await readerSocket.subscribe(`thread:${threadId}`)).type, 'subscribed')
+
+  const edit = await h.as(author, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { body: 'call me on 415-555-0187' } })
+  t.equal(edit.json().moderation.state, 'held')
+  t.equal((await readerSocket.waitFor(isError(`thread:${threadId}`))).code, 'not_found', 'the thread channel ends for the reader')
+  const reply = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'PRIVATE words in a held thread' } })
+  t.equal(reply.statusCode, 201)
+  await sleep(300)
+  t.notOk(JSON.stringify(readerSocket.messages).includes('PRIVATE'), 'the reader never gets the reply')
+
+  const resume = await LiveSocket.open(url, { token: reader.token })
+  t.teardown(() => resume.close())
+  await resume.subscribe('board:general', '0')
+  await sleep(300)
+  t.same(resume.events('board:general').filter((m) => m.data?.id === threadId), [], "the board's replay no longer announces the thread")
+  const own = await LiveSocket.open(url, { token: author.token })
+  t.teardown(() => own.close())
+  await own.subscribe('board:general', '0')
+  const mine = await own.waitFor((m) => m.event === 'thread.updated' && m.data?.id === threadId)
+  t.equal(mine.data?.state, 'held', 'its author hears that it is held')
+})
+
 t.test('a cookie upgrade needs an allowed Origin; a token upgrade needs none', async (t) => {
   const h = await buildTestApp(t, { allowedOrigins: ['https://forum.example.org'] })
   const url = await liveUrl(h.app)

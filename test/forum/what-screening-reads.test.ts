@@ -1,0 +1,94 @@
+/**
+ * Screening reads everything a reader will see of a post: the content warning, shown on its own above the post
+ * and in the board's list, and the body as rendered, where markup or an entity can join what the text as
+ * written keeps apart (src/forum/posts.ts screenedText). And an author's edit never undoes what a moderator
+ * decided while the edit was being screened.
+ */
+import { eq } from 'drizzle-orm'
+import t from 'tap'
+import { accounts, posts } from '../../src/db/schema.js'
+import { editPost } from '../../src/forum/posts.js'
+import type { Db } from '../../src/db/client.js'
+import { RuleBook } from '../../src/moderation/rules.js'
+import { buildTestApp } from '../helpers/app.js'
+
+t.test('a content warning is screened like the body', async (t) => {
+  const h = await buildTestApp(t)
+  const author = await h.signUp()
+  const reader = await h.signUp()
+
+  const thread = await h.as(author, {
+    method: 'POST',
+    url: '/api/v1/boards/triggers/threads',
+    payload: { title: 'Cravings tonight', body: 'Rough evening, but I got through it.', contentWarning: 'text me 415-555-0187 or jane.doe@gmail.com' }
+  })
+  t.equal(thread.statusCode, 201)
+  t.equal(thread.json().moderation.state, 'held', 'a new thread is held for the number in its warning')
+  const list = (await h.as(reader, { url: '/api/v1/boards/triggers/threads' })).json()
+  t.notOk(JSON.stringify(list).includes('415-555-0187'), 'and the board does not show it')
+
+  const { threadId } = await h.startThread(author)
+  const reply = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'Just checking in.', contentWarning: 'my number 415 555 0187' } })
+  t.equal(reply.json().moderation.state, 'held', 'a reply too')
+  t.match(reply.json().moderation.flags, [{ category: 'personal_info', action: 'hold' }])
+
+  const { postId } = await h.reply(author, threadId, 'An ordinary reply.')
+  const edit = await h.as(author, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { contentWarning: 'write to jane.doe@gmail.com' } })
+  t.equal(edit.json().moderation.state, 'held', 'and an edit of the warning alone')
+  const page = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json()
+  t.notOk(JSON.stringify(page).includes('jane.doe@gmail.com'), 'the thread does not show it to others')
+
+  const crisis = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'Rough night.', contentWarning: 'i want to kill myself tonight' } })
+  t.equal(crisis.json().moderation.state, 'visible')
+  t.match(crisis.json().moderation.flags, [{ category: 'crisis', action: 'escalate' }], 'crisis words in a warning escalate')
+})
+
+t.test('markup cannot hide contact details that the rendered post shows', async (t) => {
+  const h = await buildTestApp(t)
+  const author = await h.signUp()
+  const { threadId } = await h.startThread(author)
+  const hidden = [
+    'write to jane.doe&#64;gmail.com tonight',
+    'jane.doe&commat;gmail.com',
+    'call 415<!-- -->555<!-- -->0187 tonight',
+    'call <b>415</b>-<b>555</b>-<b>0187</b>',
+    'call 415<b></b>555<b></b>0187',
+    'jane.doe<b>@</b>gmail.com',
+    'jane.doe@<i></i>gmail.com'
+  ]
+  for (const body of hidden) {
+    const res = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
+    t.equal(res.statusCode, 201)
+    t.equal(res.json().moderation.state, 'held', `held: ${body}`)
+  }
+  const plain = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: '<b>Day 30</b> &amp; still going. Tea &lt; wine.' } })
+  t.equal(plain.json().moderation.state, 'visible', 'markup alone changes nothing')
+  t.same(plain.json().moderation.flags, [])
+})
+
+t.test("an author's edit never undoes a moderator's removal made while it was screened", async (t) => {
+  const h = await buildTestApp(t)
+  const author = await h.signUp()
+  const reporter = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const { threadId } = await h.startThread(author)
+  const { postId } = await h.reply(author, threadId, 'words a moderator will remove')
+
+  // The rule book is read between the edit's first read of the post and its transaction: the removal lands there.
+  class RemovalWhileScreening extends RuleBook {
+    removal: (() => Promise<void>) | null = () => h.reportAndResolve(reporter, moderator, postId, { decision: 'remove', reason: 'harassment' })
+    override async get(db: Db, knownRevision?: number) {
+      const removal = this.removal
+      this.removal = null
+      if (removal) await removal()
+      return super.get(db, knownRevision)
+    }
+  }
+  const deps = { db: h.db.database.db, clock: h.clock, config: h.config, rules: new RemovalWhileScreening(), crisisResources: [] }
+  const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, author.id))
+  if (!row) throw new Error('no author')
+  await t.rejects(editPost(deps, row, postId, { body: 'edited after all' }), { code: 'forbidden' })
+  const [post] = await deps.db.select().from(posts).where(eq(posts.id, postId))
+  t.equal(post?.state, 'removed', 'the post stays removed')
+  t.equal(post?.bodySource, 'words a moderator will remove', 'and unedited')
+})
