@@ -409,7 +409,7 @@ export class LiveHub {
   }
 
   /**
-   * The account changed (its role, circle or suspension): every socket of it takes the new copy, and each of
+   * The account changed (its role, its boards as a moderator, circle or suspension): every socket of it takes the new copy, and each of
    * their subscriptions is authorised again, its events held meanwhile; one the account may no longer read
    * ends with an error, as a fresh subscribe would (a demoted moderator loses `moderation` and the boards of
    * the other circle at once, not when the socket closes).
@@ -420,7 +420,9 @@ export class LiveHub {
     // A copy read from the database before an event changed the account is older than what the event said.
     if (readAt !== null && entry.changedAt > readAt) return
     if (readAt === null) entry.changedAt = ++this.epoch
-    if (sameAccount(entry.value, fresh)) return
+    // An event may be about what this copy does not hold (the boards a moderator moderates, which the `moderation`
+    // channel's authorisation keeps): after one, every subscription is authorised again even if the copy is unchanged.
+    if (readAt !== null && sameAccount(entry.value, fresh)) return
     Object.assign(entry.value, fresh)
     for (const client of this.clients) {
       if (client.account !== entry.value) continue

@@ -131,6 +131,28 @@ t.test('readers of a thread whose opening post is edited into a hold lose it; a 
   t.equal(mine.data?.state, 'held', 'its author hears that it is held')
 })
 
+t.test("a moderator's boards taken away while connected: the live queue follows at once, as the REST queue does", async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const admin = await h.signUp({ role: 'admin' })
+  const mod = await h.signUp({ role: 'moderator' })
+  const parent = await h.signUp({ circle: 'family' })
+  const member = await h.signUp()
+  const s = await LiveSocket.open(url, { token: mod.token })
+  t.teardown(() => s.close())
+  t.equal((await s.subscribe('me')).type, 'subscribed')
+  t.equal((await s.subscribe('moderation')).type, 'subscribed')
+
+  const scoped = await h.as(admin, { method: 'PATCH', url: `/api/v1/accounts/${mod.id}/role`, payload: { role: 'moderator', boards: ['general'] } })
+  t.equal(scoped.statusCode, 200)
+  await s.waitFor((m) => m.channel === 'me' && m.event === 'account.updated')
+  await h.as(parent, { method: 'POST', url: '/api/v1/boards/family/threads', payload: { title: 'Family number', body: 'FAMILY call 415-555-0187' } })
+  await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'General number', body: 'GENERAL call 415-555-0199' } })
+  const general = await s.waitFor((m) => m.event === 'queue.item.created' && JSON.stringify(m.data).includes('GENERAL'))
+  t.ok(general, 'a board still theirs reaches them')
+  t.notOk(JSON.stringify(s.events('moderation')).includes('FAMILY'), 'a board taken away does not')
+})
+
 t.test('a cookie upgrade needs an allowed Origin; a token upgrade needs none', async (t) => {
   const h = await buildTestApp(t, { allowedOrigins: ['https://forum.example.org'] })
   const url = await liveUrl(h.app)
