@@ -20,7 +20,8 @@ import {
   Report,
   ReportReason,
   Slug,
-  Thread
+  Thread,
+  Title
 } from '../http/schemas.js'
 import { staffWriteLimit, writeLimit } from '../http/security.js'
 import { createBoard, listBoards } from './boards.js'
@@ -105,7 +106,7 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
         params: SlugParams,
         body: Type.Object(
           {
-            title: Type.String({ minLength: 3, maxLength: 140 }),
+            title: Title,
             body: Body,
             contentWarning: Type.Optional(ContentWarning)
           },

@@ -140,6 +140,7 @@ export async function absentBodyIsEmpty(request: FastifyRequest) {
 
 export const ContentWarning = Type.String({ minLength: 1, maxLength: 200 })
 export const Body = Type.String({ minLength: 1, maxLength: 20000 })
+export const Title = Type.String({ minLength: 3, maxLength: 140 })
 
 /** Responses every authenticated route may give besides its success. */
 export const errorResponses = (...statuses: number[]) =>

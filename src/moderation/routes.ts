@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
 import { requireAccount, requireStaff } from '../http/auth.js'
-import { absentBodyIsEmpty, Account, errorResponses, Id, NoBody, Nullable, PageQuery, Slug } from '../http/schemas.js'
+import { absentBodyIsEmpty, Account, Body, ContentWarning, errorResponses, Id, NoBody, Nullable, PageQuery, Slug, Title } from '../http/schemas.js'
 import { changeRole, suspendAccount, unsuspendAccount } from './accounts.js'
 import { MAX_PATTERN_LENGTH } from './flagging/index.js'
 import { readLog } from './log.js'
@@ -235,13 +235,17 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
       config: staffWrites,
       schema: {
         tags,
-        summary: 'Decide: approve (publish), remove (reason shown to the author) or redact (replace the body, keep the revision, publish)',
+        summary:
+          "Decide: approve (publish), remove (reason shown to the author) or redact (replace the body, keep the revision, publish; also the opening post's thread title and the content warning, when given)",
         params: IdParams,
         body: Type.Object(
           {
             decision: Type.Union([Type.Literal('approve'), Type.Literal('remove'), Type.Literal('redact')]),
             reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-            body: Type.Optional(Type.String({ minLength: 1, maxLength: 20000 }))
+            body: Type.Optional(Body),
+            // Additions to the contract: what a redaction may also replace, since screening reads them too.
+            title: Type.Optional(Title),
+            contentWarning: Type.Optional(Nullable(ContentWarning))
           },
           { additionalProperties: false }
         ),

@@ -188,6 +188,40 @@ t.test('decisions and what members see', async (t) => {
     t.equal(missing.statusCode, 400, 'a redaction needs a body')
   })
 
+  t.test("redact may replace an opening post's thread title and its content warning, where screening found the number", async (t) => {
+    const thread = await h.as(author, {
+      method: 'POST',
+      url: '/api/v1/boards/triggers/threads',
+      payload: { title: 'Text me 415-555-0187', body: 'Rough night, anyone up?', contentWarning: 'or mail jane.doe@gmail.com' }
+    })
+    t.equal(thread.json().moderation.state, 'held')
+    const { id: threadHeld } = thread.json().thread
+    const item = await itemFor(thread.json().post.id)
+    const refusals = [
+      [{ decision: 'approve', title: 'Rough night' }, 'title'],
+      [{ decision: 'remove', contentWarning: 'cravings' }, 'contentWarning'],
+      [{ decision: 'redact', body: 'Rough night, anyone up?', contentWarning: null }, 'contentWarning']
+    ] as const
+    for (const [payload, field] of refusals) {
+      const res = await resolve(item.id, payload)
+      t.equal(res.statusCode, 400, JSON.stringify(payload))
+      t.equal(res.json().error.details.field, field)
+    }
+    t.equal((await itemFor(thread.json().post.id)).status, 'open', 'a refused decision changes nothing')
+
+    const res = await resolve(item.id, { decision: 'redact', body: 'Rough night, anyone up?', title: 'Rough night', contentWarning: 'cravings', reason: 'contact details' })
+    t.equal(res.statusCode, 200)
+    const listed = (await h.as(reader, { url: '/api/v1/boards/triggers/threads' })).json().threads.find((x: { id: string }) => x.id === threadHeld)
+    t.match(listed, { title: 'Rough night', contentWarning: 'cravings' })
+    const page = (await h.as(reader, { url: `/api/v1/threads/${threadHeld}` })).json()
+    t.notMatch(JSON.stringify(page), /555-0187|jane\.doe/, 'neither the number nor the address is shown')
+
+    const reply = await post(h, author, threadId, 'call me 415 555 0199')
+    const onReply = await resolve((await itemFor(reply)).id, { decision: 'redact', body: 'call me [removed]', title: 'A new title' })
+    t.equal(onReply.statusCode, 400, "a reply's redaction has no title to replace")
+    t.equal(onReply.json().error.details.field, 'title')
+  })
+
   t.test('remove takes the post down; only its author learns why', async (t) => {
     const id = await post(h, author, threadId, 'selling oxy, hmu')
     const res = await resolve((await itemFor(id)).id, { decision: 'remove', reason: 'Selling drugs is not allowed.' })

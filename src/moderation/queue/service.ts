@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import type { AccountRow } from '../../accounts/model.js'
 import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
-import { accounts, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
+import { accounts, boards, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
 import { DomainError, invalid, notFound } from '../../errors.js'
 import { keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
 import { meEvent, ownPostView, postEvent, queueEvent, threadEvent } from '../../live/events.js'
@@ -204,6 +204,10 @@ export interface Decision {
   decision: QueueResolution['decision']
   reason?: string | undefined
   body?: string | undefined
+  /** A redaction of an opening post may replace its thread's title too. */
+  title?: string | undefined
+  /** A redaction may replace the post's content warning (an opening post's is its thread's), or clear it. */
+  contentWarning?: string | null | undefined
 }
 
 /** Publishes a post that others could not see yet (held), and its thread if it opened one. */
@@ -218,12 +222,18 @@ async function publish(tx: Db, post: PostRow, now: Date) {
 
 /**
  * A moderator's decision on an item: approve publishes a held post; remove takes the post down with a
- * reason its author sees; redact replaces the body (the original kept as a revision) and publishes.
+ * reason its author sees; redact replaces the body (the original kept as a revision), and the title and the
+ * content warning when given (screening reads them too, so a phone number may be there), and publishes.
  * The item must be unclaimed or claimed by the decider.
  */
 export async function resolveItem(deps: Deps, staff: AccountRow, id: string, decision: Decision) {
   if (decision.decision === 'redact' && !decision.body) {
     throw invalid('A redaction needs the corrected body.', { field: 'body' })
+  }
+  for (const field of ['title', 'contentWarning'] as const) {
+    if (decision.decision !== 'redact' && decision[field] !== undefined) {
+      throw invalid(`Only a redaction replaces the ${field === 'title' ? 'title' : 'content warning'}.`, { field })
+    }
   }
   const redactedHtml = decision.decision === 'redact' ? prepareBody(decision.body!) : null
   return deps.db.transaction(async (tx) => {
@@ -234,6 +244,14 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
     const [post] = await tx.select().from(posts).where(eq(posts.id, item.postId)).for('update')
     if (!post) throw notFound('That post')
     const reason = decision.reason ?? null
+    if (decision.title !== undefined && !post.opening) {
+      throw invalid("Only the opening post's redaction replaces the thread's title.", { field: 'title' })
+    }
+    if (decision.contentWarning === null && post.opening) {
+      const [board] = await tx.select({ name: boards.name, requires: boards.requiresContentWarning }).from(boards).where(eq(boards.slug, item.boardSlug))
+      if (board?.requires) throw invalid(`Threads on "${board.name}" need a content warning.`, { field: 'contentWarning' })
+    }
+    const threadRedacted = post.opening && (decision.title !== undefined || decision.contentWarning !== undefined)
 
     switch (decision.decision) {
       case 'approve':
@@ -248,7 +266,24 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
         break
       case 'redact':
         await keepRevision(tx, post, 'redaction', staff.id, now)
-        await tx.update(posts).set({ bodySource: decision.body!, bodyHtml: redactedHtml!, editedAt: now }).where(eq(posts.id, post.id))
+        await tx
+          .update(posts)
+          .set({
+            bodySource: decision.body!,
+            bodyHtml: redactedHtml!,
+            ...(decision.contentWarning !== undefined ? { contentWarning: decision.contentWarning } : {}),
+            editedAt: now
+          })
+          .where(eq(posts.id, post.id))
+        if (threadRedacted) {
+          await tx
+            .update(threads)
+            .set({
+              ...(decision.title !== undefined ? { title: decision.title } : {}),
+              ...(decision.contentWarning !== undefined ? { contentWarning: decision.contentWarning } : {})
+            })
+            .where(eq(threads.id, post.threadId))
+        }
         if (post.state === 'held' || post.state === 'visible') await publish(tx, post, now)
         break
     }
@@ -278,7 +313,9 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
       live.push(postEvent('post.updated', after!, handle, item.boardSlug))
       if (post.state === 'held') live.push(...meEvent(post.authorId, 'post.approved', ownPostView(after!, handle)))
     }
-    if (post.opening && after!.state !== post.state) {
+    // A thread's news when its state changed, or when a redaction changed its title or warning (the news then
+    // rewrites what earlier board events said of it: src/live/outbox.ts supersede).
+    if (post.opening && (after!.state !== post.state || threadRedacted)) {
       const thread = await threadViewById(tx, post.threadId)
       // Others never saw a thread whose opening post was held: for them it is new now.
       live.push(...threadEvent(post.state === 'held' && thread.state === 'visible' ? 'thread.created' : 'thread.updated', thread, post.authorId))
