@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
 import { accounts, boards, events, postRevisions, posts, sessions, threads } from '../db/schema.js'
-import { forbidden, invalid, notFound } from '../errors.js'
+import { DomainError, forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
 import { ruleRevisionOf } from '../moderation/rules.js'
@@ -240,7 +240,7 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
 
 /**
  * Which reply statement: a published reply also touches its thread and tells the board (event `threadEvent`,
- * whose post count, state, lock, content warning and audience the statement fills in from the thread itself).
+ * whose post count, title, state, lock, content warning and audience the statement fills in from the thread itself).
  */
 interface ReplyShape {
   visible: boolean
@@ -284,6 +284,7 @@ function prepareReplyWrite(db: Db, shape: ReplyShape) {
       .where(eq(threads.id, v('threadId')))
       .returning({
         postCount: threads.postCount,
+        title: threads.title,
         state: threads.state,
         locked: threads.locked,
         contentWarning: threads.contentWarning,
@@ -303,7 +304,7 @@ function prepareReplyWrite(db: Db, shape: ReplyShape) {
       channel: v(`channel${i}`),
       event: v(`event${i}`),
       data: sql`${data} || ${fresh(
-        sql`jsonb_build_object('postCount', ${touched.postCount} + 1, 'state', ${touched.state}, 'locked', ${touched.locked}, 'contentWarning', ${touched.contentWarning})`
+        sql`jsonb_build_object('postCount', ${touched.postCount} + 1, 'title', ${touched.title}, 'state', ${touched.state}, 'locked', ${touched.locked}, 'contentWarning', ${touched.contentWarning})`
       )}`,
       // As threadEvent decides: a thread no longer visible is news only for its author and staff.
       restrictedTo: fresh(sql`case when ${touched.state} = 'visible' then null else ${v('threadHiddenTo')}::uuid end`),
@@ -359,7 +360,28 @@ export interface PostEdit {
   contentWarning?: string | null | undefined
 }
 
+/** The post changed between an edit's first read and its transaction (a moderator's decision, a report's hold). */
+class ChangedMeanwhile extends Error {}
+const EDIT_ATTEMPTS = 3
+
+/**
+ * An author's edit, screened again: a post must not slip past the rules by being written harmless first. It is
+ * screened from the post as read, outside the transaction; if a moderator approved, removed or redacted it, or
+ * reports held it, before the transaction locks it, the edit starts again from the post as it is now, so it
+ * never undoes that decision nor writes back text a redaction took out.
+ */
 export async function editPost(deps: Deps, editor: AccountRow, postId: string, edit: PostEdit) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await editOnce(deps, editor, postId, edit)
+    } catch (error) {
+      if (!(error instanceof ChangedMeanwhile)) throw error
+      if (attempt === EDIT_ATTEMPTS) throw new DomainError('unavailable', 'The post kept changing while it was being edited; try again.')
+    }
+  }
+}
+
+async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: PostEdit) {
   const now = deps.clock.now()
   assertCanWrite(editor, now)
   const { post, thread, board } = await readablePost(deps.db, editor, postId)
@@ -373,7 +395,6 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
   }
   const bodySource = edit.body ?? post.bodySource
   const bodyHtml = edit.body === undefined ? post.bodyHtml : prepareBody(edit.body)
-  // An edit is scanned again: a post must not slip past the rules by being written harmless first.
   const screening = await screenWriting(deps, editor, {
     text: screenedText({ title: post.opening ? thread.title : undefined, body: bodySource, bodyHtml, contentWarning }),
     body: bodySource,
@@ -381,11 +402,22 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
     currentState: post.state === 'held' ? 'held' : 'visible'
   })
   return deps.db.transaction(async (tx) => {
-    // The post as it is now, locked: a moderator's removal or a report's hold since it was read above must stand.
-    const [current] = await tx.select({ state: posts.state }).from(posts).where(eq(posts.id, post.id)).for('update')
-    if (!current || current.state === 'deleted') throw notFound('That post')
-    if (current.state === 'removed') throw forbidden('A moderator removed this post; it cannot be edited.')
-    const state = current.state === 'held' ? 'held' : screening.state
+    // The post as it is now, locked: if anyone changed it since it was read above, start again from it.
+    const [current] = await tx
+      .select({ state: posts.state, bodySource: posts.bodySource, contentWarning: posts.contentWarning, editedAt: posts.editedAt })
+      .from(posts)
+      .where(eq(posts.id, post.id))
+      .for('update')
+    if (
+      !current ||
+      current.state !== post.state ||
+      current.bodySource !== post.bodySource ||
+      current.contentWarning !== post.contentWarning ||
+      current.editedAt?.getTime() !== post.editedAt?.getTime()
+    ) {
+      throw new ChangedMeanwhile()
+    }
+    const state = screening.state
     await keepRevision(tx, post, 'edit', editor.id, now)
     if (post.opening) {
       await tx
@@ -399,7 +431,7 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, e
       .where(eq(posts.id, post.id))
       .returning()
     const alerts = await queueIfNeeded(tx, screening, post.id, board.slug, now)
-    const nowHeld = current.state === 'visible' && state === 'held'
+    const nowHeld = post.state === 'visible' && state === 'held'
     await writeEvents(tx, now, [
       ...(nowHeld ? postHeldEvents(updated!, editor.handle, board.slug) : [postEvent('post.updated', updated!, editor.handle, board.slug)]),
       // The board's list shows the opening post's content warning, and a held opening post hides its thread: the

@@ -62,10 +62,14 @@ export async function reportPost(
       const live: LiveEvent[] = [await queueEvent(tx, item, newItem, now)]
       if (reporters >= deps.config.reportHideThreshold && post.state === 'visible') {
         const [held] = await tx.update(posts).set({ state: 'held' }).where(and(eq(posts.id, post.id), eq(posts.state, 'visible'))).returning()
-        if (post.opening) await tx.update(threads).set({ state: 'held' }).where(eq(threads.id, post.threadId))
-        const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
-        live.push(...postHeldEvents(held!, author?.handle ?? null, board.slug))
-        if (post.opening) live.push(...threadEvent('thread.updated', await threadViewById(tx, post.threadId), post.authorId))
+        // None when another report passed the threshold first (or a moderator acted) since the post was read: this
+        // report is kept and queued all the same, and the hold and its news are the other's.
+        if (held) {
+          if (post.opening) await tx.update(threads).set({ state: 'held' }).where(eq(threads.id, post.threadId))
+          const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
+          live.push(...postHeldEvents(held, author?.handle ?? null, board.slug))
+          if (post.opening) live.push(...threadEvent('thread.updated', await threadViewById(tx, post.threadId), post.authorId))
+        }
       }
       await writeEvents(tx, now, live)
       return { report: reportView(created), created: true }

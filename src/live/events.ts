@@ -26,10 +26,11 @@ export function postEvent(
 
 /**
  * A published post that is held again (an edit matched a hold rule, or reports passed the threshold):
- * readers get a bodiless placeholder, its author and staff the full post.
+ * readers get a placeholder without its words (the body, and the content warning, which screening reads too
+ * and may be what held it), its author and staff the full post.
  */
 export function postHeldEvents(post: PostRow, authorHandle: string | null, boardSlug: string): LiveEvent[] {
-  const placeholder = { ...publicPost(post, authorHandle), bodyHtml: null, state: 'held' as const }
+  const placeholder = { ...publicPost(post, authorHandle), bodyHtml: null, contentWarning: null, state: 'held' as const }
   return [
     { channel: channel.thread(post.threadId), event: 'post.updated', data: placeholder, boardSlug },
     postEvent('post.updated', post, authorHandle, boardSlug)

@@ -48,16 +48,24 @@ export interface CompiledRuleBook {
  */
 export class RuleBook {
   private current: CompiledRuleBook | null = null
-  private loading: Promise<CompiledRuleBook> | null = null
+  private loading: { revision: number; done: Promise<CompiledRuleBook> } | null = null
 
   /** `knownRevision`: the caller already read the revision in one of its own queries (one round trip less). */
   async get(db: Db, knownRevision?: number): Promise<CompiledRuleBook> {
     const revision = knownRevision ?? (await currentRevision(db))
-    if (this.current && this.current.revision === revision) return this.current
-    this.loading ??= this.load(db, revision).finally(() => {
-      this.loading = null
-    })
-    return this.loading
+    for (;;) {
+      // Revisions only rise: rules compiled at this revision or a later one are current for this caller.
+      if (this.current && this.current.revision >= revision) return this.current
+      // A load under way for an older revision may have read the rules before this revision's change: a caller
+      // that knows of a newer one starts its own load rather than wait for the older one and scan with it.
+      if (!this.loading || this.loading.revision < revision) {
+        const done: Promise<CompiledRuleBook> = this.load(db, revision).finally(() => {
+          if (this.loading?.done === done) this.loading = null
+        })
+        this.loading = { revision, done }
+      }
+      await this.loading.done
+    }
   }
 
   private async load(db: Db, revision: number): Promise<CompiledRuleBook> {
@@ -65,8 +73,10 @@ export class RuleBook {
     // Patterns are validated on the way in; one that a newer engine refuses is skipped, not fatal.
     const usable = enabled.filter((r) => validatePattern(r.pattern) === null)
     const compiled = compileRules(usable.map((r) => ({ id: r.id, pattern: r.pattern, category: r.category, action: r.action })))
-    this.current = { revision, compiled, byId: new Map(usable.map((r) => [r.id, r])) }
-    return this.current
+    const book = { revision, compiled, byId: new Map(usable.map((r) => [r.id, r])) }
+    // An older load finishing after a newer one must not put its rules back.
+    if (!this.current || this.current.revision < revision) this.current = book
+    return book
   }
 }
 

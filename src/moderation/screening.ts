@@ -72,7 +72,10 @@ export function screen(input: ScreeningInput): Screening {
   const matches = input.matches.filter((m) => !(m.detector === 'phone' && known.has(phoneDigits(m.excerpt))))
   const { rulesById } = input
   const blocked = matches.find((m) => m.action === 'block')
-  if (blocked) {
+  // A person in crisis is never turned away: a post that also escalates is held for a moderator instead of
+  // refused (below, a block counts as a hold), so the crisis reaches the queue first and its writer gets the lines.
+  const crisis = matches.some((m) => m.action === 'escalate')
+  if (blocked && !crisis) {
     const rule = blocked.ruleId ? rulesById.get(blocked.ruleId) : undefined
     throw new DomainError('blocked_by_rule', rule?.publicReason ?? 'This post cannot be published as written.', {
       category: blocked.category,
@@ -106,6 +109,7 @@ export function screen(input: ScreeningInput): Screening {
         escalated = true
         break
       case 'hold':
+      case 'block':
         held = true
         break
       case 'content_warning':

@@ -81,3 +81,26 @@ t.test('reporting a post', async (t) => {
   const missing = await h.as(reporter, { method: 'POST', url: '/api/v1/posts/01a209e1-a90e-7142-9e55-bbe7ee3ea064/reports', payload: { reason: 'spam' } })
   t.equal(missing.statusCode, 404)
 })
+
+t.test(
+  'reports crossing the hide threshold at the same moment: each is kept and queued, none fails',
+  { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
+  async (t) => {
+    const h = await buildTestApp(t, { reportHideThreshold: 2 })
+    const author = await h.signUp()
+    const moderator = await h.signUp({ role: 'moderator' })
+    const { threadId } = await h.startThread(moderator)
+    for (let trial = 0; trial < 6; trial++) {
+      const [first, second, third] = [await h.signUp(), await h.signUp(), await h.signUp()]
+      const { postId } = await h.reply(author, threadId, `an ordinary reply about the weather, trial ${trial}`)
+      const report = (who: typeof first, reason: string) => h.as(who, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason } })
+      t.equal((await report(first, 'harassment')).statusCode, 201)
+      const both = await Promise.all([report(second, 'harassment'), report(third, 'crisis')])
+      t.same(both.map((r) => r.statusCode), [201, 201], `trial ${trial}: both reports kept`)
+      const items = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open&limit=100' })).json().items as Array<{ post: { id: string; state: string }; priority: number; reasons: unknown[] }>
+      const item = items.find((i) => i.post.id === postId)
+      t.match(item, { priority: 0, post: { state: 'held' } }, `trial ${trial}: held once, at the crisis report's priority`)
+      t.equal(item?.reasons.length, 3, `trial ${trial}: with all three reports`)
+    }
+  }
+)

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { sessionIdFromToken } from '../../src/accounts/sessions.js'
-import { accounts, sessions } from '../../src/db/schema.js'
+import { accounts, boards, events, sessions, threads } from '../../src/db/schema.js'
 import { createReply, type ReplyTarget, sessionWithReplyTarget } from '../../src/forum/posts.js'
 import { RuleBook } from '../../src/moderation/rules.js'
 import { buildTestApp } from '../helpers/app.js'
@@ -117,4 +117,21 @@ t.test('without a target read beforehand, a reply reads it itself and decides th
   await t.rejects(createReply(deps, author, '0190a5d4-0000-7000-8000-000000000000', { body: 'Anyone there?' }), { code: 'not_found' })
   t.equal((await h.as(moderator, { method: 'PATCH', url: `/api/v1/threads/${threadId}`, payload: { locked: true } })).statusCode, 200)
   await t.rejects(createReply(deps, author, threadId, { body: 'One more thing.' }), { code: 'forbidden' })
+})
+
+t.test("a reply's board news takes the thread's title as the reply's own statement finds it, not as the session lookup read it", async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member, 'general', { title: 'The title as stored', body: 'opening words' })
+  const deps = { db: h.db.database.db, clock: h.clock, config: h.config, rules: new RuleBook(), crisisResources: [] }
+  const [author] = await deps.db.select().from(accounts).where(eq(accounts.id, member.id))
+  const [thread] = await deps.db.select().from(threads).where(eq(threads.id, threadId))
+  const [board] = await deps.db.select().from(boards).where(eq(boards.slug, 'general'))
+  if (!author || !thread || !board) throw new Error('setup')
+  // The target as read a moment before a moderator redacted the title.
+  const stale: ReplyTarget = { thread: { ...thread, title: 'Text me 415-555-0187' }, board, authorHandle: member.handle, rulesRevision: 0 }
+  await createReply(deps, author, threadId, { body: 'Thinking of you today.' }, stale)
+  const news = await deps.db.select().from(events).where(and(eq(events.channel, 'board:general'), eq(events.event, 'thread.updated')))
+  t.equal(news.length, 1)
+  t.match(news[0]?.data, { id: threadId, title: 'The title as stored', postCount: 2 })
 })

@@ -95,6 +95,29 @@ t.test('a held post reaches only its author and staff, until it is approved', as
   t.equal(approved.data?.id, postId)
 })
 
+t.test("a post held by an edit of its content warning: readers' placeholder carries neither its body nor its warning, live or on resume", async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const author = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId } = await h.startThread(reader)
+  const { postId } = await h.reply(author, threadId, 'an ordinary reply')
+  const live = await LiveSocket.open(url, { token: reader.token })
+  t.teardown(() => live.close())
+  await live.subscribe(`thread:${threadId}`)
+
+  const edit = await h.as(author, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { contentWarning: 'text me 415-555-0187' } })
+  t.equal(edit.json().moderation.state, 'held')
+  const placeholder = await live.waitFor((m) => m.event === 'post.updated' && m.data?.id === postId)
+  t.match(placeholder.data, { state: 'held', bodyHtml: null, contentWarning: null })
+  const resumed = await LiveSocket.open(url, { token: reader.token })
+  t.teardown(() => resumed.close())
+  await resumed.subscribe(`thread:${threadId}`, '0')
+  await resumed.waitFor((m) => m.event === 'post.updated' && m.data?.id === postId)
+  await sleep(200)
+  t.notMatch(JSON.stringify([...live.messages, ...resumed.messages]), /415-555-0187/, 'the number reaches no reader')
+})
+
 t.test('a crisis alerts staff live at priority 0', async (t) => {
   const h = await buildTestApp(t)
   const url = await liveUrl(h.app)
