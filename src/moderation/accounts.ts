@@ -2,14 +2,16 @@ import { eq, inArray } from 'drizzle-orm'
 import { type AccountRow, accountView, isStaff } from '../accounts/model.js'
 import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
+import type { Db } from '../db/client.js'
 import { accounts, boards, moderatorBoards } from '../db/schema.js'
 import { forbidden, invalid, notFound } from '../errors.js'
 import { accountUpdatedEvent, suspendedEvent } from '../live/events.js'
 import { writeEvents } from '../live/outbox.js'
 import { recordAction } from './log.js'
 
-async function target(deps: Deps, id: string): Promise<AccountRow> {
-  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
+/** The account acted on, locked in the caller's transaction: a deletion or a role given meanwhile is seen, not overwritten. */
+async function target(tx: Db, id: string): Promise<AccountRow> {
+  const [account] = await tx.select().from(accounts).where(eq(accounts.id, id)).limit(1).for('update')
   if (!account || account.status === 'deleted') throw notFound('That account')
   return account
 }
@@ -25,9 +27,8 @@ function assertMayAct(actor: AccountRow, subject: AccountRow) {
 
 /** A suspended account can still read and export, but cannot post, edit or report. */
 export async function suspendAccount(deps: Deps, actor: AccountRow, id: string, input: { days?: number | undefined; reason: string }) {
-  const subject = await target(deps, id)
-  assertMayAct(actor, subject)
   return deps.db.transaction(async (tx) => {
+    assertMayAct(actor, await target(tx, id))
     const now = deps.clock.now()
     const until = input.days ? new Date(now.getTime() + input.days * 86_400_000) : null
     const [updated] = await tx
@@ -50,9 +51,8 @@ export async function suspendAccount(deps: Deps, actor: AccountRow, id: string, 
 }
 
 export async function unsuspendAccount(deps: Deps, actor: AccountRow, id: string, reason: string | null) {
-  const subject = await target(deps, id)
-  assertMayAct(actor, subject)
   return deps.db.transaction(async (tx) => {
+    assertMayAct(actor, await target(tx, id))
     const now = deps.clock.now()
     const [updated] = await tx
       .update(accounts)
@@ -79,7 +79,6 @@ export async function changeRole(
   if (actor.role !== 'admin') throw forbidden('Only admins change roles.')
   assertCanWrite(actor, deps.clock.now())
   if (actor.id === id) throw forbidden('You cannot change your own role.')
-  const subject = await target(deps, id)
   const scoped = input.role === 'moderator' ? [...new Set(input.boards ?? [])] : []
   if (scoped.length) {
     const known = await deps.db.select({ slug: boards.slug }).from(boards).where(inArray(boards.slug, scoped))
@@ -87,6 +86,7 @@ export async function changeRole(
     if (missing.length) throw invalid(`Unknown boards: ${missing.join(', ')}`, { field: 'boards' })
   }
   return deps.db.transaction(async (tx) => {
+    const subject = await target(tx, id)
     const now = deps.clock.now()
     const [updated] = await tx.update(accounts).set({ role: input.role }).where(eq(accounts.id, subject.id)).returning()
     await tx.delete(moderatorBoards).where(eq(moderatorBoards.accountId, subject.id))
