@@ -98,8 +98,7 @@ export interface PostContext {
   board: BoardRow
 }
 
-/** A post with its thread and board, if the viewer may see it; otherwise 404 (never reveal existence). */
-export async function readablePost(db: Db, viewer: Viewer, postId: string): Promise<PostContext> {
+async function postWithContext(db: Db, postId: string): Promise<PostContext | undefined> {
   const [row] = await db
     .select({ post: posts, thread: threads, board: boards })
     .from(posts)
@@ -107,14 +106,28 @@ export async function readablePost(db: Db, viewer: Viewer, postId: string): Prom
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
     .where(eq(posts.id, postId))
     .limit(1)
-  if (
-    !row ||
-    !audienceAllows(row.board, viewer) ||
-    !threadVisibleTo(row.thread, viewer) ||
-    !postVisibleTo(row.post, viewer)
-  ) {
+  return row
+}
+
+/** A post with its thread and board, if the viewer may see it; otherwise 404 (never reveal existence). */
+export async function readablePost(db: Db, viewer: Viewer, postId: string): Promise<PostContext> {
+  const row = await postWithContext(db, postId)
+  if (!row || !audienceAllows(row.board, viewer) || !threadVisibleTo(row.thread, viewer) || !postVisibleTo(row.post, viewer)) {
     throw notFound('That post')
   }
+  return row
+}
+
+/**
+ * A post the viewer may report: one they can read, or one they could read until reports or its author's edit held
+ * it (it was published). A reader who saw a post that others reported as harassment can still report it as a
+ * crisis, and so raise it to the head of the queue.
+ */
+export async function reportablePost(db: Db, viewer: Viewer, postId: string): Promise<PostContext> {
+  const row = await postWithContext(db, postId)
+  if (!row || !audienceAllows(row.board, viewer)) throw notFound('That post')
+  const heldAfterPublishing = row.post.state === 'held' && row.post.publishedAt !== null && row.thread.state !== 'removed'
+  if (!heldAfterPublishing && (!threadVisibleTo(row.thread, viewer) || !postVisibleTo(row.post, viewer))) throw notFound('That post')
   return row
 }
 

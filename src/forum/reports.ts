@@ -8,7 +8,7 @@ import { postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
 import { priorityOf } from '../moderation/screening.js'
-import { readablePost, threadViewById } from './posts.js'
+import { reportablePost, threadViewById } from './posts.js'
 
 export type ReportReason = (typeof reports.$inferSelect)['reason']
 type ReportRow = typeof reports.$inferSelect
@@ -30,7 +30,8 @@ export const reportView = (r: ReportRow): ReportView => ({
 })
 
 /**
- * A member reports a post they can see. Reporting the same post again returns the first report.
+ * A member reports a post they can see, or saw before it was held (reportablePost). Reporting the same post
+ * again returns the first report.
  * Each report joins the post's open queue item (a crisis report goes to the top), and reports from
  * REPORT_HIDE_THRESHOLD distinct accounts since the last review hold a visible post until a moderator looks.
  * The reporter is never shown to the post's author.
@@ -43,7 +44,7 @@ export async function reportPost(
 ): Promise<{ report: ReportView; created: boolean }> {
   const now = deps.clock.now()
   assertCanWrite(reporter, now)
-  const { post, board } = await readablePost(deps.db, reporter, postId)
+  const { post, board } = await reportablePost(deps.db, reporter, postId)
   return deps.db.transaction(async (tx) => {
     const [created] = await tx
       .insert(reports)

@@ -104,3 +104,24 @@ t.test(
     }
   }
 )
+
+t.test('a post hidden by reports can still be reported as a crisis by a reader who saw it, and rises to the head of the queue', async (t) => {
+  const h = await buildTestApp(t, { reportHideThreshold: 2 })
+  const author = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const [first, second, third] = [await h.signUp(), await h.signUp(), await h.signUp()]
+  const { threadId } = await h.startThread(moderator)
+  const { postId } = await h.reply(author, threadId, 'nobody would notice if i was gone, you are all idiots anyway')
+  const report = (who: typeof first, reason: string) => h.as(who, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason } })
+  t.equal((await report(first, 'harassment')).statusCode, 201)
+  t.equal((await report(second, 'harassment')).statusCode, 201)
+  t.notOk((await h.as(third, { url: `/api/v1/threads/${threadId}` })).json().posts.some((p: { id: string }) => p.id === postId), 'hidden by the reports')
+  t.equal((await report(third, 'crisis')).statusCode, 201, 'reported all the same')
+  const items = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open' })).json().items as Array<{ post: { id: string }; priority: number }>
+  t.equal(items[0]?.post.id, postId, 'first in the queue')
+  t.equal(items[0]?.priority, 0)
+
+  const held = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'text me on 415 555 0187' } })
+  const neverShown = held.json().post.id
+  t.equal((await h.as(third, { method: 'POST', url: `/api/v1/posts/${neverShown}/reports`, payload: { reason: 'spam' } })).statusCode, 404, 'a post never published stays unknown to others')
+})
