@@ -7,7 +7,7 @@ import type { SessionLookup } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
-import { accounts, boards, events, postRevisions, posts, sessions, threads } from '../db/schema.js'
+import { accounts, boards, events, postRevisions, posts, queueItems, sessions, threads } from '../db/schema.js'
 import { DomainError, forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { enqueue } from '../moderation/queue/enqueue.js'
@@ -415,6 +415,9 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     currentState: post.state === 'held' ? 'held' : 'visible'
   })
   return deps.db.transaction(async (tx) => {
+    // Locks in the order every other writer takes them, the post's open queue item before the post (a moderator's
+    // decision, a report): the edit and a decision on the same post wait for each other, never deadlock.
+    await tx.select({ id: queueItems.id }).from(queueItems).where(and(eq(queueItems.postId, post.id), eq(queueItems.status, 'open'))).for('update')
     // The post as it is now, locked: if anyone changed it since it was read above, start again from it.
     const [current] = await tx
       .select({ state: posts.state, bodySource: posts.bodySource, contentWarning: posts.contentWarning, editedAt: posts.editedAt })

@@ -82,3 +82,22 @@ t.test('a redaction made meanwhile stands: an edit of the warning alone keeps th
   t.match(shown, { bodyHtml: '<p>my ex lives [address removed]</p>', contentWarning: 'venting' })
   t.notMatch(JSON.stringify(shown), /Elm Street/, 'the redacted words are not back')
 })
+
+t.test(
+  "an author's edit and a moderator's decision on the same post at the same moment: both answer, neither deadlocks",
+  { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
+  async (t) => {
+    const { h, author, reader, threadId, itemOf, moderator } = await setup(t)
+    for (let trial = 0; trial < 12; trial++) {
+      const { postId } = await h.reply(author, threadId, `a reply to be reported, trial ${trial}`)
+      await h.as(reader, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment' } })
+      const item = await itemOf(postId)
+      const [edit, decision] = await Promise.all([
+        h.as(author, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { body: `call me on 415 555 01${10 + trial}` } }),
+        h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: { decision: 'approve' } })
+      ])
+      t.equal(edit.statusCode, 200, `trial ${trial}: the edit answers ${edit.statusCode}`)
+      t.equal(decision.statusCode, 200, `trial ${trial}: the decision answers ${decision.statusCode}`)
+    }
+  }
+)
