@@ -21,9 +21,10 @@ const EMAIL_HINTS = [
   new RegExp(`[a-z0-9][_-]at[_-][a-z0-9]+(?:[_-][a-z0-9]+)*[_-](?:${MAIL_ENDINGS})(?:[_-]?[0-9]+)?$`),
   // A domain spelled out without the "at": mail-dot-com.
   /[a-z0-9][_-]?dot[_-]?(com|net|org|edu|io|me)$/,
-  // A name, "at" and a provider the post detector knows, with no ending: jdoe84-at-msn, jane84atfastmail (after
-  // a digit or a separator, so that heat-proton or great-msn stay handles).
-  new RegExp(`(?:[0-9][_-]?|[a-z0-9][_-])at[_-]?(?:${MAIL_PROVIDER_NAMES.join('|')})(?![a-z])`)
+  // A name, "at" and a provider the post detector knows, with no ending, its name together or split as members
+  // split it: jdoe84-at-msn, jane84atfastmail, jane-at-g-mail (after a digit or a separator, so that heat-proton or
+  // great-msn stay handles).
+  new RegExp(`(?:[0-9][_-]?|[a-z0-9][_-])at[_-]?(?:${MAIL_PROVIDER_NAMES.map((p) => p.replaceAll(' ', '[_-]?')).join('|')})(?![a-z])`)
 ]
 
 /**

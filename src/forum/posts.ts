@@ -31,13 +31,16 @@ export async function screenWriting(
 ): Promise<Screening> {
   const book = await deps.rules.get(deps.db, input.rulesRevision)
   const now = deps.clock.now()
-  const matches = book.compiled.scan(input.text, {
-    detectLinks: now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS,
-    detectCrisis: deps.config.crisisModel,
-    detectSourcing: deps.config.sourcingModel
-  })
+  const detectLinks = now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS
+  const inText = book.compiled.scan(input.text, { detectLinks, detectCrisis: deps.config.crisisModel, detectSourcing: deps.config.sourcingModel })
+  // The content warning is shown on its own, so it is read for what it must not carry either (contact details,
+  // dealing, abuse, a blocked phrase), but not for crisis: a warning names what it warns of ("TW: suicide,
+  // self-harm") rather than saying it of its writer, and the triggers board asks every thread for one.
+  const inWarning = input.contentWarning
+    ? book.compiled.scan(input.contentWarning, { detectLinks, detectCrisis: false, detectSourcing: false }).filter((m) => m.category !== 'crisis')
+    : []
   return screen({
-    matches,
+    matches: inWarning.length ? [...inText, ...inWarning] : inText,
     rulesById: book.byId,
     author,
     body: input.body,
@@ -58,16 +61,14 @@ export async function queueIfNeeded(tx: Db, screening: Screening, postId: string
 }
 
 /**
- * What screening reads of a piece of writing: everything a reader will see of it. The thread's title (of an
- * opening post), the body as written, the body as rendered when markup or an entity changes what it shows
- * (`jane&#64;mail.com` and `415<!-- -->555 0187` read as an address and a number only once rendered; what
- * sanitising drops, such as a link's address, is read in the body as written), and the content warning, which
- * is shown on its own, above the post and in the board's list.
+ * What screening reads of a piece of writing as its text: the thread's title (of an opening post), the body as
+ * written, and the body as rendered when markup or an entity changes what it shows (`jane&#64;mail.com` and
+ * `415<!-- -->555 0187` read as an address and a number only once rendered; what sanitising drops, such as a
+ * link's address, is read in the body as written). The content warning is read apart (screenWriting).
  */
-export function screenedText(writing: { title?: string | undefined; body: string; bodyHtml: string; contentWarning: string | null }): string {
+export function screenedText(writing: { title?: string | undefined; body: string; bodyHtml: string }): string {
   const parts = writing.title === undefined ? [writing.body] : [writing.title, writing.body]
   if (writing.body.includes('<') || writing.body.includes('&')) parts.push(visibleText(writing.bodyHtml))
-  if (writing.contentWarning) parts.push(writing.contentWarning)
   return parts.join('\n')
 }
 
@@ -119,15 +120,17 @@ export async function readablePost(db: Db, viewer: Viewer, postId: string): Prom
 }
 
 /**
- * A post the viewer may report: one they can read, or one they could read until reports or its author's edit held
- * it (it was published). A reader who saw a post that others reported as harassment can still report it as a
- * crisis, and so raise it to the head of the queue.
+ * A post the viewer may report: one they can read, or one every reader of its board could read until reports or
+ * its author's edit held it: published in a thread that is visible, or the opening post of a thread that was
+ * published and is held with it. A reader who saw a post that others reported as harassment can still report it
+ * as a crisis, and so raise it to the head of the queue. A post in a thread that others never saw stays unknown.
  */
 export async function reportablePost(db: Db, viewer: Viewer, postId: string): Promise<PostContext> {
   const row = await postWithContext(db, postId)
   if (!row || !audienceAllows(row.board, viewer)) throw notFound('That post')
-  const heldAfterPublishing = row.post.state === 'held' && row.post.publishedAt !== null && row.thread.state !== 'removed'
-  if (!heldAfterPublishing && (!threadVisibleTo(row.thread, viewer) || !postVisibleTo(row.post, viewer))) throw notFound('That post')
+  const { post, thread } = row
+  const seenByReaders = post.state === 'held' && post.publishedAt !== null && (thread.state === 'visible' || (post.opening && thread.state === 'held'))
+  if (!seenByReaders && (!threadVisibleTo(thread, viewer) || !postVisibleTo(post, viewer))) throw notFound('That post')
   return row
 }
 
@@ -211,7 +214,7 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   if (thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const bodyHtml = prepareBody(input.body)
   const screening = await screenWriting(deps, author, {
-    text: screenedText({ body: input.body, bodyHtml, contentWarning: input.contentWarning ?? null }),
+    text: screenedText({ body: input.body, bodyHtml }),
     body: input.body,
     contentWarning: input.contentWarning ?? null,
     rulesRevision: row.rulesRevision
@@ -409,14 +412,17 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
   const bodySource = edit.body ?? post.bodySource
   const bodyHtml = edit.body === undefined ? post.bodyHtml : prepareBody(edit.body)
   const screening = await screenWriting(deps, editor, {
-    text: screenedText({ title: post.opening ? thread.title : undefined, body: bodySource, bodyHtml, contentWarning }),
+    text: screenedText({ title: post.opening ? thread.title : undefined, body: bodySource, bodyHtml }),
     body: bodySource,
     contentWarning,
     currentState: post.state === 'held' ? 'held' : 'visible'
   })
   return deps.db.transaction(async (tx) => {
     // Locks in the order every other writer takes them, the post's open queue item before the post (a moderator's
-    // decision, a report): the edit and a decision on the same post wait for each other, never deadlock.
+    // decision, a report): the edit and a decision on the same post wait for each other, never deadlock. When the
+    // post has no open item yet, a report that creates one first takes a key-share lock on the post (its rows'
+    // foreign keys), which waits for the edit's `for update` below, so the order holds there too: that lock must
+    // stay `for update` (a `no key update` would let the report create the item first, and the two deadlock).
     await tx.select({ id: queueItems.id }).from(queueItems).where(and(eq(queueItems.postId, post.id), eq(queueItems.status, 'open'))).for('update')
     // The post as it is now, locked: if anyone changed it since it was read above, start again from it.
     const [current] = await tx

@@ -60,7 +60,7 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
   }
   const bodyHtml = prepareBody(input.body)
   const screening = await screenWriting(deps, author, {
-    text: screenedText({ title: input.title, body: input.body, bodyHtml, contentWarning: input.contentWarning ?? null }),
+    text: screenedText({ title: input.title, body: input.body, bodyHtml }),
     body: input.body,
     contentWarning: input.contentWarning ?? null
   })

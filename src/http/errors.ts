@@ -64,8 +64,10 @@ export function errorForLog(error: unknown, depth = 0): { type: string; message:
   }
 }
 
-// Errors meaning "the database cannot be reached right now": the request had no effect, try again later.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300'])
+// Errors meaning "the database cannot be reached right now": the request had no effect, try again later. And
+// a transaction PostgreSQL rolled back to end a deadlock or a serialization conflict (40P01, 40001): it had no
+// effect either, and the same request a moment later will go through.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '40P01', '40001'])
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {

@@ -9,9 +9,12 @@ import { accountUpdatedEvent, suspendedEvent } from '../live/events.js'
 import { writeEvents } from '../live/outbox.js'
 import { recordAction } from './log.js'
 
-/** The account acted on, locked in the caller's transaction: a deletion or a role given meanwhile is seen, not overwritten. */
+/**
+ * The account acted on, locked in the caller's transaction: a deletion or a role given meanwhile is seen, not
+ * overwritten. `no key update`: the member's own writes (rows whose foreign keys name the account) need not wait.
+ */
 async function target(tx: Db, id: string): Promise<AccountRow> {
-  const [account] = await tx.select().from(accounts).where(eq(accounts.id, id)).limit(1).for('update')
+  const [account] = await tx.select().from(accounts).where(eq(accounts.id, id)).limit(1).for('no key update')
   if (!account || account.status === 'deleted') throw notFound('That account')
   return account
 }

@@ -72,15 +72,16 @@ export function screen(input: ScreeningInput): Screening {
   const matches = input.matches.filter((m) => !(m.detector === 'phone' && known.has(phoneDigits(m.excerpt))))
   const { rulesById } = input
   const blocked = matches.find((m) => m.action === 'block')
-  // A person in crisis is never turned away: a post that also escalates is held for a moderator instead of
-  // refused (below, a block counts as a hold), so the crisis reaches the queue first and its writer gets the lines.
-  const crisis = matches.some((m) => m.action === 'escalate')
-  if (blocked && !crisis) {
+  if (blocked) {
     const rule = blocked.ruleId ? rulesById.get(blocked.ruleId) : undefined
+    // Nothing is stored, as the contract says; a writer whose words also read as a crisis gets the crisis lines
+    // with their text back (an addition to the details), so a refusal never leaves them without help.
+    const crisis = matches.some((m) => m.action === 'escalate')
     throw new DomainError('blocked_by_rule', rule?.publicReason ?? 'This post cannot be published as written.', {
       category: blocked.category,
       publicReason: rule?.publicReason ?? null,
-      body: input.body
+      body: input.body,
+      ...(crisis ? { crisisResources: input.crisisResources } : {})
     })
   }
 
@@ -109,7 +110,6 @@ export function screen(input: ScreeningInput): Screening {
         escalated = true
         break
       case 'hold':
-      case 'block':
         held = true
         break
       case 'content_warning':

@@ -27,7 +27,9 @@ const emailLookalikes = [
   'jdoe84-at-zoho',
   'jdoe84-at-ymail',
   'jane84-at-proton',
-  'jdoe84atmsn'
+  'jdoe84atmsn',
+  'jane-at-g-mail',
+  'jane-at-hot-mail'
 ]
 
 // Everyday handles, many with the words "at" or "dot" in them, that must stay available.

@@ -124,4 +124,11 @@ t.test('a post hidden by reports can still be reported as a crisis by a reader w
   const held = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'text me on 415 555 0187' } })
   const neverShown = held.json().post.id
   t.equal((await h.as(third, { method: 'POST', url: `/api/v1/posts/${neverShown}/reports`, payload: { reason: 'spam' } })).statusCode, 404, 'a post never published stays unknown to others')
+
+  // A thread held from its start (its title gives a number): its author's replies were published only for them.
+  const hidden = await h.as(author, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'Text me 415 555 0101', body: 'about tonight' } })
+  t.equal(hidden.json().moderation.state, 'held')
+  const { postId: inHidden } = await h.reply(author, hidden.json().thread.id, 'a reply in my own thread')
+  t.equal((await h.as(author, { method: 'PATCH', url: `/api/v1/posts/${inHidden}`, payload: { body: 'or 415 555 0102' } })).json().moderation.state, 'held')
+  t.equal((await h.as(third, { method: 'POST', url: `/api/v1/posts/${inHidden}/reports`, payload: { reason: 'crisis' } })).statusCode, 404, 'nor a post in a thread others never saw')
 })

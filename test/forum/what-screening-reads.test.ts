@@ -1,7 +1,8 @@
 /**
  * Screening reads everything a reader will see of a post: the content warning, shown on its own above the post
- * and in the board's list, and the body as rendered, where markup or an entity can join what the text as
- * written keeps apart (src/forum/posts.ts screenedText).
+ * and in the board's list (for contact details, dealing and abuse, not for crisis: a warning names what it warns
+ * of), and the body as rendered, where markup or an entity can join what the text as written keeps apart
+ * (src/forum/posts.ts screenWriting, screenedText).
  */
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
@@ -32,9 +33,35 @@ t.test('a content warning is screened like the body', async (t) => {
   const page = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json()
   t.notOk(JSON.stringify(page).includes('jane.doe@gmail.com'), 'the thread does not show it to others')
 
-  const crisis = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'Rough night.', contentWarning: 'i want to kill myself tonight' } })
-  t.equal(crisis.json().moderation.state, 'visible')
-  t.match(crisis.json().moderation.flags, [{ category: 'crisis', action: 'escalate' }], 'crisis words in a warning escalate')
+  const dealing = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'Rough night.', contentWarning: 'dm me for bars' } })
+  t.equal(dealing.json().moderation.state, 'held', 'dealing in a warning is held too')
+})
+
+t.test('a warning that names its topic is only a warning: it neither escalates nor holds', async (t) => {
+  const h = await buildTestApp(t)
+  const author = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const warnings = [
+    'TW: suicide, self-harm',
+    'CW: self-harm, suicidal thoughts',
+    'suicidal ideation',
+    'self harm',
+    'mentions of overdose',
+    'relapse, drug use',
+    'overdose, death of a friend',
+    'talk of wanting to die (past)',
+    'needles, IV use',
+    'alcohol, drinking, cravings',
+    'pills and drinking',
+    'suicide attempt mention'
+  ]
+  for (const contentWarning of warnings) {
+    const res = await h.as(author, { method: 'POST', url: '/api/v1/boards/triggers/threads', payload: { title: 'A hard week', body: 'Writing it down helps. Day 40 today.', contentWarning } })
+    t.equal(res.statusCode, 201)
+    t.same(res.json().moderation, { state: 'visible', flags: [], crisisResources: [] }, contentWarning)
+  }
+  const queued = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open' })).json().items
+  t.same(queued, [], 'and nothing reaches the queue')
 })
 
 t.test('markup cannot hide contact details that the rendered post shows', async (t) => {

@@ -12,9 +12,9 @@ t.test('failed writes log no body, title, handle or password hash', async (t) =>
   const h = await buildTestApp(t, { logLevel: 'info' })
   const member = await h.signUp()
   const { threadId } = await h.startThread(member)
-  // The SQLSTATEs PostgreSQL itself raises: 40001 (serialization failure, a 500) and 57P01 (shutdown, a 503).
+  // SQLSTATEs PostgreSQL itself raises: XX000 (an internal error, a 500) and 57P01 (shutdown, a 503).
   for (const statement of [
-    `create function test_fail_posts() returns trigger language plpgsql as $$ begin raise exception 'could not serialize access' using errcode = '40001'; end $$`,
+    `create function test_fail_posts() returns trigger language plpgsql as $$ begin raise exception 'could not read block' using errcode = 'XX000'; end $$`,
     `create trigger test_fail_posts before insert on posts for each row execute function test_fail_posts()`,
     `create function test_fail_accounts() returns trigger language plpgsql as $$ begin raise exception 'terminating connection due to administrator command' using errcode = '57P01'; end $$`,
     `create trigger test_fail_accounts before insert on accounts for each row execute function test_fail_accounts()`
@@ -30,8 +30,8 @@ t.test('failed writes log no body, title, handle or password hash', async (t) =>
   t.equal(signup.statusCode, 503)
 
   const logs = h.logs.join('\n')
-  t.match(logs, /could not serialize access/, 'the failure itself is logged')
-  t.match(logs, /"code":"40001"/, 'with its code')
+  t.match(logs, /could not read block/, 'the failure itself is logged')
+  t.match(logs, /"code":"XX000"/, 'with its code')
   t.match(logs, /params: \[redacted\]/, 'and its statement without the values')
   for (const secret of ['Elm Road', 'A title nobody else may read', 'secret-otter', '$argon2', 'another long password']) {
     t.notOk(logs.includes(secret), `no ${secret} in the logs`)
@@ -64,4 +64,20 @@ t.test("a parameter that looks like a stack frame stays out of the logged stack"
   const altered = Object.assign(new Error('first'), { message: 'second' })
   altered.stack = 'Error: first\n  secret line\n    at night I call 07700\n    at run (file:///app/x.js:1:2)\n    at Array.map (<anonymous>)'
   t.equal(errorForLog(altered).stack, '    at run (file:///app/x.js:1:2)\n    at Array.map (<anonymous>)')
+})
+
+t.test('a transaction PostgreSQL rolls back to end a deadlock or a serialization conflict answers 503: nothing changed, try again', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member)
+  for (const code of ['40P01', '40001']) {
+    await h.db.database.db.execute(sql.raw(`create or replace function test_conflict() returns trigger language plpgsql as $$ begin raise exception 'conflict' using errcode = '${code}'; end $$`))
+    await h.db.database.db.execute(sql.raw(`create or replace trigger test_conflict before insert on posts for each row execute function test_conflict()`))
+    const reply = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'words that will wait' } })
+    t.equal(reply.statusCode, 503, code)
+    t.equal(reply.json().error.code, 'unavailable')
+    t.ok(reply.headers['retry-after'], 'with Retry-After')
+  }
+  await h.db.database.db.execute(sql.raw('drop trigger test_conflict on posts'))
+  t.equal((await h.as(member, { url: `/api/v1/threads/${threadId}` })).json().posts.length, 1, 'nothing was written')
 })

@@ -215,6 +215,10 @@ t.test('decisions and what members see', async (t) => {
     t.match(listed, { title: 'Rough night', contentWarning: 'cravings' })
     const page = (await h.as(reader, { url: `/api/v1/threads/${threadHeld}` })).json()
     t.notMatch(JSON.stringify(page), /555-0187|jane\.doe/, 'neither the number nor the address is shown')
+    const log = (await h.as(moderator, { url: '/api/v1/moderation/log' })).json()
+    const entry = (log.actions as Array<{ action: string; targetId: string; details: unknown }>).find((e) => e.action === 'post.redacted' && e.targetId === thread.json().post.id)
+    t.match(entry?.details, { replaced: ['body', 'title', 'contentWarning'] }, 'the log says what the redaction replaced')
+    t.notMatch(JSON.stringify(log), /555-0187|jane\.doe/, 'but not the words it took out')
 
     const reply = await post(h, author, threadId, 'call me 415 555 0199')
     const onReply = await resolve((await itemFor(reply)).id, { decision: 'redact', body: 'call me [removed]', title: 'A new title' })

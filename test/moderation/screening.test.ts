@@ -98,15 +98,15 @@ t.test('actions of custom rules', async (t) => {
     t.equal((await h.as(member, { url: `/api/v1/threads/${threadId}` })).json().posts.length, 1)
   })
 
-  t.test('a post that also reads as a crisis is held for a moderator at priority 0 instead of refused', async (t) => {
+  t.test('a refused post that also reads as a crisis gives its writer the crisis lines with their text, and stores nothing', async (t) => {
     const body = 'buy followers here, last thing i do before i kill myself tonight'
     const res = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
-    t.equal(res.statusCode, 201)
-    t.equal(res.json().moderation.state, 'held', 'the blocked words reach no other member')
-    t.ok(res.json().moderation.crisisResources.length > 0, 'the writer gets the crisis lines')
-    const item = (await queue(h, moderator)).find((i) => i.post.id === res.json().post.id)
-    t.equal(item?.priority, 0, 'and a moderator sees it first')
-    t.ok(item?.reasons.some((r: { category: string }) => r.category === 'spam'), "with the block's reason among its reasons")
+    t.equal(res.statusCode, 422)
+    t.match(res.json().error.details, { category: 'spam', body })
+    t.ok(res.json().error.details.crisisResources.length > 0, 'the crisis lines')
+    t.equal((await h.as(member, { url: `/api/v1/threads/${threadId}` })).json().posts.length, 1, 'nothing stored')
+    const plain = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'buy followers here' } })
+    t.notOk('crisisResources' in plain.json().error.details, 'a refusal without a crisis has none')
   })
 
   t.test('flag publishes and queues', async (t) => {

@@ -320,8 +320,8 @@ const DOT_WORD = /[\s[({<](?:d[o0]t|period)[\s\])}>]/iu
  * shows`), which are still found with their ending, as is `mail.ru` (`mail` alone is a word).
  */
 const MAIL_PROVIDERS = ['g mail', 'google mail', 'y mail', 'ya hoo', 'hot mail', 'out look', 'msn', 'aol', 'i cloud', 'proton mail', 'proton', 'gmx', 'zoho', 'yandex', 'fast mail', 'tutanota']
-/** The providers' names written together (`gmail`, `fastmail`): a handle must not read as an address at one. */
-export const MAIL_PROVIDER_NAMES: readonly string[] = MAIL_PROVIDERS.map((p) => p.replaceAll(' ', ''))
+/** The providers' names, a space where members split them (`g mail`): a handle must not read as an address at one. */
+export const MAIL_PROVIDER_NAMES: readonly string[] = MAIL_PROVIDERS
 /** A provider's name, written together or apart; the longest first, so that `proton mail` is not cut at `proton`. */
 const PROVIDER = `(?:${[...MAIL_PROVIDERS].sort((a, b) => b.length - a.length).map((p) => p.replaceAll(' ', ' ?')).join('|')})`
 const PROVIDER_NAME = new RegExp(PROVIDER, 'iu')

@@ -300,7 +300,11 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
       targetType: 'post',
       targetId: post.id,
       reason,
-      details: { queueItemId: id }
+      // What a redaction replaced (not the words it took out: the log is kept for good).
+      details:
+        decision.decision === 'redact'
+          ? { queueItemId: id, replaced: ['body', ...(decision.title !== undefined ? ['title'] : []), ...(decision.contentWarning !== undefined ? ['contentWarning'] : [])] }
+          : { queueItemId: id }
     })
     const alert = await queueEvent(tx, resolved!, false, now)
     const [after] = await tx.select().from(posts).where(eq(posts.id, post.id))

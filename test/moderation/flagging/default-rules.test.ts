@@ -123,7 +123,14 @@ const benign = [
   'I shared my story and cried, it felt good.',
   'Best wishes to everyone celebrating a milestone this week.',
   'The bus was late so I walked to the meeting.',
-  'I have been clean for 500 days!'
+  'I have been clean for 500 days!',
+  // Near misses of the r4- rules, from their review (2026-11-24).
+  'My daughter Molly wanted to come with me to the family meeting.',
+  'I caught my son selling my pills to his friends. What do I do?',
+  'Back when I was using I ended up selling my meds.',
+  'My co-sponsor will get the call instead of me this week while I am away.',
+  'I need a bump in motivation today, anyone around to chat?',
+  'Nobody would miss a drunk driver like that off the roads.'
 ]
 
 /** Crisis sentences as people in recovery write them; each must escalate. */
@@ -243,7 +250,8 @@ const sourcing = [
   'dm for prices',
   'menu in dm',
   's3ll1ng x4n4x',
-  'selling percs'
+  'selling percs',
+  'im selling my meds, dm me'
 ]
 
 t.test('the default rules load with every field filled in and every pattern valid', async (t) => {
