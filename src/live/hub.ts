@@ -409,10 +409,10 @@ export class LiveHub {
   }
 
   /**
-   * The account changed (its role, its boards as a moderator, circle or suspension): every socket of it takes the new copy, and each of
-   * their subscriptions is authorised again, its events held meanwhile; one the account may no longer read
-   * ends with an error, as a fresh subscribe would (a demoted moderator loses `moderation` and the boards of
-   * the other circle at once, not when the socket closes).
+   * The account changed (its role, its boards as a moderator, circle or suspension): every socket of it takes
+   * the new copy, and each of their subscriptions is authorised again, its events held meanwhile; one the
+   * account may no longer read ends with an error, as a fresh subscribe would (a demoted moderator loses
+   * `moderation` and the boards of the other circle at once, not when the socket closes).
    */
   refreshAccount(fresh: LiveAccount, readAt: number | null): void {
     const entry = this.sharedAccounts.get(fresh.id)
