@@ -22,6 +22,8 @@ export type { ModerationOutcome }
 
 // Links from accounts younger than this are flagged for a look: the usual shape of spam and dealer ads.
 const NEW_ACCOUNT_MS = 7 * 86_400_000
+/** A writer speaking of themselves: I, I'm, I'll, I'd, I've, me, my, myself, mine (straight or curly apostrophe, or none). */
+const FIRST_PERSON = /(?<![\p{L}\p{N}])(?:i|i['’]?m|i['’]?ll|i['’]?d|i['’]?ve|me|my|myself|mine)(?![\p{L}\p{N}])/iu
 
 /** Scans what a member wrote with the current rules and decides what happens to it. */
 export async function screenWriting(
@@ -34,10 +36,13 @@ export async function screenWriting(
   const detectLinks = now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS
   const inText = book.compiled.scan(input.text, { detectLinks, detectCrisis: deps.config.crisisModel, detectSourcing: deps.config.sourcingModel })
   // The content warning is shown on its own, so it is read for what it must not carry either (contact details,
-  // dealing, abuse, a blocked phrase), but not for crisis: a warning names what it warns of ("TW: suicide,
-  // self-harm") rather than saying it of its writer, and the triggers board asks every thread for one.
+  // dealing, abuse, a blocked phrase). A warning usually names what it warns of ("TW: suicide, self-harm"), and
+  // the triggers board asks every thread for one: its crisis words count only when it speaks of its writer
+  // ("i want to kill myself tonight").
   const inWarning = input.contentWarning
-    ? book.compiled.scan(input.contentWarning, { detectLinks, detectCrisis: false, detectSourcing: false }).filter((m) => m.category !== 'crisis')
+    ? book.compiled
+        .scan(input.contentWarning, { detectLinks, detectCrisis: false, detectSourcing: false })
+        .filter((m) => m.category !== 'crisis' || FIRST_PERSON.test(input.contentWarning!))
     : []
   return screen({
     matches: inWarning.length ? [...inText, ...inWarning] : inText,

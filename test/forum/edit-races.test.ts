@@ -101,3 +101,22 @@ t.test(
     }
   }
 )
+
+t.test(
+  "an author's edit and a member's report on a post already in the queue, at the same moment: both answer, neither deadlocks",
+  { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
+  async (t) => {
+    const { h, author, reader, threadId } = await setup(t)
+    for (let trial = 0; trial < 12; trial++) {
+      const { postId } = await h.reply(author, threadId, `a reply to be reported, trial ${trial}`)
+      await h.as(reader, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment' } })
+      const another = await h.signUp()
+      const [edit, report] = await Promise.all([
+        h.as(author, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { body: `call me on 415 555 01${10 + trial}` } }),
+        h.as(another, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'crisis' } })
+      ])
+      t.equal(edit.statusCode, 200, `trial ${trial}: the edit answers ${edit.statusCode}`)
+      t.ok([201, 404].includes(report.statusCode), `trial ${trial}: the report is kept, or finds the post held before it was read (${report.statusCode})`)
+    }
+  }
+)

@@ -1,7 +1,7 @@
 /**
  * Screening reads everything a reader will see of a post: the content warning, shown on its own above the post
- * and in the board's list (for contact details, dealing and abuse, not for crisis: a warning names what it warns
- * of), and the body as rendered, where markup or an entity can join what the text as written keeps apart
+ * and in the board's list (for contact details, dealing and abuse, and for crisis only when it speaks of its
+ * writer: a warning names what it warns of), and the body as rendered, where markup or an entity can join what the text as written keeps apart
  * (src/forum/posts.ts screenWriting, screenedText).
  */
 import t from 'tap'
@@ -35,6 +35,9 @@ t.test('a content warning is screened like the body', async (t) => {
 
   const dealing = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'Rough night.', contentWarning: 'dm me for bars' } })
   t.equal(dealing.json().moderation.state, 'held', 'dealing in a warning is held too')
+  const crisis = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'Rough night.', contentWarning: 'i want to kill myself tonight' } })
+  t.match(crisis.json().moderation.flags, [{ category: 'crisis', action: 'escalate' }], 'and a warning that says it of its writer escalates')
+  t.ok(crisis.json().moderation.crisisResources.length > 0, 'with the crisis lines')
 })
 
 t.test('a warning that names its topic is only a warning: it neither escalates nor holds', async (t) => {

@@ -211,7 +211,13 @@ const crisis = [
   'i have a rope ready in the garage',
   'so tired of living like this',
   "I don't see the point in living anymore",
-  'been reading about suicide methods'
+  'been reading about suicide methods',
+  // Wordings a review of the narrowed r4- rules found they had lost (2026-11-24).
+  'no one would miss a junkie like me',
+  'nobody would miss someone like me',
+  'nobody will miss a failure like me',
+  'my kids will get a call instead of me',
+  'my mum will get the call instead of me'
 ]
 
 /** Offers, asks and arrangements to buy or sell drugs; each must be held. */
@@ -251,7 +257,13 @@ const sourcing = [
   'menu in dm',
   's3ll1ng x4n4x',
   'selling percs',
-  'im selling my meds, dm me'
+  'im selling my meds, dm me',
+  // Wordings a review of the narrowed r4- rules found they had lost (2026-11-24).
+  'oxy wanted',
+  'ket wanted north london',
+  'vals wanted',
+  'selling me bupe',
+  'need a bump tonight whos around'
 ]
 
 t.test('the default rules load with every field filled in and every pattern valid', async (t) => {

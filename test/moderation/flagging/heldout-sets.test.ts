@@ -82,8 +82,8 @@ import { checkHeldOut, readSet, scanDefault, type HeldOutFloors } from '../../he
  * 1; with the models 103, 85 and 5, the honest figure. Models trained on sets 10 to 12 as well would have given
  * 105, 87 and 8, and escalated or held more everyday posts (7 against 4 on a third everyday set, 7 and 4 against 6
  * and 1 on the first two), so they were not shipped. Fifteen narrow rules (`r4-`) were then written from its
- * misses, none of which holds or escalates an ordinary post of any set kept here: 111, 92 and 5 (the same after a
- * review narrowed five of them and split one in two, default-rules.test.ts).
+ * misses, none of which holds or escalates an ordinary post of any set kept here: 111, 92 and 5 (the same after two
+ * reviews narrowed five of them and split two, default-rules.test.ts).
  *
  * Set 14 (another writer, asked for many voices and regions, written while set 13 was measured and unseen until
  * the `r4-` rules were written) is the honest figure for the shipped rules and models: rules alone 52, 57 and 6
