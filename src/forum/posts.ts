@@ -7,10 +7,10 @@ import type { SessionLookup } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
-import { accounts, boards, events, postRevisions, posts, queueItems, sessions, threads } from '../db/schema.js'
+import { accounts, boards, events, postRevisions, posts, sessions, threads } from '../db/schema.js'
 import { DomainError, forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
-import { enqueue } from '../moderation/queue/enqueue.js'
+import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
 import { ruleRevisionOf } from '../moderation/rules.js'
 import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
 import { hiddenThreadAudience, postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
@@ -428,7 +428,7 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     // post has no open item yet, a report that creates one first takes a key-share lock on the post (its rows'
     // foreign keys), which waits for the edit's `for update` below, so the order holds there too: that lock must
     // stay `for update` (a `no key update` would let the report create the item first, and the two deadlock).
-    await tx.select({ id: queueItems.id }).from(queueItems).where(and(eq(queueItems.postId, post.id), eq(queueItems.status, 'open'))).for('update')
+    await lockOpenItem(tx, post.id)
     // The post as it is now, locked: if anyone changed it since it was read above, start again from it.
     const [current] = await tx
       .select({ state: posts.state, bodySource: posts.bodySource, contentWarning: posts.contentWarning, editedAt: posts.editedAt })

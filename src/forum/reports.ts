@@ -3,10 +3,10 @@ import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import type { AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
-import { accounts, posts, queueItems, reports, threads } from '../db/schema.js'
+import { accounts, posts, reports, threads } from '../db/schema.js'
 import { postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
-import { enqueue } from '../moderation/queue/enqueue.js'
+import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
 import { priorityOf } from '../moderation/screening.js'
 import { reportablePost, threadViewById } from './posts.js'
 
@@ -48,7 +48,7 @@ export async function reportPost(
   return deps.db.transaction(async (tx) => {
     // The post's open queue item first, before this report's row takes a key-share lock on the post: the order
     // an author's edit and a moderator's decision take them (src/forum/posts.ts editOnce), so they never deadlock.
-    await tx.select({ id: queueItems.id }).from(queueItems).where(and(eq(queueItems.postId, post.id), eq(queueItems.status, 'open'))).for('update')
+    await lockOpenItem(tx, post.id)
     const [created] = await tx
       .insert(reports)
       .values({ id: uuidv7(), postId: post.id, reporterId: reporter.id, reason: input.reason, note: input.note ?? null, createdAt: now })

@@ -1,9 +1,18 @@
-import { getTableColumns, sql } from 'drizzle-orm'
+import { and, eq, getTableColumns, sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import type { Db } from '../../db/client.js'
 import { type QueueReason, queueItems } from '../../db/schema.js'
 
 export type QueueItemRow = typeof queueItems.$inferSelect
+
+/**
+ * Locks the post's open queue item, if it has one, in the caller's transaction. Every writer that may touch both
+ * a post's item and the post itself takes the item first (a moderator's decision, an author's edit, a report), so
+ * no two of them wait for each other in opposite orders.
+ */
+export async function lockOpenItem(tx: Db, postId: string): Promise<void> {
+  await tx.select({ id: queueItems.id }).from(queueItems).where(and(eq(queueItems.postId, postId), eq(queueItems.status, 'open'))).for('update')
+}
 
 /**
  * Adds reasons to the post's open queue item, creating it if there is none: one open item per post gathers
