@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'slug_taken'
   | 'already_claimed'
   | 'already_resolved'
+  | 'item_changed'
   | 'idempotency_key_reused'
   | 'request_in_progress'
   | 'payload_too_large'

@@ -7,7 +7,7 @@ import type { SessionLookup } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
-import { accounts, boards, events, postRevisions, posts, sessions, threads } from '../db/schema.js'
+import { accounts, boards, events, postRevisions, posts, queueItems, sessions, threads } from '../db/schema.js'
 import { DomainError, forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows } from './audience.js'
 import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
@@ -428,7 +428,7 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     // post has no open item yet, a report that creates one first takes a key-share lock on the post (its rows'
     // foreign keys), which waits for the edit's `for update` below, so the order holds there too: that lock must
     // stay `for update` (a `no key update` would let the report create the item first, and the two deadlock).
-    await lockOpenItem(tx, post.id)
+    const openItem = await lockOpenItem(tx, post.id)
     // The post as it is now, locked: if anyone changed it since it was read above, start again from it.
     const [current] = await tx
       .select({ state: posts.state, bodySource: posts.bodySource, contentWarning: posts.contentWarning, editedAt: posts.editedAt })
@@ -458,6 +458,12 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
       .where(eq(posts.id, post.id))
       .returning()
     const alerts = await queueIfNeeded(tx, screening, post.id, board.slug, now)
+    if (openItem && alerts.length === 0) {
+      // A post under review changed: its item says so to the moderators reading it (its `version` moves, so a
+      // decision made on the text before the edit is refused rather than applied to the new text).
+      const [touched] = await tx.update(queueItems).set({ updatedAt: now }).where(eq(queueItems.id, openItem)).returning()
+      alerts.push(await queueEvent(tx, touched!, false, now))
+    }
     const nowHeld = post.state === 'visible' && state === 'held'
     await writeEvents(tx, now, [
       ...(nowHeld ? postHeldEvents(updated!, editor.handle, board.slug) : [postEvent('post.updated', updated!, editor.handle, board.slug)]),

@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, number> = {
   slug_taken: 409,
   already_claimed: 409,
   already_resolved: 409,
+  item_changed: 409,
   idempotency_key_reused: 409,
   request_in_progress: 409,
   payload_too_large: 413,

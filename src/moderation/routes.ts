@@ -68,7 +68,11 @@ const QueueItem = Type.Object(
         by: Type.String(),
         at: Type.String()
       })
-    )
+    ),
+    version: Type.String({
+      description:
+        "What the moderator read, as an opaque string: it changes when the author edits the post or a new reason (a report, a rule) joins the item, not when the item is claimed or released. Send it back with a decision to have that decision refused (409 item_changed) if the item no longer reads so."
+    })
   },
   { title: 'QueueItem' }
 )
@@ -245,7 +249,16 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
             body: Type.Optional(Body),
             // Additions to the contract: what a redaction may also replace, since screening reads them too.
             title: Type.Optional(Title),
-            contentWarning: Type.Optional(Nullable(ContentWarning))
+            contentWarning: Type.Optional(Nullable(ContentWarning)),
+            // An addition to the contract: decide only on what was read.
+            version: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 64,
+                description:
+                  "The item's `version` as you read it. When given and the post was edited, or a new reason joined the item, since then, the decision is refused with 409 `item_changed` (its details carry the item as it is now) and nothing changes."
+              })
+            )
           },
           { additionalProperties: false }
         ),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import type { AccountRow } from '../../accounts/model.js'
 import type { Deps } from '../../deps.js'
@@ -17,6 +18,19 @@ export type QueueStatus = 'open' | 'claimed' | 'resolved'
 export function statusOf(item: QueueItemRow, now: Date): QueueStatus {
   if (item.status === 'resolved') return 'resolved'
   return item.claimedBy && item.claimExpiresAt && item.claimExpiresAt > now ? 'claimed' : 'open'
+}
+
+/**
+ * What a moderator read of an item, as an opaque string: the post's state, text and content warning, and how many
+ * reasons the item has gathered. An author's edit or a new report changes it; a claim or a release does not. A
+ * decision that carries it applies only if the item still reads the same (resolveItem), so an approve never
+ * publishes words its moderator did not see.
+ */
+export function itemVersion(item: Pick<QueueItemRow, 'reasons'>, post: Pick<PostRow, 'state' | 'bodySource' | 'contentWarning'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([post.state, post.bodySource, post.contentWarning, item.reasons.length]))
+    .digest('base64url')
+    .slice(0, 22)
 }
 
 /** Queue items with the post (body included: staff read removed posts here), thread and author. */
@@ -65,7 +79,8 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
       claimExpiresAt: live && item.claimExpiresAt ? item.claimExpiresAt.toISOString() : null,
       createdAt: item.createdAt.toISOString(),
       updatedAt: item.updatedAt.toISOString(),
-      resolution: item.resolution ?? null
+      resolution: item.resolution ?? null,
+      version: itemVersion(item, post)
     }
   })
 }
@@ -208,6 +223,8 @@ export interface Decision {
   title?: string | undefined
   /** A redaction may replace the post's content warning (an opening post's is its thread's), or clear it. */
   contentWarning?: string | null | undefined
+  /** The item's `version` as the moderator read it: when given, the decision applies only if the item still reads so. */
+  version?: string | undefined
 }
 
 /** Publishes a post that others could not see yet (held), and its thread if it opened one. */
@@ -243,6 +260,12 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
     if (statusOf(item, now) === 'claimed' && item.claimedBy !== staff.id) throw await claimedElsewhere(tx, item)
     const [post] = await tx.select().from(posts).where(eq(posts.id, item.postId)).for('update')
     if (!post) throw notFound('That post')
+    if (decision.version !== undefined && decision.version !== itemVersion(item, post)) {
+      // The author edited the post, or a new reason joined the item, after the moderator read it: they decide
+      // again on what is there now, which the error carries.
+      const [current] = await queueItemViews(tx, [item], now)
+      throw new DomainError('item_changed', 'The post or its reasons changed since you read it; read it again before deciding.', { item: current })
+    }
     const reason = decision.reason ?? null
     if (decision.title !== undefined && !post.opening) {
       throw invalid("Only the opening post's redaction replaces the thread's title.", { field: 'title' })
