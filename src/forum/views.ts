@@ -100,7 +100,7 @@ export function threadView(row: { thread: ThreadRow; authorHandle: string | null
  */
 export type PostAudience = Viewer | 'public' | 'privileged'
 
-/** A removed or deleted post keeps its place with no body; only its author and staff learn why it was removed. */
+/** A removed or deleted post keeps its place with no body nor warning; only its author and staff learn why it was removed. */
 export function postView(row: { post: PostRow; authorHandle: string | null }, audience: PostAudience): PostView {
   const p = row.post
   const gone = p.state === 'removed' || p.state === 'deleted'
@@ -112,7 +112,9 @@ export function postView(row: { post: PostRow; authorHandle: string | null }, au
     threadId: p.threadId,
     author: author(p.authorId, row.authorHandle),
     bodyHtml: gone ? null : p.bodyHtml,
-    contentWarning: p.contentWarning,
+    // The warning is part of what was written (a number can be there, which is why a post gets held or removed):
+    // it goes with the body.
+    contentWarning: gone && !mayKnowWhy ? null : p.contentWarning,
     state: p.state,
     removalReason: mayKnowWhy ? p.removalReason : null,
     createdAt: p.createdAt.toISOString(),
