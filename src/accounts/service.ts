@@ -92,6 +92,10 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
   }
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
+    // The account's row lock first: a reply or a thread whose session was checked before this deletion takes it too
+    // (counting the post), so it either commits first, and its post is among those forgotten below, or waits and
+    // then finds the account deleted, and keeps its post as a former member's (src/forum/posts.ts, threads.ts).
+    await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, account.id)).for('update')
     await invalidateAllSessions(tx, account.id)
     await forgetAuthorInEvents(tx, account.id)
     await tx.update(posts).set({ authorId: null }).where(eq(posts.authorId, account.id))

@@ -1,4 +1,4 @@
-import { type AnyColumn, and, eq, type SQL, sql } from 'drizzle-orm'
+import { type AnyColumn, and, eq, ne, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
@@ -279,11 +279,22 @@ const replyStatementName = (shape: ReplyShape) => `lantern_reply_${shape.visible
  */
 function prepareReplyWrite(db: Db, shape: ReplyShape) {
   const v = sql.placeholder
+  // The author's counter, under the account's row lock. An account deleted since the session check (another tab
+  // or device, at the same moment) is no longer counted, and the reply is kept as a former member's, with author
+  // null in the post and in its news, as if it had been written just before the deletion: deleteAccount takes
+  // this lock before it forgets the author's name, so whichever comes second sees the other.
+  const counted = db.$with('counted').as(
+    db
+      .update(accounts)
+      .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
+      .where(and(eq(accounts.id, v('authorId')), ne(accounts.status, 'deleted')))
+      .returning({ id: accounts.id })
+  )
   const inserted = db.$with('inserted').as(
     db.insert(posts).values({
       id: v('id'),
       threadId: v('threadId'),
-      authorId: v('authorId'),
+      authorId: sql`(select "id" from ${counted})`,
       bodySource: v('bodySource'),
       bodyHtml: v('bodyHtml'),
       contentWarning: v('contentWarning'),
@@ -292,9 +303,6 @@ function prepareReplyWrite(db: Db, shape: ReplyShape) {
       publishedAt: sql`${v('publishedAt')}::timestamptz`,
       createdAt: v('now')
     })
-  )
-  const counted = db.$with('counted').as(
-    db.update(accounts).set({ postsWritten: sql`${accounts.postsWritten} + 1` }).where(eq(accounts.id, v('authorId')))
   )
   // The thread as this statement's update finds it, under its row lock: after any reply, lock, hold or edit
   // that committed meanwhile (the trigger adds this post's count at the statement's end).
@@ -318,7 +326,9 @@ function prepareReplyWrite(db: Db, shape: ReplyShape) {
   const rows = Array.from({ length: shape.events }, (_, i) => {
     const data = sql`${v(`data${i}`)}::jsonb`
     if (i !== shape.threadEvent) {
-      return { channel: v(`channel${i}`), event: v(`event${i}`), data, restrictedTo: v(`restrictedTo${i}`), boardSlug: v(`boardSlug${i}`), createdAt: v('now') }
+      // The reply's own news names its author, unless the account was deleted meanwhile (above).
+      const named = sql`case when exists (select 1 from ${counted}) then ${data} else jsonb_set(${data}, '{author}', 'null'::jsonb) end`
+      return { channel: v(`channel${i}`), event: v(`event${i}`), data: named, restrictedTo: v(`restrictedTo${i}`), boardSlug: v(`boardSlug${i}`), createdAt: v('now') }
     }
     return {
       id: fresh(touched.eventId),
@@ -334,7 +344,7 @@ function prepareReplyWrite(db: Db, shape: ReplyShape) {
     }
   })
   return db
-    .with(...(shape.visible ? [inserted, counted, touched] : [inserted, counted]))
+    .with(...(shape.visible ? [counted, inserted, touched] : [counted, inserted]))
     .insert(events)
     .values(rows)
     .prepare(replyStatementName(shape))
@@ -431,13 +441,15 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     const openItem = await lockOpenItem(tx, post.id)
     // The post as it is now, locked: if anyone changed it since it was read above, start again from it.
     const [current] = await tx
-      .select({ state: posts.state, bodySource: posts.bodySource, contentWarning: posts.contentWarning, editedAt: posts.editedAt })
+      .select({ state: posts.state, authorId: posts.authorId, bodySource: posts.bodySource, contentWarning: posts.contentWarning, editedAt: posts.editedAt })
       .from(posts)
       .where(eq(posts.id, post.id))
       .for('update')
     if (
       !current ||
       current.state !== post.state ||
+      // The author deleted their account meanwhile: the post is a former member's now, and no one edits it.
+      current.authorId !== post.authorId ||
       current.bodySource !== post.bodySource ||
       current.contentWarning !== post.contentWarning ||
       current.editedAt?.getTime() !== post.editedAt?.getTime()

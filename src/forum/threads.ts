@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, ne, or, sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
@@ -67,13 +67,23 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
   const state = screening.state
   const visible = state === 'visible'
   return deps.db.transaction(async (tx) => {
+    // The author's counter first, under the account's row lock. An account deleted since the session check (another
+    // tab or device, at the same moment) is not counted, and the thread is kept as a former member's, author null,
+    // as if written just before the deletion: deleteAccount takes this lock before it forgets the author's name.
+    const [counted] = await tx
+      .update(accounts)
+      .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
+      .where(and(eq(accounts.id, author.id), ne(accounts.status, 'deleted')))
+      .returning({ id: accounts.id })
+    const authorId = counted ? author.id : null
+    const authorHandle = counted ? author.handle : null
     const [thread] = await tx
       .insert(threads)
       .values({
         id: uuidv7(),
         boardSlug: board.slug,
         title: input.title,
-        authorId: author.id,
+        authorId,
         contentWarning: screening.contentWarning,
         state,
         lastPostAt: now,
@@ -85,7 +95,7 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
       .values({
         id: uuidv7(),
         threadId: thread!.id,
-        authorId: author.id,
+        authorId,
         bodySource: input.body,
         bodyHtml,
         contentWarning: screening.contentWarning,
@@ -95,16 +105,12 @@ export async function createThread(deps: Deps, author: AccountRow, slug: string,
         createdAt: now
       })
       .returning()
-    await tx
-      .update(accounts)
-      .set({ postsWritten: sql`${accounts.postsWritten} + 1` })
-      .where(eq(accounts.id, author.id))
     const alerts = await queueIfNeeded(tx, screening, post!.id, board.slug, now)
-    const view = threadView({ thread: thread!, authorHandle: author.handle, postCount: visible ? 1 : 0 })
-    await writeEvents(tx, now, [...threadEvent('thread.created', view, author.id), ...alerts])
+    const view = threadView({ thread: thread!, authorHandle, postCount: visible ? 1 : 0 })
+    await writeEvents(tx, now, [...threadEvent('thread.created', view, authorId), ...alerts])
     return {
       thread: view,
-      post: postView({ post: post!, authorHandle: author.handle }, author),
+      post: postView({ post: post!, authorHandle }, author),
       moderation: screening.outcome
     }
   })

@@ -1,0 +1,95 @@
+/**
+ * A member deletes their account while a reply or a thread of theirs, sent from another tab or device, is past its
+ * session check. Whichever commits second must see the other: the post is kept as a former member's (author null
+ * in the post, the thread and their live news), never under the deleted member's handle (found by the accounts
+ * review). The writes land in the gap through the rule book, which screening reads after the session check.
+ */
+import { eq } from 'drizzle-orm'
+import pg from 'pg'
+import t, { type Test } from 'tap'
+import type { Db } from '../../src/db/client.js'
+import { accounts, events } from '../../src/db/schema.js'
+import { createReply } from '../../src/forum/posts.js'
+import { createThread } from '../../src/forum/threads.js'
+import { RuleBook } from '../../src/moderation/rules.js'
+import { buildTestApp, TEST_PASSWORD, type TestAccount, type TestApp } from '../helpers/app.js'
+
+/** Deps whose rule book runs `meanwhile` once, when the write's screening first reads it. */
+async function writerWhile(h: TestApp, writer: TestAccount, meanwhile: () => Promise<void>) {
+  class DeletionWhileScreening extends RuleBook {
+    pending: (() => Promise<void>) | null = meanwhile
+    override async get(db: Db, knownRevision?: number) {
+      const run = this.pending
+      this.pending = null
+      if (run) await run()
+      return super.get(db, knownRevision)
+    }
+  }
+  const deps = { db: h.db.database.db, clock: h.clock, config: h.config, rules: new DeletionWhileScreening(), crisisResources: [] }
+  // The account as the session check read it, before the deletion.
+  const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, writer.id))
+  if (!row) throw new Error('no account')
+  return { deps, row }
+}
+
+async function nothingNames(t: Test, h: TestApp, reader: TestAccount, leaving: TestAccount, threadId: string) {
+  const page = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json()
+  t.notOk(JSON.stringify(page).includes(leaving.handle), 'the thread page names no deleted member')
+  const list = (await h.as(reader, { url: '/api/v1/boards/general/threads' })).json()
+  t.notOk(JSON.stringify(list).includes(leaving.handle), 'nor does the board list')
+  const kept = await h.db.database.db.select().from(events)
+  t.notOk(kept.some((e) => JSON.stringify(e.data).includes(leaving.handle)), 'nor any kept live event')
+  const [row] = await h.db.database.db.select().from(accounts).where(eq(accounts.id, leaving.id))
+  t.equal(row?.status, 'deleted')
+}
+
+
+t.test('a reply and a thread whose session was checked before the deletion are kept as a former member’s', async (t) => {
+  const h = await buildTestApp(t)
+  const leaving = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId } = await h.startThread(reader)
+  const deleteMe = async () => {
+    const res = await h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+    if (res.statusCode !== 204) throw new Error(`${res.statusCode} ${res.body}`)
+  }
+
+  const reply = await writerWhile(h, leaving, deleteMe)
+  const { post } = await createReply(reply.deps, reply.row, threadId, { body: 'written in the same second as the deletion' })
+  const stored = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json().posts.find((p: { id: string }) => p.id === post.id)
+  t.match(stored, { author: null, bodyHtml: '<p>written in the same second as the deletion</p>' }, 'the reply is kept, by a former member')
+
+  const second = await writerWhile(h, leaving, async () => {})
+  const { thread } = await createThread(second.deps, second.row, 'general', { title: 'Racing thread', body: 'also racing' })
+  t.equal(thread.author, null, 'the thread is kept, by a former member')
+  await nothingNames(t, h, reader, leaving, threadId)
+})
+
+t.test(
+  'a reply waiting on a deletion in progress finds the account deleted when the deletion commits',
+  { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
+  async (t) => {
+    const h = await buildTestApp(t)
+    const leaving = await h.signUp()
+    const reader = await h.signUp()
+    const { threadId } = await h.startThread(reader)
+    const deletion = new pg.Client({ connectionString: h.db.url! })
+    await deletion.connect()
+    t.teardown(() => deletion.end())
+    // A deletion in progress, as deleteAccount does it: the account's row lock first, then its writes.
+    const reply = await writerWhile(h, leaving, async () => {
+      await deletion.query('begin')
+      await deletion.query('select id from accounts where id = $1 for update', [leaving.id])
+    })
+    const writing = createReply(reply.deps, reply.row, threadId, { body: 'sent from the other tab' })
+    // The reply's statement now waits for the account's row lock; the deletion finishes and commits.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await deletion.query(`update posts set author_id = null where author_id = $1`, [leaving.id])
+    await deletion.query(`update accounts set status = 'deleted', password_hash = null, deleted_at = now() where id = $1`, [leaving.id])
+    await deletion.query('commit')
+    const { post } = await writing
+    const stored = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json().posts.find((p: { id: string }) => p.id === post.id)
+    t.match(stored, { author: null }, 'the reply, written after the deletion committed, names no one')
+    await nothingNames(t, h, reader, leaving, threadId)
+  }
+)
