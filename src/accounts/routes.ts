@@ -7,7 +7,7 @@ import { invalidateSession } from './sessions.js'
 import { clearSessionCookie, requireAccount, setSessionCookie } from '../http/auth.js'
 import { absentBodyIsEmpty, Account, errorResponses, NoBody } from '../http/schemas.js'
 import { HANDLE_PATTERN } from './handles.js'
-import { addressLimit, loginLimit, signupLimit, writeLimit } from '../http/security.js'
+import { addressLimit, loginLimit, passwordCheckLimit, signupLimit, writeLimit } from '../http/security.js'
 import type { LiveHub } from '../live/hub.js'
 
 const Password = Type.String({ minLength: 10, maxLength: 256 })
@@ -118,12 +118,14 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
   app.delete(
     '/me',
     {
-      config: { rateLimit: writeLimit(deps.config) },
+      config: { rateLimit: passwordCheckLimit(deps.config) },
+      // Each try checks the password: it counts against the address's sign-in attempts too.
+      preHandler: loginsPerAddress,
       schema: {
         tags: ['accounts'],
         summary: 'Delete the account: sessions end, the handle stays reserved, posts remain with author null',
         body: Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...errorResponses(400, 401) }
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 429) }
       }
     },
     async (request, reply) => {

@@ -87,6 +87,16 @@ export const loginLimit = (config: Config) => ({
   }
 })
 
+/**
+ * Password checks by a signed-in account (deleting it asks for the password): as many per account as sign-in allows
+ * per handle, so a stolen session cannot guess the password faster than the sign-in form.
+ */
+export const passwordCheckLimit = (config: Config) => ({
+  max: config.rateLimit.loginPerMinute,
+  timeWindow: '1 minute',
+  keyGenerator: (request: FastifyRequest) => (request.account ? `password:${request.account.id}` : `password-ip:${request.clientId}`)
+})
+
 export const signupLimit = (config: Config) => ({
   max: config.rateLimit.signupPerHour,
   timeWindow: '1 hour',

@@ -29,6 +29,23 @@ t.test('writes are limited per client address, across accounts', async (t) => {
   t.notOk(h.logs.join('\n').includes('198.51.100.7'), 'the address is never logged')
 })
 
+t.test('deleting the account checks its password no faster than signing in does (found by the accounts review)', async (t) => {
+  const h = await buildTestApp(t, { rateLimit: { loginPerMinute: 3, loginPerIpPerMinute: 5, signupPerHour: 100, writesPerMinute: 100, writesPerIpPerMinute: 1000 } })
+  const member = await h.signUp()
+  const other = await h.signUp()
+  const guess = (who = member, remoteAddress = '198.51.100.20') =>
+    h.as(who, { method: 'DELETE', url: '/api/v1/me', remoteAddress, payload: { password: 'not the password at all' } })
+  const codes = []
+  for (let i = 0; i < 4; i++) codes.push((await guess()).statusCode)
+  t.same(codes, [401, 401, 401, 429], 'three guesses a minute for one account, as for one handle at sign-in')
+  t.equal((await h.as(member, { url: '/api/v1/me' })).json().account.status, 'active', 'the account is untouched')
+  // The address's sign-in budget (5) was spent by those tries: 4 above (the fourth was refused by the account's
+  // limit after it counted), and this one.
+  t.equal((await guess(other)).statusCode, 401)
+  t.equal((await guess(other)).statusCode, 429, "the guesses count against the address's sign-in attempts too")
+  t.equal((await guess(other, '198.51.100.21')).statusCode, 401, 'another address is not affected')
+})
+
 t.test('when the event loop lags, requests are shed with 503 and Retry-After', async (t) => {
   const h = await buildTestApp(t, { maxEventLoopDelayMs: 30 })
   const member = await h.signUp()
