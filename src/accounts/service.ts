@@ -1,7 +1,7 @@
-import { eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import type { Deps } from '../deps.js'
-import { accounts, postRevisions, posts, reports, sessions, threads } from '../db/schema.js'
+import { accounts, idempotencyKeys, moderationLog, postRevisions, posts, reports, sessions, threads } from '../db/schema.js'
 import { DomainError, invalid } from '../errors.js'
 import { generateHandle, handleKey, handleProblem } from './handles.js'
 import { type AccountRow, type Circle, type Role, accountView, effectiveStatus } from './model.js'
@@ -102,6 +102,8 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
     await tx.update(threads).set({ authorId: null }).where(eq(threads.authorId, account.id))
     await tx.update(reports).set({ reporterId: null }).where(eq(reports.reporterId, account.id))
     await tx.update(postRevisions).set({ editorId: null }).where(eq(postRevisions.editorId, account.id))
+    // Stored responses to the member's own requests hold their handle and their words: a retry has no one to answer now.
+    await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.accountId, account.id))
     await tx
       .update(accounts)
       .set({ status: 'deleted', passwordHash: null, deletedAt: now, suspendedUntil: null, suspensionReason: null })
@@ -112,14 +114,21 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
 /** Everything Lantern stores about the caller, as plain JSON. */
 export async function exportAccount(deps: Pick<Deps, 'db' | 'clock'>, account: AccountRow) {
   const now = deps.clock.now()
-  const [ownPosts, ownThreads, ownReports, ownSessions] = await Promise.all([
+  const [ownPosts, ownThreads, ownReports, ownSessions, aboutAccount] = await Promise.all([
     deps.db.select().from(posts).where(eq(posts.authorId, account.id)).orderBy(posts.createdAt),
     deps.db.select().from(threads).where(eq(threads.authorId, account.id)).orderBy(threads.createdAt),
     deps.db.select().from(reports).where(eq(reports.reporterId, account.id)).orderBy(reports.createdAt),
     deps.db
       .select({ createdAt: sessions.createdAt, expiresAt: sessions.expiresAt })
       .from(sessions)
-      .where(eq(sessions.accountId, account.id))
+      .where(eq(sessions.accountId, account.id)),
+    // What staff did to the account itself (suspensions and their lifting, role changes), with their reasons: a
+    // suspension lifted leaves no trace on the account row, only here. Who acted is staff's to know, not exported.
+    deps.db
+      .select({ action: moderationLog.action, reason: moderationLog.reason, details: moderationLog.details, createdAt: moderationLog.createdAt })
+      .from(moderationLog)
+      .where(and(eq(moderationLog.targetType, 'account'), eq(moderationLog.targetId, account.id)))
+      .orderBy(asc(moderationLog.createdAt), asc(moderationLog.id))
   ])
   const revisions = ownPosts.length
     ? await deps.db
@@ -170,7 +179,8 @@ export async function exportAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
       note: r.note,
       createdAt: r.createdAt.toISOString()
     })),
-    sessions: ownSessions.map((s) => ({ createdAt: s.createdAt.toISOString(), expiresAt: s.expiresAt.toISOString() }))
+    sessions: ownSessions.map((s) => ({ createdAt: s.createdAt.toISOString(), expiresAt: s.expiresAt.toISOString() })),
+    moderation: aboutAccount.map((a) => ({ action: a.action, reason: a.reason, details: a.details, createdAt: a.createdAt.toISOString() }))
   }
 }
 

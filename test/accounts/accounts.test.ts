@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm'
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { idempotencyKeys } from '../../src/db/schema.js'
+import { buildTestApp, TEST_PASSWORD } from '../helpers/app.js'
 
 t.test('creating an account', async (t) => {
   const h = await buildTestApp(t)
@@ -254,6 +256,40 @@ t.test('deleting an account', async (t) => {
   t.equal(login.statusCode, 401, 'cannot sign in again')
   const reuse = await h.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { handle: 'Leaving-Soon', password: 'another long password', circle: 'recovery' } })
   t.equal(reuse.statusCode, 409, 'the handle stays reserved')
+})
+
+t.test("deleting an account forgets its stored responses, which held its handle and words (found by the accounts review)", async (t) => {
+  const h = await buildTestApp(t)
+  const leaving = await h.signUp()
+  const other = await h.signUp()
+  const { threadId } = await h.startThread(other)
+  const sent = await h.as(leaving, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, headers: { 'idempotency-key': 'tap-once' }, payload: { body: 'kept for a retry' } })
+  t.equal(sent.statusCode, 201)
+  const stored = async () => (await h.db.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.accountId, leaving.id))).length
+  t.equal(await stored(), 1)
+  t.equal((await h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })).statusCode, 204)
+  t.equal(await stored(), 0)
+})
+
+t.test('the export holds what staff did to the account and why, not who did it (found by the accounts review)', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const suspend = await h.as(moderator, { method: 'POST', url: `/api/v1/moderation/accounts/${member.id}/suspend`, payload: { days: 2, reason: 'sharing a dealer number' } })
+  t.equal(suspend.statusCode, 200)
+  h.clock.advance(60_000)
+  t.equal((await h.as(moderator, { method: 'POST', url: `/api/v1/moderation/accounts/${member.id}/unsuspend`, payload: { reason: 'talked it through' } })).statusCode, 200)
+  const res = await h.as(member, { url: '/api/v1/me/export' })
+  t.equal(res.statusCode, 200)
+  const data = res.json()
+  t.equal(data.account.status, 'active', 'the account row no longer says it was suspended')
+  t.match(data.moderation, [
+    { action: 'account.suspended', reason: 'sharing a dealer number', details: { until: String } },
+    { action: 'account.unsuspended', reason: 'talked it through' }
+  ])
+  t.equal(data.moderation.length, 2)
+  t.notMatch(res.body, new RegExp(moderator.id), 'who acted is not exported')
+  t.notMatch(res.body, new RegExp(moderator.handle), 'nor their handle')
 })
 
 t.test('the export holds everything stored about the caller and nothing about others', async (t) => {
