@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { findPhoneNumbersInText } from 'libphonenumber-js/max'
-import { MAIL_PROVIDER_NAMES } from '../moderation/flagging/detectors.js'
+import { findEmails, findPhones, MAIL_PROVIDER_NAMES } from '../moderation/flagging/detectors.js'
 
 /** Handles are anonymous: 3..24 of a-z 0-9 _ -, compared ignoring case. */
 export const HANDLE_PATTERN = '^[A-Za-z0-9_-]{3,24}$'
@@ -39,20 +39,25 @@ export function handleProblem(handle: string): string | null {
   if (EMAIL_HINTS.some((hint) => hint.test(lower))) return 'A handle must not look like an e-mail address.'
   const digits = lower.replace(/\D/g, '')
   if (digits.length >= 7) return 'A handle must not look like a phone number.'
-  if (digits.length >= 5 && findPhoneNumbersInText(lower.replace(/[_-]/g, ' '), 'US').length > 0) {
+  const spaced = lower.replace(/[_-]/g, ' ')
+  if (digits.length >= 5 && findPhoneNumbersInText(spaced, 'US').length > 0) {
     return 'A handle must not look like a phone number.'
   }
+  // What the post detector would hold in a post, read with the handle's separators as spaces: a number read out
+  // in words (two-one-two-555-oh-187), an address at a provider it knows (jdoe-at-posteo).
+  if (findPhones(spaced).length > 0) return 'A handle must not look like a phone number.'
+  if (findEmails(spaced).length > 0) return 'A handle must not look like an e-mail address.'
   return null
 }
 
 // Calm, neutral words: a handle should say nothing about the person behind it.
-const ADJECTIVES = [
+export const ADJECTIVES = [
   'quiet', 'gentle', 'steady', 'brave', 'calm', 'kind', 'bright', 'patient', 'hopeful', 'warm',
   'still', 'clear', 'honest', 'humble', 'soft', 'bold', 'quick', 'wise', 'open', 'free',
   'golden', 'silver', 'misty', 'sunny', 'rainy', 'early', 'evening', 'morning', 'northern', 'southern',
   'wild', 'tidy', 'cosy', 'easy', 'fresh', 'green', 'blue', 'amber', 'coral', 'velvet'
 ]
-const NOUNS = [
+export const NOUNS = [
   'heron', 'willow', 'river', 'harbor', 'lantern', 'meadow', 'sparrow', 'cedar', 'pebble', 'otter',
   'fern', 'maple', 'robin', 'comet', 'tide', 'ember', 'finch', 'birch', 'lark', 'wren',
   'badger', 'beacon', 'brook', 'canyon', 'cloud', 'dune', 'falcon', 'grove', 'hare', 'island',

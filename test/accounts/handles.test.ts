@@ -1,5 +1,5 @@
 import t from 'tap'
-import { generateHandle, handleProblem } from '../../src/accounts/handles.js'
+import { ADJECTIVES, generateHandle, handleProblem, NOUNS } from '../../src/accounts/handles.js'
 
 // An anonymous handle must not spell out an address, in whatever words and separators it is written.
 const emailLookalikes = [
@@ -29,7 +29,11 @@ const emailLookalikes = [
   'jane84-at-proton',
   'jdoe84atmsn',
   'jane-at-g-mail',
-  'jane-at-hot-mail'
+  'jane-at-hot-mail',
+  // More providers the post detector knows now (found by the accounts review).
+  'jdoe-at-posteo',
+  'jane-doe-at-tuta',
+  'sam-at-riseup'
 ]
 
 // Everyday handles, many with the words "at" or "dot" in them, that must stay available.
@@ -41,7 +45,10 @@ const ordinary = [
   'lost-at-sea-again', 'tea_at_five', 'coffee-at-noon', 'walk-at-dusk-daily', 'time-at-home-for-me',
   'ate-at-joes', 'atlas', 'attic-cat', 'batman', 'cathedral', 'data-nerd', 'comet-tail', 'rom-com-fan',
   'net-weaver', 'organ-player', 'proton-beam', 'dotcom-survivor', 'at_last', 'chat-at-night',
-  'sat-at-the-lake', 'great-at-chess', 'heat-proton', 'great-msn', 'chat_zoho_fan'
+  'sat-at-the-lake', 'great-at-chess', 'heat-proton', 'great-msn', 'chat_zoho_fan',
+  // Number words that are not a phone number.
+  'seven-seven-seven', 'two-four-six-eight', 'four-oh-four', 'agent-double-oh-7', 'day-one-again', 'area-51-at-night',
+  'mom-of-two-at-home', 'sober-since-2019', 'tuta-fan', 'posteo-user'
 ]
 
 t.test('handles that spell out an e-mail address are refused', async (t) => {
@@ -60,4 +67,22 @@ t.test('generated handles are always accepted', async (t) => {
     const handle = generateHandle()
     t.equal(handleProblem(handle), null, handle)
   }
+})
+
+t.test('handles that read out a phone number, as a post detector reads them, are refused (found by the accounts review)', async (t) => {
+  for (const handle of ['two-one-two-555-oh-187', 'nine-one-seven-555-o187', 'sam-555-o1-87-ok', 'four-one-five-555-0187']) {
+    t.equal(handleProblem(handle), 'A handle must not look like a phone number.', handle)
+  }
+})
+
+t.test('every handle the generator can make is accepted', async (t) => {
+  // Its adjectives x nouns x the numbers 10..99: 144,000 handles.
+  const refused: string[] = []
+  for (const adjective of ADJECTIVES) {
+    for (const noun of NOUNS) {
+      for (let n = 10; n < 100; n++) if (handleProblem(`${adjective}-${noun}-${n}`) !== null) refused.push(`${adjective}-${noun}-${n}`)
+    }
+  }
+  t.same(refused, [])
+  t.match(generateHandle(), /^[a-z]+-[a-z]+-[1-9][0-9]$/, 'and that is the form it makes')
 })

@@ -319,7 +319,7 @@ const DOT_WORD = /[\s[({<](?:d[o0]t|period)[\s\])}>]/iu
  * on purpose: `me` (me.com) and `live` (live.com), everyday words after `at` (`at me`, `at live
  * shows`), which are still found with their ending, as is `mail.ru` (`mail` alone is a word).
  */
-const MAIL_PROVIDERS = ['g mail', 'google mail', 'y mail', 'ya hoo', 'hot mail', 'out look', 'msn', 'aol', 'i cloud', 'proton mail', 'proton', 'gmx', 'zoho', 'yandex', 'fast mail', 'tutanota']
+const MAIL_PROVIDERS = ['g mail', 'google mail', 'y mail', 'ya hoo', 'hot mail', 'out look', 'msn', 'aol', 'i cloud', 'proton mail', 'proton', 'gmx', 'zoho', 'yandex', 'fast mail', 'tutanota', 'tuta', 'posteo', 'disroot', 'riseup']
 /** The providers' names, a space where members split them (`g mail`): a handle must not read as an address at one. */
 export const MAIL_PROVIDER_NAMES: readonly string[] = MAIL_PROVIDERS
 /** A provider's name, written together or apart; the longest first, so that `proton mail` is not cut at `proton`. */
