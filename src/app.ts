@@ -21,7 +21,7 @@ import { loadCrisisResources } from './moderation/crisis-resources.js'
 import { RuleBook } from './moderation/rules.js'
 import { moderationRoutes } from './moderation/routes.js'
 import { LiveHub } from './live/hub.js'
-import { liveRoutes } from './live/routes.js'
+import { MAX_MESSAGE_BYTES, liveRoutes } from './live/routes.js'
 import websocket from '@fastify/websocket'
 
 /** Fastify's own Ajv compilers, pooled by options: one that coerces (for the text parts), one that does not (bodies). */
@@ -164,7 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authentication, { deps })
   await app.register(idempotency, { deps })
   // Client messages are small; anything larger is refused by ws (close 1009) before it is parsed.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } })
   const hub = new LiveHub(database, {
     clock,
     log: app.log,

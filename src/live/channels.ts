@@ -27,6 +27,18 @@ export interface Authorised {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /**
+ * The internal channel a name stands for, from its shape alone (nothing is read): the hub registers a
+ * subscription under it before authoriseChannel answers. A name that is no channel is not_found, as there.
+ */
+export function channelOf(accountId: string, name: string): string {
+  if (name === 'me') return channel.me(accountId)
+  if (name === 'moderation') return name
+  const [kind, key] = name.split(/:(.*)/s) as [string, string | undefined]
+  if ((kind === 'board' && key) || (kind === 'thread' && key && UUID.test(key))) return name
+  throw new DomainError('not_found', 'There is no such channel.')
+}
+
+/**
  * May this account subscribe to this channel? Anything it may not read does not exist (not_found), exactly
  * as over HTTP: a family board's channel is as invisible to the recovery circle as the board itself.
  */

@@ -8,7 +8,7 @@ import type { Database, Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
 import { accounts, eventRetention, events, sessions } from '../db/schema.js'
 import { DomainError } from '../errors.js'
-import { type Authorised, authoriseChannel, publicName } from './channels.js'
+import { type Authorised, authoriseChannel, channelOf, publicName } from './channels.js'
 import { EVENTS_CHANNEL } from './outbox.js'
 
 type EventRow = typeof events.$inferSelect
@@ -156,8 +156,8 @@ export class LiveHub {
 
   remove(client: LiveClient): void {
     if (this.clients.delete(client)) this.release(client)
-    for (const sub of client.subs.values()) this.channels.get(sub.auth.internal)?.delete(client)
-    client.subs.clear()
+    // As unsubscribe does, a channel left empty goes: thread channels come and go with page views.
+    for (const key of [...client.subs.keys()]) this.unsubscribe(client, key)
   }
 
   // Many sockets share one account and one session (tabs, devices, reconnects): they share one copy of each,
@@ -314,8 +314,8 @@ export class LiveHub {
   /**
    * Subscribes, optionally resuming after event id `since`: every later event of the channel is sent in
    * order, then live ones, with no gap and no duplicate. The subscription is registered (buffering) before
-   * the outbox is read, so an event committed meanwhile is either in the replay or in the buffer — and the
-   * lastSent watermark drops the one that is in both.
+   * the channel is authorised and the outbox is read, so an event committed meanwhile is either in the replay
+   * or in the buffer — and the lastSent watermark drops the one that is in both.
    */
   async subscribe(client: LiveClient, name: string, since: string | undefined): Promise<void> {
     const account = client.account
@@ -323,33 +323,38 @@ export class LiveHub {
     if (since !== undefined && !/^\d{1,18}$/.test(since)) {
       throw new DomainError('validation_failed', 'since must be an event id from this server.')
     }
-    const readAt = this.epoch
-    const auth = await authoriseChannel(this.db, account, name)
-    const key = publicName(auth.internal)
+    // A client already removed (closed, dropped) must not be registered again: nothing would remove it.
+    if (!this.clients.has(client)) return
+    const internal = channelOf(account.id, name)
+    const key = publicName(internal)
     this.unsubscribe(client, key)
     if (client.subs.size >= 100) throw new DomainError('validation_failed', 'At most 100 subscriptions per socket.')
 
-    const sub: Subscription = { auth, lastSent: 0, buffer: null, holds: 0 }
-    let set = this.channels.get(auth.internal)
-    if (!set) this.channels.set(auth.internal, (set = new Set()))
+    // Registered, and held, before the channel is authorised: news that ends the channel while it is read (the
+    // thread hidden, the account demoted) finds the subscription and ends it, and news delivered before the
+    // read began is in what it reads. Live from what this instance has read: no query per subscription (10,000
+    // sockets subscribing at once would be 10,000 queries); an event committed just before, not yet read,
+    // arrives live — never a gap.
+    const sub: Subscription = { auth: { internal, scope: null }, lastSent: this.lastSeen, buffer: null, holds: 0 }
+    let set = this.channels.get(internal)
+    if (!set) this.channels.set(internal, (set = new Set()))
     set.add(client)
     client.subs.set(key, sub)
-    if (since !== undefined) this.hold(sub)
-    // The account changed while the channel was being authorised: authorise it again.
-    if ((this.sharedAccounts.get(account.id)?.changedAt ?? 0) > readAt) void this.reauthorise(client, key, sub)
-
-    if (since === undefined) {
-      // Live from what this instance has read: no query per subscription (10,000 sockets subscribing at once
-      // would be 10,000 queries). An event committed just before, not yet read, arrives live — never a gap.
-      sub.lastSent = this.lastSeen
-      this.send(client, frame({ type: 'subscribed', channel: key, cursor: String(sub.lastSent) }))
-      return
-    }
-
-    // The channel may be ended while the replay is read (the account lost it, the thread was hidden): the one
-    // who ended it told the client; the resume stops there.
+    this.hold(sub)
+    // Ended while a read was awaited (by news, whose handler told the client, or by the socket closing): the
+    // subscribe stops there, and never registers a closed socket again.
     const ended = () => client.subs.get(key) !== sub
+    const unauthorised = sub.auth
     try {
+      const auth = await authoriseChannel(this.db, account, name)
+      if (ended()) return
+      // The account changed meanwhile and the subscription was authorised again: that read began later.
+      if (sub.auth === unauthorised) sub.auth = auth
+      if (since === undefined) {
+        this.send(client, frame({ type: 'subscribed', channel: key, cursor: String(sub.lastSent) }))
+        this.releaseHold(client, sub)
+        return
+      }
       const from = Number(since)
       const gone = () => new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
       const latest = await this.latestId()
@@ -358,7 +363,7 @@ export class LiveHub {
       const replay = await this.db
         .select()
         .from(events)
-        .where(and(eq(events.channel, auth.internal), gt(events.position, from)))
+        .where(and(eq(events.channel, internal), gt(events.position, from)))
         .orderBy(asc(events.position))
         .limit(MAX_REPLAY + 1)
       // The retention bound is read after the replay: a purge that committed before the replay's read also

@@ -93,6 +93,17 @@ interface LiveContext {
   log: FastifyBaseLogger
 }
 
+/**
+ * Client messages are small (a subscribe is under 300 bytes): ws refuses a larger one while reading it, before it
+ * is buffered whole, and closes the socket (1009; maxPayload in src/app.ts).
+ */
+export const MAX_MESSAGE_BYTES = 4 * 1024
+/**
+ * Messages are handled one at a time; a client may send this many before it has their answers (a subscribe
+ * waits on the database), and one that sends more is closed (1008) rather than queued without bound.
+ */
+const MAX_PENDING_MESSAGES = 32
+
 const CONNECTION = Symbol('lantern.liveConnection')
 type TaggedSocket = WebSocket & { [CONNECTION]?: LiveConnection }
 const IDLE: Promise<void> = Promise.resolve()
@@ -107,6 +118,8 @@ class LiveConnection implements LiveClient {
   alive = true
   authTimer: NodeJS.Timeout | null = null
   queue = IDLE
+  /** Messages received and not yet handled. */
+  pending = 0
 
   constructor(
     readonly socket: WebSocket,
@@ -119,8 +132,14 @@ class LiveConnection implements LiveClient {
     this.context.hub.send(this, frame({ type: 'error', code, message, ...(channel ? { channel } : {}) }))
   }
 
+  get open() {
+    return this.socket.readyState === this.socket.OPEN
+  }
+
   async authenticate(token: string) {
     const result = await validateSessionToken(this.context.sessionDeps, token)
+    // Closed meanwhile: the hub already let it go, and would never give back what adopt() takes.
+    if (!this.open) return
     if (!result) {
       this.error('unauthenticated', 'That token is not a live session.')
       this.socket.close(4401, 'authentication failed')
@@ -136,6 +155,8 @@ class LiveConnection implements LiveClient {
 
   async handle(raw: RawData) {
     const { hub, log } = this.context
+    // What a closed socket had sent is dropped unread: no subscribe registers it again, no query runs for it.
+    if (!this.open) return
     const message = parse(raw)
     if (typeof message === 'string') return this.error('validation_failed', message)
     if (message.type === 'ping') return hub.send(this, frame({ type: 'pong' }))
@@ -162,7 +183,8 @@ class LiveConnection implements LiveClient {
 function onMessage(this: TaggedSocket, raw: RawData) {
   const connection = this[CONNECTION]
   // Messages are handled one at a time, so a subscribe finishes before the next message is read.
-  if (!connection) return
+  if (!connection || !connection.open) return
+  if (++connection.pending > MAX_PENDING_MESSAGES) return this.close(1008, 'too many messages awaiting an answer')
   const next = connection.queue
     .then(() => connection.handle(raw))
     // A message must never take the process down: a failure (the database gone mid-auth) is an error message.
@@ -170,6 +192,7 @@ function onMessage(this: TaggedSocket, raw: RawData) {
   connection.queue = next
   // Once idle again, drop the settled chain: an idle socket keeps no promise of its own.
   void next.then(() => {
+    connection.pending--
     if (connection.queue === next) connection.queue = IDLE
   })
 }

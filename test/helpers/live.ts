@@ -71,3 +71,45 @@ export class LiveSocket {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A stand-in for a database whose chosen reads answer late, as over a slow round trip: a `select` whose fields
+ * `holds` picks runs at once, but its answer (or its prepared statement's) is given only after `release()`.
+ * `answered` settles once such a read's real answer is in, so the read is known to have happened.
+ */
+export function holdReads<T extends object>(db: T, holds: (fields: object | undefined) => boolean) {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  let answer!: () => void
+  const answered = new Promise<void>((resolve) => (answer = resolve))
+  type Thenable = { then(ok: (v: unknown) => unknown, ko?: (e: unknown) => unknown): Promise<unknown> }
+  // Every object a held builder returns (the builder again, a prepared statement, its promise) is held too.
+  const held = <O extends object>(o: O): O =>
+    new Proxy(o, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown
+        if (typeof value !== 'function') return value
+        if (prop === 'then') {
+          return (ok: (v: unknown) => unknown, ko?: (e: unknown) => unknown) =>
+            (target as unknown as Thenable).then(async (v) => {
+              answer()
+              await gate
+              return v
+            }).then(ok, ko)
+        }
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args)
+          return result && typeof result === 'object' ? held(result) : result
+        }
+      }
+    })
+  const select = (db as unknown as { select: (fields?: object) => object }).select.bind(db)
+  const stand = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'select') return (fields?: object) => (holds(fields) ? held(select(fields)) : select(fields))
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+    }
+  })
+  return { db: stand, answered, release }
+}
