@@ -2,7 +2,8 @@ import { invalid } from '../errors.js'
 
 /**
  * Keyset cursors: the sort key of the last row of a page, opaque to clients (base64url JSON).
- * Rows that arrive between pages never shift a page, so nothing is skipped or shown twice.
+ * Rows that arrive between pages never shift a page, so nothing is shown twice; a row whose key moves behind the
+ * cursor meanwhile (a thread bumped by a reply, a held post approved) is announced live instead (README).
  */
 export interface Position {
   at: Date
@@ -14,14 +15,22 @@ export function encodeCursor(position: Position): string {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/**
+ * A time as toISOString writes it, years 0001..9999: JavaScript reads other forms too (`+010000-01-01…`, year 0),
+ * which PostgreSQL cannot store and refused with a 500.
+ */
+const ISO_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+export function isIsoTime(value: string): boolean {
+  return ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))
+}
 
 export function decodeCursor(cursor: string | undefined): Position | null {
   if (cursor === undefined) return null
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      const at = new Date(value[0])
-      if (!Number.isNaN(at.getTime()) && UUID.test(value[1])) return { at, id: value[1] }
+      if (isIsoTime(value[0]) && UUID.test(value[1])) return { at: new Date(value[0]), id: value[1] }
     }
   } catch {
     // fall through to the error below

@@ -1,5 +1,6 @@
 import { type AnyColumn, and, eq, ne, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
+import { decodeHTML } from 'entities'
 import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
@@ -15,7 +16,7 @@ import { ruleRevisionOf } from '../moderation/rules.js'
 import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
 import { hiddenThreadAudience, postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
-import { renderBody, visibleText } from './sanitize.js'
+import { renderBody, showsSomething, visibleText, withoutBidiControls } from './sanitize.js'
 import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
 
 export type { ModerationOutcome }
@@ -77,10 +78,29 @@ export function screenedText(writing: { title?: string | undefined; body: string
   return parts.join('\n')
 }
 
+/**
+ * What a member wrote, as it is screened and kept: without the characters that reorder text for the reader (see
+ * withoutBidiControls); a title must show something; a content warning that shows nothing is no warning (so a
+ * board that needs one refuses it). The body's own check is prepareBody's.
+ */
+export function cleanWriting<T extends { title?: string | undefined; body?: string | undefined; contentWarning?: string | null | undefined }>(input: T): T {
+  const title = input.title === undefined ? undefined : withoutBidiControls(input.title)
+  if (title !== undefined && !showsSomething(title)) throw invalid('The title shows nothing.', { field: 'title' })
+  const contentWarning = withoutBidiControls(input.contentWarning)
+  return {
+    ...input,
+    ...(title !== undefined ? { title } : {}),
+    ...(input.body !== undefined ? { body: withoutBidiControls(input.body as string) } : {}),
+    ...(contentWarning !== undefined ? { contentWarning: contentWarning !== null && showsSomething(contentWarning) ? contentWarning : null } : {})
+  }
+}
+
 /** Sanitised HTML for a body, refusing one that sanitising leaves empty (it would show as nothing). */
 export function prepareBody(body: string): string {
   const html = renderBody(body)
-  if (html.replace(/<[^>]*>/g, '').trim() === '') {
+  // Sanitised HTML escapes every < and > of its text, so dropping the tags leaves the text, entities aside.
+  const text = html.replace(/<[^>]*>/g, '')
+  if (!showsSomething(text.includes('&') ? decodeHTML(text) : text)) {
     throw invalid('The post has no text left once unsupported HTML is removed.', { field: 'body' })
   }
   return html
@@ -136,6 +156,9 @@ export async function reportablePost(db: Db, viewer: Viewer, postId: string): Pr
   const { post, thread } = row
   const seenByReaders = post.state === 'held' && post.publishedAt !== null && (thread.state === 'visible' || (post.opening && thread.state === 'held'))
   if (!seenByReaders && (!threadVisibleTo(thread, viewer) || !postVisibleTo(post, viewer))) throw notFound('That post')
+  // A placeholder has nothing left to report; its author edits or deletes their own post instead of queueing it.
+  if (post.state === 'removed' || post.state === 'deleted') throw notFound('That post')
+  if (post.authorId !== null && post.authorId === viewer.id) throw forbidden('You can edit or delete your own post; reports are for posts by others.')
   return row
 }
 
@@ -210,7 +233,8 @@ export function sessionWithReplyTarget(threadId: string, found: (target: ReplyTa
 }
 
 /** A reply by `author`; `target` when the caller has read it already (sessionWithReplyTarget), at most a moment ago. */
-export async function createReply(deps: Deps, author: AccountRow, threadId: string, input: NewPost, target?: ReplyTarget) {
+export async function createReply(deps: Deps, author: AccountRow, threadId: string, written: NewPost, target?: ReplyTarget) {
+  const input = cleanWriting(written)
   const now = deps.clock.now()
   assertCanWrite(author, now)
   const row = target ?? (await readReplyTarget(deps.db, threadId))
@@ -309,7 +333,8 @@ function prepareReplyWrite(db: Db, shape: ReplyShape) {
   const touched = db.$with('touched').as(
     db
       .update(threads)
-      .set({ lastPostAt: sql`${v('now')}` })
+      // Never back in time: a reply screened slowly, or written on an instance whose clock is behind, keeps a later reply's time.
+      .set({ lastPostAt: sql`greatest(${threads.lastPostAt}, ${v('now')}::timestamptz)` })
       .where(eq(threads.id, v('threadId')))
       .returning({
         postCount: threads.postCount,
@@ -401,7 +426,8 @@ const EDIT_ATTEMPTS = 3
  * reports held it, before the transaction locks it, the edit starts again from the post as it is now, so it
  * never undoes that decision nor writes back text a redaction took out.
  */
-export async function editPost(deps: Deps, editor: AccountRow, postId: string, edit: PostEdit) {
+export async function editPost(deps: Deps, editor: AccountRow, postId: string, written: PostEdit) {
+  const edit = cleanWriting(written)
   for (let attempt = 1; ; attempt++) {
     try {
       return await editOnce(deps, editor, postId, edit)

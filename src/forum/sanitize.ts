@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities'
 import sanitizeHtml from 'sanitize-html'
 
 /**
@@ -21,6 +22,8 @@ const options: sanitizeHtml.IOptions = {
   // Content of these is dropped with the tag, not kept as text.
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'iframe', 'svg', 'math', 'template', 'object', 'embed'],
   disallowedTagsMode: 'discard',
+  // Deeper tags are dropped, their text kept: quotes nested a thousand deep cost rendering a second per post.
+  nestingLimit: 20,
   transformTags: {
     // The writer's own rel (or anything else) is replaced, and any other href is dropped, keeping the text.
     a: (tagName, attribs) => {
@@ -94,12 +97,56 @@ function renderFlow(html: string): string {
   return parts.join('')
 }
 
-/** The writer's text as safe HTML. Plain text keeps its line breaks, wherever it stands. */
-export function renderBody(source: string): string {
-  return renderFlow(sanitizeHtml(source.replace(/\r\n?/g, '\n'), options))
+/**
+ * The elements of HTML, SVG and MathML that a parser reads as tags. A `<` before any other word is the writer's
+ * text ("from daily to <once a week"): left as it was, the parser took it for a tag and dropped the rest of the post.
+ */
+const ELEMENTS = new Set(
+  (
+    'a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col colgroup ' +
+    'data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head ' +
+    'header hgroup hr html i iframe img input ins kbd label legend li link main map mark menu meta meter nav noscript object ' +
+    'ol optgroup option output p param picture pre progress q rp rt ruby s samp script search section select slot small source ' +
+    'span strike strong style sub summary sup table tbody td template textarea tfoot th thead time title tr track u ul var video ' +
+    'wbr svg math center font marquee blink frame frameset noframes applet basefont big acronym tt xmp plaintext listing image'
+  ).split(' ')
+)
+const TAG_START = /<(?=(\/?)([A-Za-z][A-Za-z0-9-]*))/g
+
+function escapeStrayAngles(source: string): string {
+  return source.replace(TAG_START, (lt, _slash, name: string) => (ELEMENTS.has(name.toLowerCase()) ? lt : '&lt;'))
 }
 
-/** The text a reader would see, without markup: what the flagging engine scans. */
+/** The writer's text as safe HTML. Plain text keeps its line breaks, wherever it stands. */
+export function renderBody(source: string): string {
+  return renderFlow(sanitizeHtml(escapeStrayAngles(source.replace(/\r\n?/g, '\n')), options))
+}
+
+/**
+ * The text a reader would see, without markup: what the flagging engine scans. Entities are decoded, as the
+ * browser decodes them: `sobermike84 &lt;at&gt; gmail` shows, and must be read as, `sobermike84 <at> gmail`.
+ */
 export function visibleText(html: string): string {
-  return sanitizeHtml(html.replace(/<br\s*\/?>|<\/p>|<\/li>/gi, '\n'), { allowedTags: [], allowedAttributes: {} })
+  return decodeHTML(sanitizeHtml(html.replace(/<br\s*\/?>|<\/p>|<\/li>/gi, '\n'), { allowedTags: [], allowedAttributes: {} }))
+}
+
+/**
+ * Characters that reorder what follows them (embeddings, overrides and isolates of the bidirectional algorithm):
+ * with them a reader sees `call me on 07700 900123` where screening reads `321009 00770 no em llac`. They carry
+ * nothing a reader sees, so writing loses them before it is screened or kept.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g
+
+export function withoutBidiControls(text: string): string
+export function withoutBidiControls(text: string | null | undefined): string | null | undefined
+export function withoutBidiControls(text: string | null | undefined): string | null | undefined {
+  return typeof text === 'string' ? text.replace(BIDI_CONTROLS, '') : text
+}
+
+/** Spaces, line breaks and the characters that show nothing (zero-width, fillers, blank braille). */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]/gu
+
+/** Whether a title, a body or a content warning shows anything at all. */
+export function showsSomething(text: string): boolean {
+  return text.replace(INVISIBLE, '').length > 0
 }

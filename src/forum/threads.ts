@@ -14,7 +14,7 @@ import { inScope, moderatedBoards } from '../moderation/queue/scope.js'
 import { audienceAllows } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
-import { prepareBody, queueIfNeeded, screenedText, screenWriting, threadVisibleTo } from './posts.js'
+import { cleanWriting, prepareBody, queueIfNeeded, screenedText, screenWriting, threadVisibleTo } from './posts.js'
 import { postView, publishedToOthers, selectPosts, selectThreads, threadView } from './views.js'
 
 export interface PageRequest {
@@ -51,7 +51,8 @@ export interface NewThread {
   contentWarning?: string | undefined
 }
 
-export async function createThread(deps: Deps, author: AccountRow, slug: string, input: NewThread) {
+export async function createThread(deps: Deps, author: AccountRow, slug: string, written: NewThread) {
+  const input = cleanWriting(written)
   const now = deps.clock.now()
   assertCanWrite(author, now)
   const board = await readableBoard(deps.db, author, slug)

@@ -5,7 +5,8 @@ import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
 import { accounts, boards, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
 import { DomainError, invalid, notFound } from '../../errors.js'
-import { keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
+import { isIsoTime } from '../../forum/cursor.js'
+import { cleanWriting, keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
 import { meEvent, ownPostView, postEvent, queueEvent, threadEvent } from '../../live/events.js'
 import { type LiveEvent, writeEvents } from '../../live/outbox.js'
 import { type PostRow, type ThreadRow, postView, threadView } from '../../forum/views.js'
@@ -98,7 +99,7 @@ function decode(cursor: string | undefined): QueueCursor | null {
   if (cursor === undefined) return null
   try {
     const [priority, at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown]
-    if (typeof priority === 'number' && typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) {
+    if (typeof priority === 'number' && Number.isInteger(priority) && priority >= 0 && priority <= 9 && typeof at === 'string' && isIsoTime(at) && typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
       return { priority, at, id }
     }
   } catch {
@@ -234,7 +235,12 @@ async function publish(tx: Db, post: PostRow, now: Date) {
     .set({ state: 'visible', publishedAt: post.publishedAt ?? now })
     .where(eq(posts.id, post.id))
   if (post.opening) await tx.update(threads).set({ state: 'visible' }).where(eq(threads.id, post.threadId))
-  if (!post.publishedAt) await tx.update(threads).set({ lastPostAt: now }).where(eq(threads.id, post.threadId))
+  if (!post.publishedAt) {
+    await tx
+      .update(threads)
+      .set({ lastPostAt: sql`greatest(${threads.lastPostAt}, ${now.toISOString()}::timestamptz)` })
+      .where(eq(threads.id, post.threadId))
+  }
 }
 
 /**
@@ -243,7 +249,8 @@ async function publish(tx: Db, post: PostRow, now: Date) {
  * content warning when given (screening reads them too, so a phone number may be there), and publishes.
  * The item must be unclaimed or claimed by the decider.
  */
-export async function resolveItem(deps: Deps, staff: AccountRow, id: string, decision: Decision) {
+export async function resolveItem(deps: Deps, staff: AccountRow, id: string, decided: Decision) {
+  const decision = cleanWriting(decided)
   if (decision.decision === 'redact' && !decision.body) {
     throw invalid('A redaction needs the corrected body.', { field: 'body' })
   }
