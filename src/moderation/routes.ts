@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
+import { forbidden } from '../errors.js'
 import { requireAccount, requireStaff } from '../http/auth.js'
 import { absentBodyIsEmpty, Account, Body, ContentWarning, errorResponses, Id, NoBody, Nullable, PageQuery, Slug, Title } from '../http/schemas.js'
 import { changeRole, suspendAccount, unsuspendAccount } from './accounts.js'
@@ -9,6 +11,7 @@ import { MAX_PATTERN_LENGTH } from './flagging/index.js'
 import { readLog } from './log.js'
 import { staffWriteLimit } from '../http/security.js'
 import { claimItem, listQueue, releaseItem, resolveItem } from './queue/service.js'
+import { moderatedBoards } from './queue/scope.js'
 import { createRule, deleteRule, listRules, testRules, updateRule } from './rules.js'
 
 const Category = Type.Union(
@@ -87,6 +90,19 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     if (request.routeOptions.url?.startsWith('/api/v1/moderation')) assertCanWrite(requireStaff(request), deps.clock.now())
   })
 
+  // The rules apply on every board, so changing them is for admins and moderators of every board; a moderator
+  // of some boards may still read them and try them on a text. Checked before the body is validated, as the
+  // staff check is.
+  const writesRules = {
+    onRequest: async (request: FastifyRequest) => {
+      if ((await moderatedBoards(deps.db, requireAccount(request))) !== null) {
+        throw forbidden('Only admins and moderators of every board may change the rules: they apply on every board.')
+      }
+    }
+  }
+  // A change made here is compiled at once, not by the next post (RuleBook).
+  const refreshRules = () => deps.rules.refresh(deps.db)
+
   app.get(
     '/moderation/rules',
     {
@@ -106,10 +122,12 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/rules',
     {
+      ...writesRules,
       config: staffWrites,
       schema: {
         tags,
         summary: 'Add a rule; it applies to the next post on every instance',
+        description: 'Admins and moderators of every board only: a moderator limited to some boards gets 403 (rules apply on every board).',
         body: Type.Object(
           { pattern: Pattern, category: Category, action: Action, publicReason: Type.Optional(PublicReason), enabled: Type.Optional(Type.Boolean()) },
           { additionalProperties: false }
@@ -117,16 +135,23 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
         response: { 201: Type.Object({ rule: Rule }), ...errorResponses(400, 401, 403) }
       }
     },
-    async (request, reply) => reply.code(201).send({ rule: await createRule(deps.db, deps.clock, requireAccount(request), request.body) })
+    async (request, reply) => {
+      const rule = await createRule(deps.db, deps.clock, requireAccount(request), request.body)
+      refreshRules()
+      return reply.code(201).send({ rule })
+    }
   )
 
   app.patch(
     '/moderation/rules/:id',
     {
+      ...writesRules,
       config: staffWrites,
       schema: {
         tags,
         summary: 'Change a rule',
+        description:
+          'Admins and moderators of every board only (403 for a moderator limited to some boards). A change to what the rule already is changes nothing: no new revision, no log line.',
         params: IdParams,
         body: Type.Object(
           {
@@ -141,18 +166,31 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
         response: { 200: Type.Object({ rule: Rule }), ...errorResponses(400, 401, 403, 404) }
       }
     },
-    async (request) => ({ rule: await updateRule(deps.db, deps.clock, requireAccount(request), request.params.id, request.body) })
+    async (request) => {
+      const rule = await updateRule(deps.db, deps.clock, requireAccount(request), request.params.id, request.body)
+      refreshRules()
+      return { rule }
+    }
   )
 
   app.delete(
     '/moderation/rules/:id',
     {
+      ...writesRules,
       config: staffWrites,
       preValidation: absentBodyIsEmpty,
-      schema: { tags, summary: 'Delete a rule', params: IdParams, body: NoBody, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } }
+      schema: {
+        tags,
+        summary: 'Delete a rule',
+        description: 'Admins and moderators of every board only (403 for a moderator limited to some boards).',
+        params: IdParams,
+        body: NoBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) }
+      }
     },
     async (request, reply) => {
       await deleteRule(deps.db, deps.clock, requireAccount(request), request.params.id)
+      refreshRules()
       return reply.code(204).send(null)
     }
   )

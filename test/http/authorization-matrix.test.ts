@@ -319,23 +319,24 @@ const ROWS: Row[] = [
     request: async ({ fx }) => ({ url: `/api/v1/posts/${await fx.post(fx.familyBystander, fx.familyThread)}/reports`, payload: { reason: 'spam' } })
   },
 
-  // Moderation: staff only; a board-scoped moderator only sees their boards' queue items.
+  // Moderation: staff only; a board-scoped moderator only sees their boards' queue items, and may read and try the
+  // rules, which apply on every board, but not change them.
   { route: 'GET /api/v1/moderation/rules', cells: staffOnly200, request: () => ({ url: '/api/v1/moderation/rules' }) },
   {
     route: 'POST /api/v1/moderation/rules',
-    cells: /*                                        */ [U,        F,       F,     F,        201,      201,      201],
+    cells: /*                                        */ [U,        F,       F,     F,        201,      F,        201],
     request: ({ fx }) => ({ url: '/api/v1/moderation/rules', payload: { pattern: `zqxjw${fx.counter()}`, category: 'custom', action: 'flag' } })
   },
   {
     route: 'PATCH /api/v1/moderation/rules/:id',
     target: 'a fresh rule',
-    cells: staffOnly200,
+    cells: /*                                        */ [U,        F,       F,     F,        200,      F,        200],
     request: async ({ fx }) => ({ url: `/api/v1/moderation/rules/${await fx.rule()}`, payload: { enabled: false } })
   },
   {
     route: 'DELETE /api/v1/moderation/rules/:id',
     target: 'a fresh rule',
-    cells: /*                                        */ [U,        F,       F,     F,        204,      204,      204],
+    cells: /*                                        */ [U,        F,       F,     F,        204,      F,        204],
     request: async ({ fx }) => ({ url: `/api/v1/moderation/rules/${await fx.rule()}` })
   },
   { route: 'POST /api/v1/moderation/rules/test', cells: staffOnly200, request: () => ({ url: '/api/v1/moderation/rules/test', payload: { text: 'anyone holding tonight?' } }) },

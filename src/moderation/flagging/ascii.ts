@@ -15,8 +15,9 @@
 import { MAIL_PROVIDER_WORDS } from './detectors.js'
 import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint } from './fold.js'
 import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SkimmerBounds, type SoftAction } from './dfa.js'
-import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE, buildTrie } from './letter-trie.js'
+import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE, trieSteps } from './letter-trie.js'
 import { STRETCHED_RUN, type RawMatch, type WordAutomaton } from './matcher.js'
+import { runSteps, type Steps } from './steps.js'
 import { LEET, MAX_SPELLED_GAP, type Token } from './tokenize.js'
 
 /**
@@ -193,6 +194,88 @@ function phoneGap(bytes: Uint8Array, from: number, to: number): boolean {
   return true
 }
 
+/** The scanner's word tables (see the fields of AsciiScanner), worked out from the automaton's words. */
+export interface ScannerTables {
+  slots: Int32Array
+  mask: number
+  pool: Uint8Array
+  offsets: Int32Array
+  lengths: Int32Array
+  ids: ReadonlyArray<readonly number[]>
+  wordIds: Int32Array
+  marks: Uint8Array
+  starts: Uint8Array
+  singleIds: Int32Array
+  singleStarts: Uint8Array
+  trie: Uint16Array
+  trieEntries: Int32Array
+  words: readonly string[]
+}
+
+/** Words between the pauses of scannerTables. */
+const WORDS_PER_STEP = 4096
+
+/** Builds the tables in steps: it yields every WORDS_PER_STEP words, where a caller compiling in slices may pause. */
+export function* scannerTables(automaton: WordAutomaton): Steps<ScannerTables> {
+  const words = new Map<string, { ids: readonly number[]; mark: number }>()
+  let k = 0
+  for (const [word, ids] of automaton.words()) {
+    // A word with any other character never equals a word of an ASCII text.
+    if (isAscii(word)) words.set(word, { ids, mark: 0 })
+    if (++k % WORDS_PER_STEP === 0) yield
+  }
+  for (const [word, mark] of MARKED_WORDS) {
+    const entry = words.get(word)
+    if (entry === undefined) words.set(word, { ids: automaton.lookup(word), mark })
+    else entry.mark |= mark
+  }
+  // Two slots per word keep a miss to about one probe and the table small enough to stay in cache.
+  let size = 16
+  while (size < words.size * 2) size *= 2
+  const slots = new Int32Array(size * 2)
+  const mask = size - 1
+  let poolSize = 0
+  for (const word of words.keys()) poolSize += word.length
+  const pool = new Uint8Array(poolSize)
+  const offsets = new Int32Array(words.size)
+  const lengths = new Int32Array(words.size)
+  const marks = new Uint8Array(words.size)
+  const starts = new Uint8Array(words.size)
+  const wordIds = new Int32Array(words.size)
+  const ids: Array<readonly number[]> = []
+  let e = 0
+  let offset = 0
+  for (const [word, entry] of words) {
+    for (let c = 0; c < word.length; c++) pool[offset + c] = word.charCodeAt(c)
+    offsets[e] = offset
+    lengths[e] = word.length
+    offset += word.length
+    ids.push(entry.ids)
+    marks[e] = entry.mark
+    starts[e] = automaton.startsPath(entry.ids) ? 1 : 0
+    // An exact word stands for exactly one pattern word; only a stretched one can stand for more.
+    wordIds[e] = entry.ids[0] ?? -1
+    const h = hashOf(word)
+    let slot = h & mask
+    while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask
+    slots[slot * 2] = h
+    slots[slot * 2 + 1] = e + 1
+    e++
+    if (e % WORDS_PER_STEP === 0) yield
+  }
+  const list = [...words.keys()]
+  yield
+  const built = yield* trieSteps(list)
+  const singleIds = new Int32Array(128)
+  const singleStarts = new Uint8Array(128)
+  for (let c = 0; c < 128; c++) {
+    const single = automaton.lookup(String.fromCharCode(c))
+    singleIds[c] = single[0] ?? -1
+    singleStarts[c] = automaton.startsPath(single) ? 1 : 0
+  }
+  return { slots, mask, pool, offsets, lengths, ids, wordIds, marks, starts, singleIds, singleStarts, trie: built.trie, trieEntries: built.entries, words: list }
+}
+
 export class AsciiScanner {
   // What the last scan saw; each is false only where the detector cannot find anything.
   /** Seven digits (or O's and l's among them) with at most three of `[\s().\-/_]` between each (PHONE_LIKE on the detector's reading). */
@@ -213,15 +296,15 @@ export class AsciiScanner {
   private readonly pool: Uint8Array
   private readonly offsets: Int32Array
   private readonly lengths: Int32Array
-  private readonly ids: Array<readonly number[]> = []
+  private readonly ids: ReadonlyArray<readonly number[]>
   /** The one pattern word an entry stands for, or -1 for a marked word that is none. */
   private readonly wordIds: Int32Array
   private readonly marks: Uint8Array
   /** The entry's ids can start a pattern: otherwise it is stepped only while a partial match is alive. */
   private readonly starts: Uint8Array
   /** The pattern word of one ASCII character, by code, or -1; and whether it can start a pattern. */
-  private readonly singleIds = new Int32Array(128)
-  private readonly singleStarts = new Uint8Array(128)
+  private readonly singleIds: Int32Array
+  private readonly singleStarts: Uint8Array
   /** Transitions of the letter trie, TRIE_STRIDE per state, and the entry each state spells (or -1). */
   private readonly trie: Uint16Array
   private readonly trieEntries: Int32Array
@@ -246,63 +329,28 @@ export class AsciiScanner {
   /** Where the word read by walk() ends, exclusive. */
   private walkEnd = 0
 
+  /** `tables`: built beforehand by scannerTables (a compile in slices); by default, here and now. */
   constructor(
     private readonly automaton: WordAutomaton,
-    skimmer?: SkimmerBounds
+    skimmer?: SkimmerBounds,
+    tables: ScannerTables = runSteps(scannerTables(automaton))
   ) {
-    const words = new Map<string, { ids: readonly number[]; mark: number }>()
-    for (const [word, ids] of automaton.words()) {
-      // A word with any other character never equals a word of an ASCII text.
-      if (isAscii(word)) words.set(word, { ids, mark: 0 })
-    }
-    for (const [word, mark] of MARKED_WORDS) {
-      const entry = words.get(word)
-      if (entry === undefined) words.set(word, { ids: automaton.lookup(word), mark })
-      else entry.mark |= mark
-    }
-    // Two slots per word keep a miss to about one probe and the table small enough to stay in cache.
-    let size = 16
-    while (size < words.size * 2) size *= 2
-    this.slots = new Int32Array(size * 2)
-    this.mask = size - 1
-    let poolSize = 0
-    for (const word of words.keys()) poolSize += word.length
-    this.pool = new Uint8Array(poolSize)
-    this.offsets = new Int32Array(words.size)
-    this.lengths = new Int32Array(words.size)
-    this.marks = new Uint8Array(words.size)
-    this.starts = new Uint8Array(words.size)
-    this.wordIds = new Int32Array(words.size)
-    let e = 0
-    let offset = 0
-    for (const [word, { ids, mark }] of words) {
-      for (let k = 0; k < word.length; k++) this.pool[offset + k] = word.charCodeAt(k)
-      this.offsets[e] = offset
-      this.lengths[e] = word.length
-      offset += word.length
-      this.ids.push(ids)
-      this.marks[e] = mark
-      this.starts[e] = automaton.startsPath(ids) ? 1 : 0
-      // An exact word stands for exactly one pattern word; only a stretched one can stand for more.
-      this.wordIds[e] = ids[0] ?? -1
-      const h = hashOf(word)
-      let slot = h & this.mask
-      while (this.slots[slot * 2 + 1] !== 0) slot = (slot + 1) & this.mask
-      this.slots[slot * 2] = h
-      this.slots[slot * 2 + 1] = e + 1
-      e++
-    }
-    const built = buildTrie([...words.keys()])
-    this.trie = built.trie
-    this.trieEntries = built.entries
-    for (let c = 0; c < 128; c++) {
-      const ids = automaton.lookup(String.fromCharCode(c))
-      this.singleIds[c] = ids[0] ?? -1
-      this.singleStarts[c] = automaton.startsPath(ids) ? 1 : 0
-    }
+    this.slots = tables.slots
+    this.mask = tables.mask
+    this.pool = tables.pool
+    this.offsets = tables.offsets
+    this.lengths = tables.lengths
+    this.ids = tables.ids
+    this.wordIds = tables.wordIds
+    this.marks = tables.marks
+    this.starts = tables.starts
+    this.singleIds = tables.singleIds
+    this.singleStarts = tables.singleStarts
+    this.trie = tables.trie
+    this.trieEntries = tables.trieEntries
     this.skim = automaton.startsWithWildcard()
       ? null
-      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: [...words.keys()], singleIds: this.singleIds }, skimmer)
+      : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: tables.words, singleIds: this.singleIds }, skimmer)
   }
 
   /** The matches in `text`, or null when some character cannot be read as a byte: the caller then takes the general path. */

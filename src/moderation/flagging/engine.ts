@@ -2,13 +2,14 @@
  * Compiling and scanning, behind index.ts. The ASCII fast path can be switched off so that
  * tests can check that it finds exactly what the general path finds.
  */
-import { AsciiScanner } from './ascii.js'
+import { AsciiScanner, scannerTables } from './ascii.js'
 import { CRISIS_NET, shippedCrisisModel } from './crisis-model.js'
 import type { SkimmerBounds } from './dfa.js'
 import { findEmails, findLinks, findPhones, overlaps, type PhoneGates } from './detectors.js'
 import { WordAutomaton, type RawMatch } from './matcher.js'
 import { parsePattern } from './pattern.js'
 import { SOURCING_NET, shippedSourcingModel } from './sourcing-model.js'
+import { runSteps, type Steps } from './steps.js'
 import { detectWith, type SecondNet, type TextModel } from './text-model.js'
 import { normalize, tokenize } from './tokenize.js'
 import { InvalidPatternError, type CompiledRules, type FlagMatch, type FlagRule, type ScanOptions } from './types.js'
@@ -22,6 +23,8 @@ export interface EngineOptions {
   crisisModel?: TextModel | null
   /** The sourcing model behind the rules (sourcing-model.ts); null: none. Default: the shipped one. */
   sourcingModel?: TextModel | null
+  /** A rule whose pattern cannot be read matches nothing instead of failing the compile (stored rules: a newer engine may refuse one an older took). */
+  skipInvalid?: boolean
 }
 
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
@@ -44,14 +47,49 @@ function byPosition(a: FlagMatch, b: FlagMatch): number {
 }
 
 export function compileEngine(rules: readonly FlagRule[], engine: EngineOptions = {}): CompiledRules {
+  return runSteps(compileSteps(rules, engine))
+}
+
+/** How long compileEngineInSlices works before it lets the event loop run. */
+const SLICE_MS = 8
+
+/**
+ * compileEngine for a server: the same work, paused whenever it has run for SLICE_MS, so that a large rule
+ * set (the shipped one takes the better part of a second) never holds the event loop that long at once.
+ */
+export async function compileEngineInSlices(rules: readonly FlagRule[], engine: EngineOptions = {}): Promise<CompiledRules> {
+  const steps = compileSteps(rules, engine)
+  let since = performance.now()
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+    if (performance.now() - since >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve))
+      since = performance.now()
+    }
+  }
+}
+
+/** The compile, yielding after each variant of each rule and between the scanner's tables: where a caller may pause. */
+function* compileSteps(rules: readonly FlagRule[], engine: EngineOptions): Steps<CompiledRules> {
   const automaton = new WordAutomaton()
   const compiled = rules.map((rule) => ({ ...rule }))
-  compiled.forEach((rule, index) => {
-    const parsed = parsePattern(rule.pattern)
-    if (!parsed.ok) throw new InvalidPatternError(rule.id, rule.pattern, parsed.error)
-    for (const words of parsed.variants) automaton.add(words, index)
-  })
-  const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmer)
+  for (let index = 0; index < compiled.length; index++) {
+    const rule = compiled[index] as FlagRule
+    // Rules come from the database, where a pattern saved before a syntax change keeps its old reading.
+    const parsed = parsePattern(rule.pattern, { stored: true })
+    if (!parsed.ok) {
+      if (engine.skipInvalid === true) continue
+      throw new InvalidPatternError(rule.id, rule.pattern, parsed.error)
+    }
+    for (const words of parsed.variants) {
+      automaton.add(words, index)
+      yield
+    }
+  }
+  // Done here rather than by the first scan, which would otherwise pay for it.
+  yield* automaton.freezeSteps()
+  const ascii = engine.asciiFastPath === false ? null : new AsciiScanner(automaton, engine.skimmer, yield* scannerTables(automaton))
   // The models under the rules, each asked by its scan option; crisis first, as the queue reads it first.
   const nets: Array<{ model: TextModel; net: SecondNet; ask: 'detectCrisis' | 'detectSourcing' }> = []
   const crisisModel = engine.crisisModel === undefined ? shippedCrisisModel : engine.crisisModel

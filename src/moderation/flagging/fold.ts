@@ -35,6 +35,11 @@ export interface Folded {
 }
 
 const confusables: Readonly<Record<string, string>> = confusablesData.map
+/**
+ * Where the confusables table reads a letter otherwise than the text that uses it: small-capital text
+ * generators write `ғ` (Cyrillic ghe with stroke) for f, which the table reads as r (`ᴍʏsᴇʟғ`).
+ */
+const LETTER_OVERRIDES: Readonly<Record<string, string>> = { '\u0493': 'f' }
 
 const COMBINING_MARKS = /\p{M}/gu
 const IS_MARK = /^\p{M}$/u
@@ -73,7 +78,7 @@ function foldUncached(cp: number): Folded {
   const codes: number[] = []
   const classes: CharClass[] = []
   for (const base of foldBase(ch)) {
-    const replaced = confusables[base] ?? base
+    const replaced = LETTER_OVERRIDES[base] ?? confusables[base] ?? base
     for (const out of replaced) {
       codes.push(out.codePointAt(0) ?? 0)
       classes.push(classify(out))

@@ -9,7 +9,7 @@
  * (`killlll`, `diiiie`). Phone numbers and e-mail addresses are found without a rule; links
  * only when the caller asks.
  */
-import { compileEngine } from './engine.js'
+import { compileEngine, compileEngineInSlices } from './engine.js'
 import type { CompiledRules, FlagRule } from './types.js'
 
 export type { CompiledRules, FlagMatch, FlagRule, RuleAction, RuleCategory, ScanOptions } from './types.js'
@@ -20,4 +20,12 @@ export { loadDefaultRules, loadRetiredDefaultRules, type DefaultRule, type Retir
 
 export function compileRules(rules: readonly FlagRule[]): CompiledRules {
   return compileEngine(rules)
+}
+
+/**
+ * compileRules without holding the event loop: it pauses every few milliseconds (engine.ts, compileEngineInSlices).
+ * `skipInvalid`: a rule whose pattern cannot be read matches nothing rather than failing the compile.
+ */
+export function compileRulesInSlices(rules: readonly FlagRule[], options: { skipInvalid?: boolean } = {}): Promise<CompiledRules> {
+  return compileEngineInSlices(rules, options)
 }

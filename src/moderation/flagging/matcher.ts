@@ -9,6 +9,7 @@
  * of letters with the pattern words that have the same letters (`kil`).
  */
 import type { PatternStep } from './pattern.js'
+import { runSteps, type Steps } from './steps.js'
 import { MAX_SPELLED_LETTERS as maxSpelled, type Token } from './tokenize.js'
 
 const MAX_SPELLED_LETTERS = maxSpelled
@@ -21,6 +22,8 @@ const MIN_CONCATENATED_LENGTH = 6
 const MAX_JOINED = 64
 /** Safety bound on live partial matches; only a hostile rule set of wildcards could reach it. */
 const MAX_ACTIVE = 4096
+/** Nodes flattened between the pauses of freezeSteps. */
+const NODES_PER_STEP = 8192
 
 interface RunShape {
   id: number
@@ -153,8 +156,11 @@ export class WordAutomaton {
     let frontier = [0]
     for (const step of steps) {
       const next: number[] = []
+      const reached = new Set<number>()
       const reach = (node: number) => {
-        if (!next.includes(node)) next.push(node)
+        if (reached.has(node)) return
+        reached.add(node)
+        next.push(node)
       }
       if (step === null) {
         for (const node of frontier) {
@@ -210,7 +216,7 @@ export class WordAutomaton {
           const edges = byChild.get(child)
           const edge = [node, id] as const
           if (edges === undefined) byChild.set(child, [edge])
-          else if (!edges.some(([n, i]) => n === node && i === id)) edges.push(edge)
+          else edges.push(edge)
         }
       }
       for (const [child, edges] of byChild) {
@@ -446,7 +452,13 @@ export class WordAutomaton {
     return (this.wild[0] ?? -1) >= 0 || ids.some((id) => root?.has(id) === true)
   }
 
-  private freeze(): void {
+  /** Flattens the edges for scanning; scanning does it when rules were added since, a compile does it up front. */
+  freeze(): void {
+    runSteps(this.freezeSteps())
+  }
+
+  /** freeze in steps, yielding every NODES_PER_STEP nodes (steps.ts). */
+  *freezeSteps(): Steps<void> {
     this.rootEdges = new Int32Array(this.single.length).fill(-1)
     let count = 0
     for (const map of this.children) count += map?.size ?? 0
@@ -454,8 +466,10 @@ export class WordAutomaton {
     while (size < count * 2) size *= 2
     this.edges = new Int32Array(size * 3).fill(-1)
     this.edgeMask = size - 1
-    this.children.forEach((map, node) => {
-      if (map === null) return
+    for (let node = 0; node < this.children.length; node++) {
+      if (node % NODES_PER_STEP === NODES_PER_STEP - 1) yield
+      const map = this.children[node]
+      if (map === null || map === undefined) continue
       for (const [word, child] of map) {
         if (node === 0) {
           this.rootEdges[word] = child
@@ -467,7 +481,7 @@ export class WordAutomaton {
         this.edges[slot * 3 + 1] = word
         this.edges[slot * 3 + 2] = child
       }
-    })
+    }
     this.frozen = true
   }
 

@@ -77,3 +77,13 @@ t.test('when words are skimmed, the fast path still finds exactly what the gener
   )
   t.pass('5000 texts agree')
 })
+
+t.test('small capitals as text generators write them read as the letters, `ғ` as f, on both paths', async (t) => {
+  const kill = [{ id: 'kill', pattern: 'kill myself', category: 'crisis' as const, action: 'escalate' as const }]
+  const paths = { fast: compileEngine(kill), general: compileEngine(kill, { asciiFastPath: false }) }
+  for (const text of ['ᴋɪʟʟ ᴍʏsᴇʟғ', 'i want to ᴋɪʟʟ ᴍʏsᴇʟғ tonight', 'KILL MYSEL\u0492']) {
+    for (const [name, engine] of Object.entries(paths)) {
+      t.same(engine.scan(text).map((m) => m.ruleId), ['kill'], `${name}: ${text}`)
+    }
+  }
+})
