@@ -99,10 +99,14 @@ interface LiveContext {
  */
 export const MAX_MESSAGE_BYTES = 4 * 1024
 /**
- * Messages are handled one at a time; a client may send this many before it has their answers (a subscribe
- * waits on the database), and one that sends more is closed (1008) rather than queued without bound.
+ * Messages are handled one at a time, a subscribe after its database read. While this many wait, the socket stops
+ * reading (TCP holds the rest, in the client's buffers, not ours) until the backlog is down to RESUME_AT: a client
+ * that subscribes to its 100 channels at once, on every reconnect, is served, never closed for it. A socket that
+ * somehow keeps sending while paused is closed (1008) at MAX_PENDING_MESSAGES: memory stays bounded (4 KiB each).
  */
-const MAX_PENDING_MESSAGES = 32
+const PAUSE_AT = 32
+const RESUME_AT = 8
+const MAX_PENDING_MESSAGES = 512
 
 const CONNECTION = Symbol('lantern.liveConnection')
 type TaggedSocket = WebSocket & { [CONNECTION]?: LiveConnection }
@@ -185,6 +189,7 @@ function onMessage(this: TaggedSocket, raw: RawData) {
   // Messages are handled one at a time, so a subscribe finishes before the next message is read.
   if (!connection || !connection.open) return
   if (++connection.pending > MAX_PENDING_MESSAGES) return this.close(1008, 'too many messages awaiting an answer')
+  if (connection.pending >= PAUSE_AT && !this.isPaused) this.pause()
   const next = connection.queue
     .then(() => connection.handle(raw))
     // A message must never take the process down: a failure (the database gone mid-auth) is an error message.
@@ -193,6 +198,7 @@ function onMessage(this: TaggedSocket, raw: RawData) {
   // Once idle again, drop the settled chain: an idle socket keeps no promise of its own.
   void next.then(() => {
     connection.pending--
+    if (connection.pending <= RESUME_AT && this.isPaused && connection.open) this.resume()
     if (connection.queue === next) connection.queue = IDLE
   })
 }
