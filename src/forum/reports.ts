@@ -8,7 +8,7 @@ import { postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
 import { priorityOf } from '../moderation/screening.js'
-import { reportablePost, threadViewById } from './posts.js'
+import { assertReportable, reportablePost, threadViewById } from './posts.js'
 
 export type ReportReason = (typeof reports.$inferSelect)['reason']
 type ReportRow = typeof reports.$inferSelect
@@ -45,10 +45,18 @@ export async function reportPost(
   const now = deps.clock.now()
   assertCanWrite(reporter, now)
   const { post, board } = await reportablePost(deps.db, reporter, postId)
+  const mine = and(eq(reports.postId, post.id), eq(reports.reporterId, reporter.id))
+  // The same account reporting again gets its first report, whatever became of the post since.
+  const [earlier] = await deps.db.select().from(reports).where(mine)
+  if (earlier) return { report: reportView(earlier), created: false }
+  assertReportable(post, reporter)
   return deps.db.transaction(async (tx) => {
     // The post's open queue item first, before this report's row takes a key-share lock on the post: the order
     // an author's edit and a moderator's decision take them (src/forum/posts.ts editOnce), so they never deadlock.
     await lockOpenItem(tx, post.id)
+    // A removal decided while this report was on its way (it locks the item too) leaves nothing to report.
+    const [current] = await tx.select({ state: posts.state, authorId: posts.authorId }).from(posts).where(eq(posts.id, post.id))
+    assertReportable(current ?? { state: 'deleted', authorId: null }, reporter)
     const [created] = await tx
       .insert(reports)
       .values({ id: uuidv7(), postId: post.id, reporterId: reporter.id, reason: input.reason, note: input.note ?? null, createdAt: now })
@@ -78,10 +86,7 @@ export async function reportPost(
       await writeEvents(tx, now, live)
       return { report: reportView(created), created: true }
     }
-    const [existing] = await tx
-      .select()
-      .from(reports)
-      .where(and(eq(reports.postId, post.id), eq(reports.reporterId, reporter.id)))
+    const [existing] = await tx.select().from(reports).where(mine)
     return { report: reportView(existing!), created: false }
   })
 }

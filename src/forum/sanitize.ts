@@ -111,15 +111,27 @@ const ELEMENTS = new Set(
     'wbr svg math center font marquee blink frame frameset noframes applet basefont big acronym tt xmp plaintext listing image'
   ).split(' ')
 )
-const TAG_START = /<(?=(\/?)([A-Za-z][A-Za-z0-9-]*))/g
+/**
+ * A whole tag as people write one: a name, then attributes whose names start with a letter (`href="…"`, `rel=x`,
+ * `disabled`), then `>`. Anything else after `<` is the writer's text: `sober for <a month now` (no `>`), `cut down
+ * to <b 2 a day > last year` (an attribute cannot be `2`), `<3`.
+ */
+const WHOLE_TAG = /<\/?([A-Za-z][A-Za-z0-9-]*)(?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*\/?>/y
+const ANGLE = /</g
 
 function escapeStrayAngles(source: string): string {
-  return source.replace(TAG_START, (lt, _slash, name: string) => (ELEMENTS.has(name.toLowerCase()) ? lt : '&lt;'))
+  return source.replace(ANGLE, (lt, at: number) => {
+    if (!/[A-Za-z/]/.test(source[at + 1] ?? '')) return lt // a comment, `<!doctype`, `<3`: the parser reads those as text or drops them whole
+    WHOLE_TAG.lastIndex = at
+    const tag = WHOLE_TAG.exec(source)
+    return tag && ELEMENTS.has((tag[1] ?? '').toLowerCase()) ? lt : '&lt;'
+  })
 }
 
 /** The writer's text as safe HTML. Plain text keeps its line breaks, wherever it stands. */
 export function renderBody(source: string): string {
-  return renderFlow(sanitizeHtml(escapeStrayAngles(source.replace(/\r\n?/g, '\n')), options))
+  // Bidi controls written as entities (`&#x202E;`) come out of sanitising as the characters: dropped here too.
+  return renderFlow(sanitizeHtml(escapeStrayAngles(source.replace(/\r\n?/g, '\n')), options)).replace(BIDI_CONTROLS, '')
 }
 
 /**
@@ -127,7 +139,7 @@ export function renderBody(source: string): string {
  * browser decodes them: `sobermike84 &lt;at&gt; gmail` shows, and must be read as, `sobermike84 <at> gmail`.
  */
 export function visibleText(html: string): string {
-  return decodeHTML(sanitizeHtml(html.replace(/<br\s*\/?>|<\/p>|<\/li>/gi, '\n'), { allowedTags: [], allowedAttributes: {} }))
+  return decodeHTML(sanitizeHtml(html.replace(/<br\s*\/?>|<\/p>|<\/li>/gi, '\n'), { allowedTags: [], allowedAttributes: {} })).replace(BIDI_CONTROLS, '')
 }
 
 /**
@@ -144,7 +156,7 @@ export function withoutBidiControls(text: string | null | undefined): string | n
 }
 
 /** Spaces, line breaks and the characters that show nothing (zero-width, fillers, blank braille). */
-const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]/gu
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu
 
 /** Whether a title, a body or a content warning shows anything at all. */
 export function showsSomething(text: string): boolean {

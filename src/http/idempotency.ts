@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { and, eq, lt } from 'drizzle-orm'
+import { and, eq, lt, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.js'
-import { idempotencyKeys } from '../db/schema.js'
+import { accounts, idempotencyKeys } from '../db/schema.js'
 import { DomainError, invalid } from '../errors.js'
 import { requireAccount } from './auth.js'
 
@@ -99,7 +99,14 @@ export const idempotency = fp(async function idempotency(app: FastifyInstance, {
       await deps.db.delete(idempotencyKeys).where(where)
     } else {
       const body = typeof payload === 'string' && payload.length ? (JSON.parse(payload) as unknown) : null
-      await deps.db.update(idempotencyKeys).set({ status: reply.statusCode, response: body }).where(where)
+      // Not for an account deleted while the request ran (another tab): the response holds its handle and words, and
+      // the deletion, which forgets the account's stored responses, may already be past (accounts/service.ts).
+      const kept = await deps.db
+        .update(idempotencyKeys)
+        .set({ status: reply.statusCode, response: body })
+        .where(and(where, sql`exists (select 1 from ${accounts} where ${accounts.id} = ${claim.accountId} and ${accounts.status} <> 'deleted')`))
+        .returning({ key: idempotencyKeys.key })
+      if (kept.length === 0) await deps.db.delete(idempotencyKeys).where(where)
     }
     return payload
   })

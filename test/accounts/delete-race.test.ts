@@ -8,11 +8,12 @@ import { eq } from 'drizzle-orm'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import type { Db } from '../../src/db/client.js'
-import { accounts, events } from '../../src/db/schema.js'
+import { accounts, events, idempotencyKeys } from '../../src/db/schema.js'
 import { createReply } from '../../src/forum/posts.js'
 import { createThread } from '../../src/forum/threads.js'
 import { RuleBook } from '../../src/moderation/rules.js'
 import { buildTestApp, TEST_PASSWORD, type TestAccount, type TestApp } from '../helpers/app.js'
+import { createTestDatabase } from '../helpers/database.js'
 
 /** Deps whose rule book runs `meanwhile` once, when the write's screening first reads it. */
 async function writerWhile(h: TestApp, writer: TestAccount, meanwhile: () => Promise<void>) {
@@ -93,3 +94,80 @@ t.test(
     await nothingNames(t, h, reader, leaving, threadId)
   }
 )
+
+t.test("a reply racing its thread author's deletion tells the board of a former member's thread (found by the session review)", async (t) => {
+  const h = await buildTestApp(t)
+  const leaving = await h.signUp()
+  const replier = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId } = await h.startThread(leaving)
+  const reply = await writerWhile(h, replier, async () => {
+    const res = await h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+    if (res.statusCode !== 204) throw new Error(`${res.statusCode} ${res.body}`)
+  })
+  await createReply(reply.deps, reply.row, threadId, { body: 'a reply to a thread whose author is leaving' })
+  const news = (await h.db.database.db.select().from(events)).filter((e) => e.channel === 'board:general' && e.event === 'thread.updated')
+  t.equal(news.length, 1)
+  t.equal((news[0]!.data as { author: unknown }).author, null, "the board's news of the reply names no one")
+  t.match((news[0]!.data as { postCount: number }).postCount, 2)
+  await nothingNames(t, h, reader, leaving, threadId)
+})
+
+t.test('a deletion between a request\'s session check and its idempotency reservation leaves no stored response (found by the session review)', async (t) => {
+  const real = await createTestDatabase()
+  let beforeReserve: (() => Promise<void>) | null = null
+  const wrapBuilder = (b: object): object =>
+    new Proxy(b, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown
+        if (typeof value !== 'function') return value
+        if (prop === 'then') {
+          return async (ok: (v: unknown) => unknown, ko: (e: unknown) => unknown) => {
+            const run = beforeReserve
+            beforeReserve = null
+            if (run) await run()
+            return (target as unknown as Promise<unknown>).then(ok, ko)
+          }
+        }
+        return (...args: unknown[]) => {
+          const r = (value as (...a: unknown[]) => unknown).apply(target, args)
+          return r && typeof r === 'object' ? wrapBuilder(r) : r
+        }
+      }
+    })
+  const db = new Proxy(real.database.db, {
+    get(target, prop) {
+      if (prop === 'insert') return (table: unknown) => {
+        const b = (target.insert as (t: unknown) => object)(table)
+        return table === idempotencyKeys ? wrapBuilder(b) : b
+      }
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+    }
+  })
+  const database = new Proxy(real.database, { get: (target, prop) => (prop === 'db' ? db : Reflect.get(target, prop, target)) })
+  const h = await buildTestApp(t, {}, { ...real, database, drop: () => real.drop() })
+  t.teardown(() => real.drop())
+  const leaving = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId } = await h.startThread(reader)
+  // The other tab deletes the account right after this request's session was checked.
+  const other = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { handle: leaving.handle, password: TEST_PASSWORD } })
+  const otherToken = other.json().token as string
+  beforeReserve = async () => {
+    const res = await h.app.inject({ method: 'DELETE', url: '/api/v1/me', headers: { authorization: `Bearer ${otherToken}` }, payload: { password: TEST_PASSWORD } })
+    if (res.statusCode !== 204) throw new Error(`${res.statusCode} ${res.body}`)
+  }
+  const res = await h.as(leaving, {
+    method: 'POST',
+    url: `/api/v1/threads/${threadId}/posts`,
+    headers: { 'idempotency-key': 'k-1' },
+    payload: { body: 'my private words, sent as I left' }
+  })
+  t.comment(`reply: ${res.statusCode}`)
+  const [acct] = await real.database.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, leaving.id))
+  const rows = await real.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.accountId, leaving.id))
+  t.comment(`account ${acct?.status}; stored: ${JSON.stringify(rows.map((r) => r.response))}`)
+  t.equal(acct?.status, 'deleted')
+  t.equal(rows.length, 0, 'nothing of the deleted account is kept in idempotency_keys')
+})

@@ -3,6 +3,7 @@
  * review): entities, direction overrides, a stray `<`, text that shows nothing, deep nesting, cursors, reports.
  */
 import t from 'tap'
+import { events } from '../../src/db/schema.js'
 import { renderBody, visibleText } from '../../src/forum/sanitize.js'
 import { buildTestApp, type TestAccount, type TestApp } from '../helpers/app.js'
 
@@ -39,6 +40,9 @@ t.test('characters that reorder text for the reader are dropped: readers see the
   }
   const { json } = await reply(h, member, threadId, 'plain words \u2066with an isolate\u2069')
   t.equal(json.post.bodyHtml, '<p>plain words with an isolate</p>')
+  // Written as entities, they came out of sanitising as the characters (found by the session review).
+  const entities = await reply(h, member, threadId, '&#x202E;321009 00770&#x202C; and &#8238;srab&#8236;')
+  t.equal(entities.json.post.bodyHtml, '<p>321009 00770 and srab</p>')
   const titled = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: `\u202E${reversed('call 07700 900123')}\u202C`, body: 'hello all', contentWarning: '\u202Emild\u202C' } })
   t.equal(titled.json().thread.title, reversed('call 07700 900123'), 'and a title')
   t.equal(titled.json().thread.contentWarning, 'mild', 'and a warning')
@@ -52,12 +56,28 @@ t.test('a < that starts no tag is the writer’s text, and nothing after it is l
   t.equal(renderBody('love you all <3 and 2<5'), '<p>love you all &lt;3 and 2&lt;5</p>')
   t.equal(renderBody('<b>bold</b> and <script>alert(1)</script>gone'), '<p><b>bold</b> and gone</p>', 'real tags are still read as tags')
   t.equal(renderBody('<STRONG>loud</STRONG> <Em>soft</Em>'), '<p><strong>loud</strong> <em>soft</em></p>')
+  // Before an element's name too, unless a whole tag follows (found by the session review).
+  t.equal(renderBody('Sober for <a month now, and thank you all'), '<p>Sober for &lt;a month now, and thank you all</p>')
+  t.equal(renderBody('cut down to <b 2 a day > last year'), '<p>cut down to &lt;b 2 a day &gt; last year</p>')
+  t.equal(renderBody('<a href="https://example.org/a?b=1&c=2">a link</a> and <p\nclass="x">a block</p>'), '<p><a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc noopener noreferrer">a link</a> and</p><p>a block</p>')
+  t.equal(renderBody('<img src=x onerror=alert(1)>gone? <!-- a comment --> yes'), '<p>gone?  yes</p>', 'and markup meant as markup is still sanitised')
+})
+
+t.test('a post holds at most 2,000 tags (rendering costs microseconds a tag, before screening)', async (t) => {
+  const h = await buildTestApp(t)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member)
+  const tooMany = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: '<b>'.repeat(2_001) + 'x' } })
+  t.equal(tooMany.statusCode, 400)
+  t.match(tooMany.json().error, { code: 'validation_failed', details: { field: 'body' } })
+  const enough = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: '<b>a</b> '.repeat(1_000) } })
+  t.equal(enough.statusCode, 201)
 })
 
 t.test('titles, warnings and bodies that show nothing are refused; nothing is stored', async (t) => {
   const h = await buildTestApp(t)
   const member = await h.signUp()
-  for (const title of ['   ', '\u200b\u200b\u200b', '\n\n\n', '\u3164\u3164\u3164']) {
+  for (const title of ['   ', '\u200b\u200b\u200b', '\n\n\n', '\u3164\u3164\u3164', '\u034F\u034F\u034F', '\uFE0F\uFE0F\uFE0F']) {
     const res = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title, body: 'hello all' } })
     t.equal(res.statusCode, 400, `title ${JSON.stringify(title)}`)
     t.match(res.json().error, { code: 'validation_failed', details: { field: 'title' } })
@@ -65,7 +85,7 @@ t.test('titles, warnings and bodies that show nothing are refused; nothing is st
   const blankWarning = await h.as(member, { method: 'POST', url: '/api/v1/boards/triggers/threads', payload: { title: 'Rough one', body: 'cravings all night', contentWarning: ' \u200b ' } })
   t.equal(blankWarning.statusCode, 400, 'a warning that shows nothing is no warning')
   t.match(blankWarning.json().error, { details: { field: 'contentWarning' } })
-  for (const body of ['\u200b', ' \n ', '<b></b>\u200b']) {
+  for (const body of ['\u200b', ' \n ', '<b></b>\u200b', '\u034F\u034F', '\u17B4\u17B5', '\uFE0F']) {
     const res = await h.as(member, { method: 'POST', url: '/api/v1/boards/general/threads', payload: { title: 'Invisible body', body } })
     t.equal(res.statusCode, 400, `body ${JSON.stringify(body)}`)
   }
@@ -120,6 +140,10 @@ t.test("a thread's last activity never goes back in time", async (t) => {
   await reply(h, member, threadId, 'an earlier-stamped reply')
   const thread = (await h.as(member, { url: `/api/v1/threads/${threadId}` })).json().thread
   t.equal(thread.lastPostAt, new Date(start + 5000).toISOString())
+  // The board's live list says the same (found by the session review: its news carried the later reply's own time).
+  const news = (await h.db.database.db.select().from(events)).filter((e) => e.channel === 'board:general' && e.event === 'thread.updated')
+  const last = news.sort((a, b) => Number(a.id) - Number(b.id)).at(-1)!.data as { lastPostAt: string }
+  t.equal(last.lastPostAt, thread.lastPostAt)
 })
 
 t.test('reports are for posts by others that still show something', async (t) => {
@@ -140,4 +164,8 @@ t.test('reports are for posts by others that still show something', async (t) =>
   t.equal((await h.as(other, { method: 'POST', url: `/api/v1/posts/${gone}/reports`, payload: { reason: 'spam' } })).statusCode, 404, 'nor a deleted one')
   const queue = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open' })).json().items
   t.same(queue, [], 'none of them queued anything')
+  // The same account reporting again gets its first report, whatever became of the post (the contract's 200).
+  const again = await h.as(other, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'spam' } })
+  t.equal(again.statusCode, 200, 'a repeat report of the removed post answers with the first')
+  t.equal(again.json().report.reason, 'harassment')
 })
