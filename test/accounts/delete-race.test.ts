@@ -7,31 +7,12 @@
 import { eq } from 'drizzle-orm'
 import pg from 'pg'
 import t, { type Test } from 'tap'
-import type { Db } from '../../src/db/client.js'
 import { accounts, events, idempotencyKeys } from '../../src/db/schema.js'
 import { createReply } from '../../src/forum/posts.js'
 import { createThread } from '../../src/forum/threads.js'
-import { RuleBook } from '../../src/moderation/rules.js'
 import { buildTestApp, TEST_PASSWORD, type TestAccount, type TestApp } from '../helpers/app.js'
+import { writerWhile } from '../helpers/meanwhile.js'
 import { createTestDatabase } from '../helpers/database.js'
-
-/** Deps whose rule book runs `meanwhile` once, when the write's screening first reads it. */
-async function writerWhile(h: TestApp, writer: TestAccount, meanwhile: () => Promise<void>) {
-  class DeletionWhileScreening extends RuleBook {
-    pending: (() => Promise<void>) | null = meanwhile
-    override async get(db: Db, knownRevision?: number) {
-      const run = this.pending
-      this.pending = null
-      if (run) await run()
-      return super.get(db, knownRevision)
-    }
-  }
-  const deps = { db: h.db.database.db, clock: h.clock, config: h.config, rules: new DeletionWhileScreening(), crisisResources: [] }
-  // The account as the session check read it, before the deletion.
-  const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, writer.id))
-  if (!row) throw new Error('no account')
-  return { deps, row }
-}
 
 async function nothingNames(t: Test, h: TestApp, reader: TestAccount, leaving: TestAccount, threadId: string) {
   const page = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json()

@@ -5,26 +5,14 @@
  */
 import { eq } from 'drizzle-orm'
 import t, { type Test } from 'tap'
-import type { Db } from '../../src/db/client.js'
-import { accounts, posts } from '../../src/db/schema.js'
+import { posts } from '../../src/db/schema.js'
 import { editPost, type PostEdit } from '../../src/forum/posts.js'
-import { RuleBook } from '../../src/moderation/rules.js'
 import { buildTestApp, type TestAccount, type TestApp } from '../helpers/app.js'
+import { writerWhile } from '../helpers/meanwhile.js'
 
 /** The edit, with `meanwhile` run once, after the edit first read the post and before its transaction. */
 async function editWhile(h: TestApp, author: TestAccount, postId: string, edit: PostEdit, meanwhile: () => Promise<void>) {
-  class DecisionWhileScreening extends RuleBook {
-    pending: (() => Promise<void>) | null = meanwhile
-    override async get(db: Db, knownRevision?: number) {
-      const run = this.pending
-      this.pending = null
-      if (run) await run()
-      return super.get(db, knownRevision)
-    }
-  }
-  const deps = { db: h.db.database.db, clock: h.clock, config: h.config, rules: new DecisionWhileScreening(), crisisResources: [] }
-  const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, author.id))
-  if (!row) throw new Error('no author')
+  const { deps, row } = await writerWhile(h, author, meanwhile)
   return { deps, result: editPost(deps, row, postId, edit) }
 }
 
