@@ -104,7 +104,7 @@ const TAG_OPENING = /<[A-Za-z/]/g
 
 /** Sanitised HTML for a body, refusing one that sanitising leaves empty (it would show as nothing). */
 export function prepareBody(body: string): string {
-  if ((body.match(TAG_OPENING)?.length ?? 0) > MAX_BODY_TAGS) {
+  if (body.includes('<') && (body.match(TAG_OPENING)?.length ?? 0) > MAX_BODY_TAGS) {
     throw invalid(`A post may hold at most ${MAX_BODY_TAGS.toLocaleString('en')} HTML tags.`, { field: 'body' })
   }
   const html = renderBody(body)

@@ -47,27 +47,26 @@ export async function authoriseChannel(
   account: Pick<AccountRow, 'id' | 'role' | 'circle'> & { suspended?: boolean },
   name: string
 ): Promise<Authorised> {
-  if (name === 'me') return { internal: channel.me(account.id), scope: null }
+  // A name that is no channel is not_found before anything is read.
+  const internal = channelOf(account.id, name)
+  if (name === 'me') return { internal, scope: null }
   if (name === 'moderation') {
     // A suspended moderator has no moderation tools, live ones included.
     if (!isStaff(account) || account.suspended) throw new DomainError('not_found', 'There is no such channel.')
     return { internal: channel.moderation, scope: await moderatedBoards(db, account) }
   }
-  const [kind, key] = name.split(/:(.*)/s) as [string, string | undefined]
-  if (kind === 'board' && key) {
+  const [kind, key] = name.split(/:(.*)/s) as [string, string]
+  if (kind === 'board') {
     const [board] = await db.select().from(boards).where(eq(boards.slug, key)).limit(1)
     if (!board || !audienceAllows(board, account)) throw notFound('That channel')
     return { internal: channel.board(board.slug), scope: null }
   }
-  if (kind === 'thread' && key && UUID.test(key)) {
-    const [row] = await db
-      .select({ thread: threads, audience: boards.audience })
-      .from(threads)
-      .innerJoin(boards, eq(boards.slug, threads.boardSlug))
-      .where(eq(threads.id, key))
-      .limit(1)
-    if (!row || !audienceAllows(row, account) || !threadVisibleTo(row.thread, account)) throw notFound('That channel')
-    return { internal: channel.thread(row.thread.id), scope: null }
-  }
-  throw new DomainError('not_found', 'There is no such channel.')
+  const [row] = await db
+    .select({ thread: threads, audience: boards.audience })
+    .from(threads)
+    .innerJoin(boards, eq(boards.slug, threads.boardSlug))
+    .where(eq(threads.id, key))
+    .limit(1)
+  if (!row || !audienceAllows(row, account) || !threadVisibleTo(row.thread, account)) throw notFound('That channel')
+  return { internal: channel.thread(row.thread.id), scope: null }
 }

@@ -174,16 +174,7 @@ export async function seedDefaultRules(db: Db, clock: Clock): Promise<number> {
       .returning()
     if (seededBefore !== undefined) {
       const why = new Map(added.map((d) => [d.key, d.why]))
-      for (const row of inserted) {
-        await recordAction(tx, now, {
-          actor: null,
-          action: 'rule.seeded',
-          targetType: 'rule',
-          targetId: row.id,
-          reason: why.get(row.defaultKey!) ?? null,
-          details: ruleView(row)
-        })
-      }
+      await logShippedRules(tx, now, 'rule.seeded', inserted, (row) => why.get(row.defaultKey!) ?? null)
     }
     await bumpRevision(tx)
     return fresh.length
@@ -208,17 +199,15 @@ async function retireDefaultRules(tx: Db, now: Date): Promise<number> {
     .delete(rules)
     .where(and(inArray(rules.id, unedited.map((row) => row.id)), eq(rules.updatedAt, rules.createdAt)))
     .returning()
-  for (const row of deleted) {
-    await recordAction(tx, now, {
-      actor: null,
-      action: 'rule.retired',
-      targetType: 'rule',
-      targetId: row.id,
-      reason: retired.get(row.defaultKey!)?.why ?? null,
-      details: ruleView(row)
-    })
-  }
+  await logShippedRules(tx, now, 'rule.retired', deleted, (row) => retired.get(row.defaultKey!)?.why ?? null)
   return deleted.length
+}
+
+/** A line per shipped rule a release added or took out: no one acted, and the reason is why it ships or went. */
+async function logShippedRules(tx: Db, now: Date, action: 'rule.seeded' | 'rule.retired', rows: RuleRow[], why: (row: RuleRow) => string | null) {
+  for (const row of rows) {
+    await recordAction(tx, now, { actor: null, action, targetType: 'rule', targetId: row.id, reason: why(row), details: ruleView(row) })
+  }
 }
 
 /** For a rule being written: the pattern as the syntax now stands (a stored one may keep an older reading). */
