@@ -96,6 +96,12 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
     // (counting the post), so it either commits first, and its post is among those forgotten below, or waits and
     // then finds the account deleted, and keeps its post as a former member's (src/forum/posts.ts, threads.ts).
     await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, account.id)).for('update')
+    // Then its posts' and threads' row locks: an edit, a moderator's decision, a report's hold or a thread's lock in
+    // progress on one of them names the author in the live news it is writing, and holds that row until it commits.
+    // Waiting for them here means the events below are read after theirs are written; a writer that comes after
+    // finds the author gone (each re-reads the row under its lock).
+    await tx.select({ id: posts.id }).from(posts).where(eq(posts.authorId, account.id)).orderBy(posts.id).for('update')
+    await tx.select({ id: threads.id }).from(threads).where(eq(threads.authorId, account.id)).orderBy(threads.id).for('update')
     await invalidateAllSessions(tx, account.id)
     await forgetAuthorInEvents(tx, account.id)
     await tx.update(posts).set({ authorId: null }).where(eq(posts.authorId, account.id))

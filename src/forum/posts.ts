@@ -484,6 +484,11 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     // post has no open item yet, a report that creates one first takes a key-share lock on the post (its rows'
     // foreign keys), which waits for the edit's `for update` below, so the order holds there too: that lock must
     // stay `for update` (a `no key update` would let the report create the item first, and the two deadlock).
+    // Before both, the author's account, as a reply takes it: the revision below names the editor (a foreign key,
+    // so a key-share lock either way), and the author's deletion takes the account's lock first and then its posts'.
+    // Taken here, first, a deletion waits for the edit and then forgets the author in its news too, or the edit waits
+    // for the deletion and finds its post a former member's; taken at the revision, the two deadlocked.
+    await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, editor.id)).for('key share')
     const openItem = await lockOpenItem(tx, post.id)
     // The post as it is now, locked: if anyone changed it since it was read above, start again from it.
     const [current] = await tx
@@ -543,8 +548,11 @@ export async function deletePost(deps: Deps, author: AccountRow, postId: string)
     const [deleted] = await tx
       .update(posts)
       .set({ state: 'deleted' })
-      .where(and(eq(posts.id, post.id), eq(posts.authorId, author.id)))
+      .where(and(eq(posts.id, post.id), eq(posts.authorId, author.id), ne(posts.state, 'deleted')))
       .returning()
-    await writeEvents(tx, deps.clock.now(), [postEvent('post.deleted', deleted!, author.handle, board.slug)])
+    // Nothing when the author deleted their account (the post is a former member's now) or this post, from another
+    // tab, since it was read.
+    if (!deleted) throw notFound('That post')
+    await writeEvents(tx, deps.clock.now(), [postEvent('post.deleted', deleted, author.handle, board.slug)])
   })
 }

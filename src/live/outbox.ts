@@ -62,11 +62,14 @@ async function supersede(tx: Db, event: LiveEvent): Promise<void> {
 const AUTHOR_PATHS = ['{author}', '{post,author}', '{thread,author}']
 
 /**
- * A deleted account is a former member in the kept events too, as everywhere else (author: null). Run before the
- * account's posts and threads lose their author: the events that can name it are those of its posts and threads
- * and of the queue items about them, found by channel and id (events_subject_idx), not by a scan of the outbox.
+ * A deleted account is a former member in the kept events too, as everywhere else (author: null), and its own
+ * channel's events are dropped. Run before the account's posts and threads lose their author: the events that can
+ * name it are those of its posts and threads and of the queue items about them, found by channel and id
+ * (events_subject_idx), not by a scan of the outbox.
  */
 export async function forgetAuthorInEvents(tx: Db, accountId: string): Promise<void> {
+  // The account's own news (its posts approved or removed, with their words) has no reader any more.
+  await tx.delete(events).where(eq(events.channel, channel.me(accountId)))
   const ownPosts = await tx.select({ id: posts.id, threadId: posts.threadId }).from(posts).where(eq(posts.authorId, accountId))
   const ownThreads = await tx.select({ id: threads.id, board: threads.boardSlug }).from(threads).where(eq(threads.authorId, accountId))
   const items = await tx

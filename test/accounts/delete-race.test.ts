@@ -152,3 +152,108 @@ t.test('a deletion between a request\'s session check and its idempotency reserv
   t.equal(acct?.status, 'deleted')
   t.equal(rows.length, 0, 'nothing of the deleted account is kept in idempotency_keys')
 })
+
+/** Waits until `count` of this database's backends wait on a lock. */
+async function untilWaiting(client: pg.Client, count: number) {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await client.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)
+    if ((rows[0] as { n: number }).n >= count) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`fewer than ${count} backends waited on a lock`)
+}
+
+t.test(
+  "an edit in progress when the author deletes their account: the edit's news is forgotten with the rest (found by reading the edit against the deletion)",
+  { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
+  async (t) => {
+    const h = await buildTestApp(t)
+    const leaving = await h.signUp()
+    const reader = await h.signUp()
+    const { threadId } = await h.startThread(reader)
+    const { postId } = await h.reply(leaving, threadId, 'words I will edit from my phone')
+    const blocker = new pg.Client({ connectionString: h.db.url! })
+    await blocker.connect()
+    t.teardown(() => blocker.end())
+    // The edit stops inside its transaction, holding its post's row lock, at its revision's insert: the news naming
+    // its author is not written yet.
+    await blocker.query('begin')
+    await blocker.query('lock table post_revisions in share mode')
+    const edit = h.as(leaving, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { body: 'edited from my phone' } })
+    await untilWaiting(blocker, 1)
+    const deletion = h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+    await untilWaiting(blocker, 2)
+    await blocker.query('commit')
+    const [edited, deleted] = await Promise.all([edit, deletion])
+    t.equal(edited.statusCode, 200, 'the edit, in first, lands')
+    t.equal(deleted.statusCode, 204)
+    const shown = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json().posts.find((p: { id: string }) => p.id === postId)
+    t.match(shown, { author: null, bodyHtml: '<p>edited from my phone</p>' })
+    await nothingNames(t, h, reader, leaving, threadId)
+  }
+)
+
+t.test('deleting a post from a second tab as the account goes: a 404, never a 500', async (t) => {
+  const h = await buildTestApp(t)
+  const leaving = await h.signUp()
+  const reader = await h.signUp()
+  const { threadId } = await h.startThread(reader)
+  const { postId } = await h.reply(leaving, threadId, 'a reply deleted twice')
+  const first = await h.as(leaving, { method: 'DELETE', url: `/api/v1/posts/${postId}` })
+  t.equal(first.statusCode, 204)
+  const again = await h.as(leaving, { method: 'DELETE', url: `/api/v1/posts/${postId}` })
+  t.equal(again.statusCode, 404)
+  t.equal(again.json().error.code, 'not_found')
+})
+
+t.test(
+  "a moderator's decision in progress when the author deletes their account: its news is forgotten with the rest",
+  { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
+  async (t) => {
+    const h = await buildTestApp(t)
+    const leaving = await h.signUp()
+    const reader = await h.signUp()
+    const moderator = await h.signUp({ role: 'moderator' })
+    const { threadId } = await h.startThread(reader)
+    const held = await h.as(leaving, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'ring me on 415 555 0187 tonight' } })
+    const postId = held.json().post.id as string
+    t.equal(held.json().moderation.state, 'held')
+    const items = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open' })).json().items as Array<{ id: string; post: { id: string } }>
+    const item = items.find((i) => i.post.id === postId)!
+    const blocker = new pg.Client({ connectionString: h.db.url! })
+    await blocker.connect()
+    t.teardown(() => blocker.end())
+    // The decision stops inside its transaction, holding the post's row lock, at its moderation log entry: the news
+    // naming the author comes after it.
+    await blocker.query('begin')
+    await blocker.query('lock table moderation_log in share mode')
+    const decision = h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: { decision: 'approve' } })
+    await untilWaiting(blocker, 1)
+    const deletion = h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+    await untilWaiting(blocker, 2)
+    await blocker.query('commit')
+    const [decided, deleted] = await Promise.all([decision, deletion])
+    t.equal(decided.statusCode, 200, 'the decision, in first, lands')
+    t.equal(deleted.statusCode, 204)
+    await nothingNames(t, h, reader, leaving, threadId)
+  }
+)
+
+t.test("a deleted account's own news (a post approved, with its words) is not kept", async (t) => {
+  const h = await buildTestApp(t)
+  const leaving = await h.signUp()
+  const reader = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const { threadId } = await h.startThread(reader)
+  const held = await h.as(leaving, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'ring me on 415 555 0187 tonight' } })
+  const postId = held.json().post.id as string
+  const items = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open' })).json().items as Array<{ id: string; post: { id: string } }>
+  const approved = await h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${items.find((i) => i.post.id === postId)!.id}/resolve`, payload: { decision: 'approve' } })
+  t.equal(approved.statusCode, 200)
+  const own = async () => (await h.db.database.db.select().from(events)).filter((e) => e.channel === `me:${leaving.id}`)
+  t.ok((await own()).length > 0, 'the approval was news on the account’s own channel')
+  const deleted = await h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+  t.equal(deleted.statusCode, 204)
+  t.same(await own(), [], 'that news is gone with the account')
+  await nothingNames(t, h, reader, leaving, threadId)
+})
