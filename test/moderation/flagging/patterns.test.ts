@@ -61,7 +61,9 @@ t.test('patterns are normalised like text', async (t) => {
   t.equal(compiled.size, 2)
 })
 
-t.test('compiling 20,000 rules takes well under a second', async (t) => {
+// How long the compile takes is the bench's to measure (`npm run bench`, column "compile ms"), not a test's: on a
+// loaded machine a timed assertion fails for no fault of the code.
+t.test('20,000 rules compile, and each of them matches', async (t) => {
   const words = ['blue', 'river', 'stone', 'quiet', 'hollow', 'ember', 'silver', 'march', 'harbor', 'cedar', 'lantern', 'meadow', 'north', 'velvet', 'copper', 'willow']
   const rules: FlagRule[] = []
   for (let i = 0; i < 20_000; i++) {
@@ -69,11 +71,10 @@ t.test('compiling 20,000 rules takes well under a second', async (t) => {
     const phrase = Array.from({ length: n }, (_, k) => `${words[(i * 7 + k * 13) % words.length] ?? 'x'}${(i >> 4) % 97}x`).join(' ')
     rules.push(rule(`r${i}`, phrase))
   }
-  const started = performance.now()
   const compiled = compileRules(rules)
-  const elapsed = performance.now() - started
   t.equal(compiled.size, 20_000)
-  t.ok(elapsed < 1000, `compiled in ${elapsed.toFixed(0)} ms`)
+  const missed = rules.filter((r) => !compiled.scan(`so ${r.pattern} today`, { detectPersonalInfo: false }).some((m) => m.ruleId === r.id))
+  t.same(missed.map((r) => r.pattern), [], 'every phrase is found in a sentence')
 })
 
 t.test('a `**` gap stands for up to three words, or none', async (t) => {
