@@ -16,7 +16,7 @@ import { docs } from './http/docs.js'
 import { errorForLog, errorHandling, sendError } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { idempotency } from './http/idempotency.js'
-import { security } from './http/security.js'
+import { addressKey, security } from './http/security.js'
 import { loadCrisisResources } from './moderation/crisis-resources.js'
 import { RuleBook } from './moderation/rules.js'
 import { moderationRoutes } from './moderation/routes.js'
@@ -36,8 +36,44 @@ type AjvOptions = { customOptions?: Record<string, unknown> }
 const bodiesAsSent = ((externalSchemas: unknown, options: AjvOptions) => {
   const coercing = ajvCompilers(externalSchemas, options)
   const strict = ajvCompilers(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } })
-  return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict(route) : coercing(route))
+  return (route: { httpPart?: string }) =>
+    route.httpPart === 'body' ? strict(route) : finiteNumbersOnly(coercing(route) as AjvValidate)
 }) as unknown as NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>
+
+type AjvValidate = ((...args: unknown[]) => unknown) & { errors?: unknown; schemaEnv?: unknown }
+
+/** Where in `data` a number is NaN or ±Infinity (a JSON pointer), if anywhere. */
+function nonFinitePath(data: unknown, path = ''): string | null {
+  if (typeof data === 'number') return Number.isFinite(data) ? null : path || '/'
+  if (data && typeof data === 'object') {
+    for (const [key, value] of Object.entries(data)) {
+      const found = nonFinitePath(value, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`)
+      if (found) return found
+    }
+  }
+  return null
+}
+
+/**
+ * Ajv coerces "Infinity", "1e400" and "-1e400" to ±Infinity, and then checks the coerced value neither for
+ * finiteness (strictNumbers applies to the type check before coercion only) nor against minimum and maximum
+ * (-Infinity passed `minimum: 1`). A query string, path or header only ever holds a number Ajv made from text, so
+ * one that is not finite is refused here, as any other invalid value (400 validation_failed).
+ */
+function finiteNumbersOnly(validate: AjvValidate): AjvValidate {
+  const checked: AjvValidate = (...args: unknown[]) => {
+    const ok = validate(...args)
+    checked.errors = validate.errors
+    if (ok !== true) return ok
+    const path = nonFinitePath(args[0])
+    if (path === null) return ok
+    checked.errors = [{ keyword: 'type', instancePath: path === '/' ? '' : path, schemaPath: '#', params: { type: 'number' }, message: 'must be a finite number' }]
+    return false
+  }
+  // Fastify passes the parent (for coercing a root value) only to a validator that has schemaEnv.
+  if (validate.schemaEnv) checked.schemaEnv = validate.schemaEnv
+  return checked
+}
 
 export interface AppOptions {
   config: Config
@@ -94,11 +130,15 @@ declare module 'fastify' {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options
+  // loadConfig refuses TRUST_PROXY=true (every hop trusted: any client picks the address its limits count); a
+  // Config built by hand may not pass it either.
+  if ((config.trustProxy as unknown) === true) throw new Error('trustProxy must be a hop count or proxy addresses, not true')
   const clock = options.clock ?? systemClock
   // Client addresses are logged only as a keyed hash: enough to follow one client through the logs,
   // useless for finding the member behind it. The key lives and dies with the process.
   const ipKey = randomBytes(32)
-  const hashIp = (ip: string) => createHmac('sha256', ipKey).update(ip).digest('base64url').slice(0, 16)
+  // What is hashed is the address as limits count it (an IPv6 address by its /64, see addressKey).
+  const hashIp = (ip: string) => createHmac('sha256', ipKey).update(addressKey(ip)).digest('base64url').slice(0, 16)
 
   const app = Fastify({
     logger: {
@@ -116,10 +156,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(options.logStream ? { stream: options.logStream } : {})
     },
     // A hop count is valid for Fastify (proxy-addr) though its types leave numbers out.
-    trustProxy: config.trustProxy as boolean | string,
+    trustProxy: config.trustProxy as false | string,
     bodyLimit: config.bodyLimitBytes,
     // Unknown properties are refused, not silently dropped: the contract asks for no unknown properties.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // strictNumbers: a query string's "Infinity" or "1e400" is coerced to Infinity, which integer, minimum and
+    // maximum checks let through without it (a 500 further on); with it, NaN and ±Infinity are refused (400).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, strictNumbers: true } },
     schemaController: { compilersFactory: { buildValidator: bodiesAsSent } },
     return503OnClosing: true,
     // A malformed URL (bad percent-encoding, an over-long parameter) is refused by Fastify's router before any

@@ -23,7 +23,7 @@ async function createAdmin(args: string[]) {
   if (process.stdin.isTTY) console.log('Password (then Enter, then Ctrl-D):')
   const password = await readStdin()
   const config = loadConfig()
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, timeouts: config.database })
   try {
     await prepareDatabase(database, systemClock)
     const { account, created } = await createOrPromoteAdmin({ db: database.db, clock: systemClock }, values.handle, password)

@@ -2,6 +2,8 @@
  * Configuration comes from the environment, read and validated in this one place.
  * A bad value stops start-up with a message that names the variable.
  */
+import { isIP } from 'node:net'
+
 export interface Config {
   port: number
   host: string
@@ -15,7 +17,13 @@ export interface Config {
   reportHideThreshold: number
   claimLeaseSeconds: number
   logLevel: string
-  trustProxy: boolean | string | number
+  /**
+   * Which proxies' X-Forwarded-For to believe: a hop count, or the proxies' addresses/CIDRs (comma-separated);
+   * false trusts none. Never `true`: trusting every hop would let any client name its own address.
+   */
+  trustProxy: false | string | number
+  /** Timeouts on the PostgreSQL connections (ignored for the embedded database). */
+  database: DatabaseTimeouts
   /** Lucia's design: sessions live 30 days and slide forward when used in their second half. */
   sessionTtlDays: number
   bodyLimitBytes: number
@@ -43,6 +51,21 @@ export interface Config {
   crisisModel: boolean
   /** Whether the sourcing model (src/moderation/flagging/sourcing-model.ts) reads what no sourcing rule held. */
   sourcingModel: boolean
+}
+
+/** How long PostgreSQL work may take before it is given up (0 turns one off). */
+export interface DatabaseTimeouts {
+  /** Server side, per statement (statement_timeout): the statement is cancelled and its transaction rolled back. */
+  statementTimeoutMs: number
+  /** Server side, per lock wait (lock_timeout): a write stuck behind a lock gives up sooner than the statement would. */
+  lockTimeoutMs: number
+  /**
+   * Client side, per query: a database that stops answering (frozen host, network partition) is given up on, and
+   * the connection dropped. Longer than the statement timeout, so that PostgreSQL's own cancel normally comes first.
+   */
+  queryTimeoutMs: number
+  /** statement_timeout and lock_timeout of the migration connection (migrations may rewrite big tables); 0: none. */
+  migrationTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -96,15 +119,60 @@ function origins(env: Env, name: string): string[] {
     })
 }
 
-function trustProxy(env: Env, name: string): boolean | string | number {
+/**
+ * `true` is refused rather than read as one hop: Fastify would trust every hop and take the left-most address
+ * of X-Forwarded-For, which the client writes itself, so any client could pick the address its limits count. A
+ * silent guess at the hop count could be wrong either way (too few: every client shares the proxy's limit; too
+ * many: the client chooses again), so the operator says which proxies to believe.
+ */
+function trustProxy(env: Env, name: string): false | string | number {
   const raw = env[name]
   if (raw === undefined || raw.trim() === '') return false
   const value = raw.trim()
-  if (value === 'true') return true
   if (value === 'false') return false
+  if (value.toLowerCase() === 'true') {
+    throw new ConfigError(
+      name,
+      'true would trust every X-Forwarded-For hop, letting any client choose the address its rate limits count. ' +
+        'Give the number of proxies in front of Lantern (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8,127.0.0.1)'
+    )
+  }
   if (/^\d+$/.test(value)) return Number(value)
-  if (/^[0-9a-fA-F.:/,\s]+$/.test(value)) return value
-  throw new ConfigError(name, `must be true, false, a hop count or a list of addresses, got "${raw}"`)
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean)
+  if (entries.length > 0 && entries.every(proxyAddress)) return entries.join(',')
+  throw new ConfigError(
+    name,
+    `must be false, a hop count (e.g. 1) or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal), got "${raw}"`
+  )
+}
+
+/** An address or CIDR proxy-addr understands (it throws on anything else at the first request, not at start-up). */
+function proxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true
+  const [address, bits, ...rest] = entry.split('/')
+  if (rest.length > 0 || !address) return false
+  const version = isIP(address)
+  if (version === 0) return false
+  if (bits === undefined) return true
+  if (!/^\d{1,3}$/.test(bits)) return false
+  return Number(bits) <= (version === 4 ? 32 : 128)
+}
+
+/** The database timeouts, from the environment (openDatabase reads them itself when not given them). */
+export function databaseTimeouts(env: Env = process.env): DatabaseTimeouts {
+  const timeouts = {
+    statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    lockTimeoutMs: integer(env, 'DATABASE_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),
+    queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 12_000, 0, 3_600_000),
+    migrationTimeoutMs: integer(env, 'DATABASE_MIGRATION_TIMEOUT_MS', 0, 0, 86_400_000)
+  }
+  if (timeouts.queryTimeoutMs > 0 && timeouts.statementTimeoutMs > 0 && timeouts.queryTimeoutMs <= timeouts.statementTimeoutMs) {
+    throw new ConfigError(
+      'DATABASE_QUERY_TIMEOUT_MS',
+      `must be longer than DATABASE_STATEMENT_TIMEOUT_MS (${timeouts.statementTimeoutMs}), so that PostgreSQL cancels a slow statement itself first; got ${timeouts.queryTimeoutMs}`
+    )
+  }
+  return timeouts
 }
 
 function databaseUrl(env: Env, name: string): string | null {
@@ -137,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
     claimLeaseSeconds: integer(env, 'CLAIM_LEASE_SECONDS', 600, 10, 86400),
     logLevel,
     trustProxy: trustProxy(env, 'TRUST_PROXY'),
+    database: databaseTimeouts(env),
     sessionTtlDays: integer(env, 'SESSION_TTL_DAYS', 30, 1, 365),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     rateLimit: {

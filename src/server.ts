@@ -18,7 +18,7 @@ async function main() {
     throw error
   }
 
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, timeouts: config.database })
   await prepareDatabase(database, systemClock)
   const app = await buildApp({ config, database })
 

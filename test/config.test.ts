@@ -61,3 +61,55 @@ t.test('a bad value stops start-up naming the variable', async (t) => {
     t.match((error as ConfigError).message, new RegExp(`^${name}: `))
   }
 })
+
+t.test('TRUST_PROXY=true is refused: it would let any client choose its rate-limit address', async (t) => {
+  for (const value of ['true', 'TRUE', ' true ']) {
+    let error: unknown
+    try {
+      loadConfig({ TRUST_PROXY: value })
+    } catch (e) {
+      error = e
+    }
+    t.ok(error instanceof ConfigError, `TRUST_PROXY=${value} is refused`)
+    t.equal((error as ConfigError).variable, 'TRUST_PROXY')
+    t.match((error as ConfigError).message, /hop count|addresses/, 'the message says what to give instead')
+  }
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+  t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1')
+  t.equal(loadConfig({ TRUST_PROXY: 'loopback,fd00::/8,::1' }).trustProxy, 'loopback,fd00::/8,::1')
+  for (const value of ['10.0.0.0/33', '10.0.0', '::1/129', '1.2.3.4/8/8', 'everyone,10.0.0.1', ',']) {
+    t.throws(() => loadConfig({ TRUST_PROXY: value }), ConfigError, `TRUST_PROXY=${value} is refused`)
+  }
+})
+
+t.test('database timeouts: defaults, values, and a query timeout that must outlast the statement timeout', async (t) => {
+  t.same(loadConfig({}).database, { statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, queryTimeoutMs: 12_000, migrationTimeoutMs: 0 })
+  t.same(
+    loadConfig({
+      DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+      DATABASE_LOCK_TIMEOUT_MS: '0',
+      DATABASE_QUERY_TIMEOUT_MS: '35000',
+      DATABASE_MIGRATION_TIMEOUT_MS: '600000'
+    }).database,
+    { statementTimeoutMs: 30_000, lockTimeoutMs: 0, queryTimeoutMs: 35_000, migrationTimeoutMs: 600_000 }
+  )
+  t.same(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' }).database.statementTimeoutMs, 0, '0 turns one off')
+  const bad: Array<[string, Record<string, string>]> = [
+    ['DATABASE_STATEMENT_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: 'ten' }],
+    ['DATABASE_LOCK_TIMEOUT_MS', { DATABASE_LOCK_TIMEOUT_MS: '-1' }],
+    ['DATABASE_QUERY_TIMEOUT_MS', { DATABASE_QUERY_TIMEOUT_MS: '5000' }],
+    ['DATABASE_QUERY_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: '20000', DATABASE_QUERY_TIMEOUT_MS: '20000' }],
+    ['DATABASE_MIGRATION_TIMEOUT_MS', { DATABASE_MIGRATION_TIMEOUT_MS: '1.5' }]
+  ]
+  for (const [name, env] of bad) {
+    let error: unknown
+    try {
+      loadConfig(env)
+    } catch (e) {
+      error = e
+    }
+    t.ok(error instanceof ConfigError, `${JSON.stringify(env)} is refused`)
+    t.equal((error as ConfigError).variable, name)
+  }
+})

@@ -7,7 +7,7 @@ import { invalidateSession } from './sessions.js'
 import { clearSessionCookie, requireAccount, setSessionCookie } from '../http/auth.js'
 import { absentBodyIsEmpty, Account, errorResponses, NoBody } from '../http/schemas.js'
 import { HANDLE_PATTERN } from './handles.js'
-import { addressLimit, loginLimit, passwordCheckLimit, signupLimit, writeLimit } from '../http/security.js'
+import { addressLimit, loginLimit, passwordCheckLimit, signupLimit } from '../http/security.js'
 import type { LiveHub } from '../live/hub.js'
 
 const Password = Type.String({ minLength: 10, maxLength: 256 })
@@ -82,7 +82,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
   app.delete(
     '/sessions/current',
     {
-      config: { rateLimit: writeLimit(deps.config) },
+      // Signing out always works, however many writes the account made.
+      config: { accountWriteLimit: false },
       preValidation: absentBodyIsEmpty,
       schema: { tags: ['accounts'], summary: 'Sign out', body: NoBody, response: { 204: Type.Null(), ...errorResponses(400, 401) } }
     },
@@ -118,7 +119,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
   app.delete(
     '/me',
     {
-      config: { rateLimit: passwordCheckLimit(deps.config) },
+      config: { rateLimit: passwordCheckLimit(deps.config), accountWriteLimit: false },
       // Each try checks the password: it counts against the address's sign-in attempts too.
       preHandler: loginsPerAddress,
       schema: {

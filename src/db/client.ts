@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
+import { type DatabaseTimeouts, databaseTimeouts } from '../config.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -46,6 +47,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string | null
   /** pg pool size per instance. */
   poolSize?: number
+  /** Statement, lock and query timeouts; by default read from the environment (src/config.ts). */
+  timeouts?: DatabaseTimeouts
 }
 
 /** Runs a raw statement on either driver and returns its rows. */
@@ -72,17 +75,39 @@ async function appliedMigrations(db: Db): Promise<number> {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10)
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.timeouts ?? databaseTimeouts())
   return openPglite(options.dataDir ?? null)
 }
 
-function openPostgres(url: string, poolSize: number): Database {
+/** TCP keepalive on every connection: an idle connection to a vanished host is found dead, not kept forever. */
+const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 }
+
+/** pg's error for a query the server did not answer within query_timeout. */
+export const isQueryTimeout = (error: unknown) => error instanceof Error && error.message === 'Query read timeout'
+
+/**
+ * After a client-side query timeout the connection still waits for the answer (pg keeps the query as the active
+ * one): anything sent on it next, a transaction's ROLLBACK included, would wait as long. Dropping the socket fails
+ * what is queued at once, and the pool discards the client (not queryable) instead of handing it out again.
+ * PostgreSQL rolls back the transaction of a connection that went away.
+ */
+function dropConnection(client: pg.PoolClient | pg.Client) {
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream
+  stream?.destroy()
+}
+
+function openPostgres(url: string, poolSize: number, timeouts: DatabaseTimeouts): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     // Fail fast while the database is down, so requests answer 503 instead of hanging.
     connectionTimeoutMillis: 3000,
-    idleTimeoutMillis: 30_000
+    idleTimeoutMillis: 30_000,
+    // A database that stops answering (frozen host, partition, a long lock) is given up on (503), not waited for.
+    ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs } : {}),
+    ...(timeouts.lockTimeoutMs ? { lock_timeout: timeouts.lockTimeoutMs } : {}),
+    ...(timeouts.queryTimeoutMs ? { query_timeout: timeouts.queryTimeoutMs } : {}),
+    ...KEEPALIVE
   })
   // A client losing its connection (database restart) must not crash the process: idle ones report through
   // the pool, checked-out ones (between two statements of a transaction) through their own 'error' event.
@@ -90,6 +115,18 @@ function openPostgres(url: string, poolSize: number): Database {
   pool.on('error', () => {})
   pool.on('connect', (client) => {
     client.on('error', () => {})
+    // pool.query releases its client with the error (the pool drops it); a checked-out client (a transaction) is
+    // released without one, so a timed-out query drops its connection here.
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const result = query(...args)
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => {
+          if (isQueryTimeout(error)) dropConnection(client)
+        })
+      }
+      return result
+    }
   })
   const db = drizzlePg({ client: pool, schema }) as unknown as Db
   return {
@@ -98,12 +135,22 @@ function openPostgres(url: string, poolSize: number): Database {
     async ping() {
       await pool.query('select 1')
     },
-    listen: (channel, onNotify, onReconnect) => listenPostgres(url, channel, onNotify, onReconnect),
+    listen: (channel, onNotify, onReconnect) => listenPostgres(url, channel, onNotify, onReconnect, timeouts),
     async notify(channel, payload) {
       await pool.query('select pg_notify($1, $2)', [channel, payload])
     },
     async migrate() {
-      const client = await pool.connect()
+      // A connection of its own, without the requests' timeouts: a migration may rewrite a big table, and
+      // waiting for another instance's migrations (the advisory lock) is expected. DATABASE_MIGRATION_TIMEOUT_MS
+      // bounds both when set.
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: 3000,
+        ...(timeouts.migrationTimeoutMs ? { statement_timeout: timeouts.migrationTimeoutMs, lock_timeout: timeouts.migrationTimeoutMs } : {}),
+        ...KEEPALIVE
+      })
+      client.on('error', () => {})
+      await client.connect()
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
         try {
@@ -112,7 +159,7 @@ function openPostgres(url: string, poolSize: number): Database {
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK])
         }
       } finally {
-        client.release()
+        await client.end().catch(() => {})
       }
     },
     async migrationStatus() {
@@ -162,14 +209,26 @@ async function openPglite(dataDir: string | null): Promise<Database> {
  * database restarts or the connection drops, it reconnects with exponential back-off (100 ms up to 5 s)
  * and tells the caller to catch up from the outbox.
  */
-async function listenPostgres(url: string, channel: string, onNotify: (payload: string) => void, onReconnect: () => void) {
+async function listenPostgres(
+  url: string,
+  channel: string,
+  onNotify: (payload: string) => void,
+  onReconnect: () => void,
+  timeouts: DatabaseTimeouts
+) {
   let stopped = false
   let client: pg.Client | null = null
   let retry: NodeJS.Timeout | null = null
   let delay = 100
 
   const connect = async (isReconnect: boolean): Promise<void> => {
-    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+    // Keepalive: a LISTEN connection is idle by nature, and a partition would otherwise leave it deaf for good.
+    const next = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 3000,
+      ...(timeouts.queryTimeoutMs ? { query_timeout: timeouts.queryTimeoutMs } : {}),
+      ...KEEPALIVE
+    })
     next.on('notification', (message) => onNotify(message.payload ?? ''))
     next.on('error', () => lost(next))
     next.on('end', () => lost(next))

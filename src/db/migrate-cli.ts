@@ -5,7 +5,7 @@ import { openDatabase } from './client.js'
 import { prepareDatabase } from './prepare.js'
 
 const config = loadConfig()
-const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, timeouts: config.database })
 try {
   await prepareDatabase(database, systemClock)
   const status = await database.migrationStatus()

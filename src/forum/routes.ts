@@ -23,7 +23,6 @@ import {
   Thread,
   Title
 } from '../http/schemas.js'
-import { staffWriteLimit, writeLimit } from '../http/security.js'
 import { createBoard, listBoards } from './boards.js'
 import { createReply, deletePost, editPost, type ReplyTarget, sessionWithReplyTarget } from './posts.js'
 import { reportPost } from './reports.js'
@@ -35,8 +34,8 @@ const SlugParams = Type.Object({ slug: Slug }, { additionalProperties: false })
 const PostResult = Type.Object({ post: Post, moderation: Moderation })
 
 export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const writes = { rateLimit: writeLimit(deps.config) }
-  const creates = { ...writes, idempotent: true }
+  // Writes count against their account and their address (src/http/security.ts), across every write route.
+  const creates = { idempotent: true }
 
   app.get(
     '/boards',
@@ -148,7 +147,6 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.patch(
     '/threads/:id',
     {
-      config: { rateLimit: staffWriteLimit(deps.config) },
       schema: {
         tags: ['moderation'],
         summary: 'Lock or unlock a thread (staff)',
@@ -194,7 +192,6 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.patch(
     '/posts/:id',
     {
-      config: writes,
       schema: {
         tags: ['forum'],
         summary: 'Edit your post; it is scanned again and the previous version kept',
@@ -212,7 +209,6 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
   app.delete(
     '/posts/:id',
     {
-      config: writes,
       preValidation: absentBodyIsEmpty,
       schema: {
         tags: ['forum'],

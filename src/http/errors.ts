@@ -67,14 +67,31 @@ export function errorForLog(error: unknown, depth = 0): { type: string; message:
 
 // Errors meaning "the database cannot be reached right now": the request had no effect, try again later. And
 // a transaction PostgreSQL rolled back to end a deadlock or a serialization conflict (40P01, 40001): it had no
-// effect either, and the same request a moment later will go through.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '40P01', '40001'])
+// effect either, and the same request a moment later will go through. So does a statement cancelled by
+// statement_timeout (57014) or a lock wait ended by lock_timeout (55P03) (DATABASE_STATEMENT_TIMEOUT_MS,
+// DATABASE_LOCK_TIMEOUT_MS); and a query the database never answered (pg's query_timeout, "Query read timeout",
+// DATABASE_QUERY_TIMEOUT_MS), whose connection is dropped so that PostgreSQL rolls its transaction back.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '40P01',
+  '40001',
+  '57014',
+  '55P03'
+])
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const err = e as { code?: unknown; message?: unknown; cause?: unknown }
     if (typeof err.code === 'string' && (UNAVAILABLE_CODES.has(err.code) || err.code.startsWith('08'))) return true
-    if (typeof err.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|PGlite is closed/i.test(err.message)) {
+    if (typeof err.message === 'string' && /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|PGlite is closed/i.test(err.message)) {
       return true
     }
     e = err.cause

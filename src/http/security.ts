@@ -3,6 +3,8 @@ import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isIPv4, isIPv6 } from 'node:net'
+import { isStaff } from '../accounts/model.js'
 import type { Config } from '../config.js'
 import { DomainError } from '../errors.js'
 
@@ -15,9 +17,51 @@ declare module 'fastify' {
     /** The client address as a keyed hash: what rate limits and logs use instead of the address. */
     clientId: string
   }
+  interface FastifyContextConfig {
+    /**
+     * False for the writes an account must always be able to make, however many it made: signing out, and deleting
+     * the account (which has its own limit on password checks). Every other write counts against the account.
+     */
+    accountWriteLimit?: false
+  }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** The eight 16-bit groups of a valid IPv6 address (without zone id), a trailing dotted quad included. */
+function ipv6Groups(address: string): number[] {
+  let text = address
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number]
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = '', tail] = text.split('::')
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)))
+  const left = parse(head)
+  const right = tail === undefined ? [] : parse(tail)
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right]
+}
+
+/**
+ * What per-address limits count: an IPv4 address as it is (an IPv4-mapped IPv6 address, `::ffff:192.0.2.1`,
+ * as the IPv4 address it is), an IPv6 address by its /64, the smallest block a home or a host is given, so a
+ * client cannot get a fresh allowance by rotating addresses inside it. Anything else (no address) as it is.
+ */
+export function addressKey(ip: string): string {
+  const address = ip.replace(/%.*$/, '')
+  if (isIPv4(address)) return address
+  if (!isIPv6(address)) return ip
+  const groups = ipv6Groups(address.toLowerCase())
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6)
+    return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`
+}
 
 export const security = fp(async function security(
   app: FastifyInstance,
@@ -55,17 +99,27 @@ export const security = fp(async function security(
   // Every write also counts against its client address, whichever account makes it (generous: a clinic or
   // a family may share one address).
   const perAddressWrites = addressLimit(app, 'write', config.rateLimit.writesPerIpPerMinute, 'Too many writes from this address')
+  // And against its account: one count across every write route (posts, edits, reports, deletions, staff
+  // actions), so an account's allowance is the same however it spreads its writes. Staff clear queues in bursts:
+  // five times the members' allowance. Sign-up and sign-in (public) are limited by their own route limits.
+  const perAccountWrites = checkedLimit(
+    app.createRateLimit({
+      timeWindow: 60_000,
+      max: (request) => config.rateLimit.writesPerMinute * (request.account && isStaff(request.account) ? 5 : 1),
+      keyGenerator: (request) => `account:${request.account?.id ?? ''}`
+    }),
+    'Too many writes from this account'
+  )
   app.addHook('preHandler', async (request, reply) => {
-    if (UNSAFE.has(request.method) && request.routeOptions.url?.startsWith('/api/')) await perAddressWrites(request, reply)
+    if (!UNSAFE.has(request.method) || !request.routeOptions.url?.startsWith('/api/')) return
+    await perAddressWrites(request, reply)
+    const { config: route } = request.routeOptions
+    if (request.account && !route.public && route.accountWriteLimit !== false) await perAccountWrites(request, reply)
   })
 })
 
-/**
- * A second limit, checked by hand, counted per client address: @fastify/rate-limit runs one limit per route,
- * and some routes need two (per account or handle, and per address).
- */
-export function addressLimit(app: FastifyInstance, name: string, max: number, message: string) {
-  const check = app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: (request) => `${name}:${request.clientId}` })
+/** A limiter from app.createRateLimit, answering 429 in the contract's shape with Retry-After when exceeded. */
+function checkedLimit(check: ReturnType<FastifyInstance['createRateLimit']>, message: string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const result = await check(request)
     if (!result.isAllowed && result.isExceeded) {
@@ -75,6 +129,14 @@ export function addressLimit(app: FastifyInstance, name: string, max: number, me
       })
     }
   }
+}
+
+/**
+ * A second limit, checked by hand, counted per client address: @fastify/rate-limit runs one limit per route,
+ * and some routes need two (per account or handle, and per address).
+ */
+export function addressLimit(app: FastifyInstance, name: string, max: number, message: string) {
+  return checkedLimit(app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: (request) => `${name}:${request.clientId}` }), message)
 }
 
 /** Sign-in attempts per address and handle: slows guessing one member's password without locking them out elsewhere. */
@@ -103,15 +165,3 @@ export const signupLimit = (config: Config) => ({
   keyGenerator: (request: FastifyRequest) => `signup:${request.clientId}`
 })
 
-/** Writes per account (per address when there is none). */
-export const writeLimit = (config: Config) => ({
-  max: config.rateLimit.writesPerMinute,
-  timeWindow: '1 minute',
-  keyGenerator: (request: FastifyRequest) => (request.account ? `account:${request.account.id}` : `ip:${request.clientId}`)
-})
-
-/** Staff clear queues in bursts: five times the members' allowance. */
-export const staffWriteLimit = (config: Config) => ({
-  ...writeLimit(config),
-  max: config.rateLimit.writesPerMinute * 5
-})

@@ -9,7 +9,6 @@ import { absentBodyIsEmpty, Account, Body, ContentWarning, errorResponses, Id, N
 import { changeRole, suspendAccount, unsuspendAccount } from './accounts.js'
 import { MAX_PATTERN_LENGTH } from './flagging/index.js'
 import { readLog } from './log.js'
-import { staffWriteLimit } from '../http/security.js'
 import { claimItem, listQueue, releaseItem, resolveItem } from './queue/service.js'
 import { moderatedBoards } from './queue/scope.js'
 import { createRule, deleteRule, listRules, testRules, updateRule } from './rules.js'
@@ -83,7 +82,6 @@ const ItemResponse = Type.Object({ item: QueueItem })
 const tags = ['moderation']
 
 export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const staffWrites = { rateLimit: staffWriteLimit(deps.config) }
   // Every /moderation route is for staff: members get 403 before their input is even validated, and a
   // suspended moderator 403 `suspended` (a suspension takes the moderation tools with it, reading included).
   app.addHook('onRequest', async (request) => {
@@ -123,7 +121,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     '/moderation/rules',
     {
       ...writesRules,
-      config: staffWrites,
       schema: {
         tags,
         summary: 'Add a rule; it applies to the next post on every instance',
@@ -146,7 +143,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     '/moderation/rules/:id',
     {
       ...writesRules,
-      config: staffWrites,
       schema: {
         tags,
         summary: 'Change a rule',
@@ -177,7 +173,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     '/moderation/rules/:id',
     {
       ...writesRules,
-      config: staffWrites,
       preValidation: absentBodyIsEmpty,
       schema: {
         tags,
@@ -198,7 +193,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/rules/test',
     {
-      config: staffWrites,
       schema: {
         tags,
         summary: 'Dry run: what the current rules and detectors find in a text (offsets into it)',
@@ -248,7 +242,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/queue/:id/claim',
     {
-      config: staffWrites,
       preValidation: absentBodyIsEmpty,
       schema: {
         tags,
@@ -264,7 +257,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/queue/:id/release',
     {
-      config: staffWrites,
       preValidation: absentBodyIsEmpty,
       schema: { tags, summary: 'Give a claimed item back', params: IdParams, body: NoBody, response: { 200: ItemResponse, ...errorResponses(400, 401, 403, 404, 409) } }
     },
@@ -274,7 +266,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/queue/:id/resolve',
     {
-      config: staffWrites,
       schema: {
         tags,
         summary:
@@ -309,7 +300,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/accounts/:id/suspend',
     {
-      config: staffWrites,
       schema: {
         tags,
         summary: 'Suspend an account for some days, or until lifted',
@@ -327,7 +317,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.post(
     '/moderation/accounts/:id/unsuspend',
     {
-      config: staffWrites,
       // The body (an optional reason) may be left out entirely.
       preValidation: absentBodyIsEmpty,
       schema: {
@@ -374,7 +363,6 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
   app.patch(
     '/accounts/:id/role',
     {
-      config: staffWrites,
       schema: {
         tags,
         summary: 'Set a role (admin); moderators may be limited to some boards',
