@@ -1,6 +1,12 @@
 import type { accounts } from '../db/schema.js'
 
-export type AccountRow = typeof accounts.$inferSelect
+export type AccountRow = typeof accounts.$inferSelect & {
+  /**
+   * The boards a moderator moderates, when the session check read them (src/http/auth.ts): a moderator limited to
+   * some boards is staff on those only, and elsewhere reads as a member of their circle. Null or absent: every board.
+   */
+  moderates?: readonly string[] | null
+}
 export type Circle = AccountRow['circle']
 export type Role = AccountRow['role']
 

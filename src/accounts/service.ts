@@ -8,6 +8,7 @@ import { type AccountRow, type Circle, type Role, accountView, effectiveStatus }
 import { hashPassword, verifyPassword } from './passwords.js'
 import { createSession, invalidateAllSessions, type TokenGenerator } from './sessions.js'
 import { forgetAuthorInEvents } from '../live/outbox.js'
+import { releaseLostClaims } from '../moderation/queue/claims.js'
 
 export interface AccountDeps extends Deps {
   generateToken?: TokenGenerator
@@ -84,7 +85,7 @@ export async function logIn(deps: AccountDeps, handle: string, password: string)
 
 /**
  * Deleting an account ends its sessions, wipes its password, keeps its handle reserved (so nobody can
- * impersonate a former member) and keeps its posts with author null.
+ * impersonate a former member) and keeps its posts with author null. A moderator's queue claims are released.
  */
 export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: AccountRow, password: string): Promise<void> {
   if (!(await verifyPassword(account.passwordHash, password))) {
@@ -114,6 +115,8 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
       .update(accounts)
       .set({ status: 'deleted', passwordHash: null, deletedAt: now, suspendedUntil: null, suspensionReason: null })
       .where(eq(accounts.id, account.id))
+    // Last, so the items' news is built with the member's authorship already forgotten.
+    await releaseLostClaims(tx, now, { holderId: account.id, actor: account, cause: 'account.deleted', boardsLeft: [] })
   })
 }
 

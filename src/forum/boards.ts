@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm'
+import { eq, inArray, or, sql } from 'drizzle-orm'
 import type { AccountRow } from '../accounts/model.js'
 import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
@@ -11,14 +11,14 @@ import { type BoardRow, boardView } from './views.js'
 
 export async function listBoards(deps: Deps, reader: AccountRow | null) {
   // Without a session only the boards open to everyone are listed: a family board's existence is private.
-  const audiences = reader ? readableAudiences(reader) : (['everyone'] as const)
+  const { audiences, alsoBoards } = reader ? readableAudiences(reader) : { audiences: ['everyone' as const], alsoBoards: [] }
   const rows = await deps.db
     .select({
       board: boards,
       threadCount: sql<number>`(select count(*)::int from ${threads} where ${threads.boardSlug} = ${boards.slug} and ${threads.state} = 'visible')`
     })
     .from(boards)
-    .where(inArray(boards.audience, [...audiences]))
+    .where(alsoBoards.length ? or(inArray(boards.audience, audiences), inArray(boards.slug, [...alsoBoards])) : inArray(boards.audience, audiences))
     .orderBy(boards.position, boards.createdAt, boards.slug)
   return rows.map((r) => boardView(r.board, Number(r.threadCount)))
 }

@@ -17,12 +17,15 @@ export function encodeCursor(position: Position): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /**
  * A time as toISOString writes it, years 0001..9999: JavaScript reads other forms too (`+010000-01-01…`, year 0),
- * which PostgreSQL cannot store and refused with a 500.
+ * which PostgreSQL cannot store and refused with a 500. It must also print back as itself: Date reads days a month
+ * does not have (`2026-02-31` is 3 March) and `T24:00`, which a cursor passed on as text (the queue's) made a 500 too.
  */
 const ISO_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 export function isIsoTime(value: string): boolean {
-  return ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))
+  if (!ISO_TIME.test(value)) return false
+  const time = Date.parse(value)
+  return !Number.isNaN(time) && new Date(time).toISOString() === value
 }
 
 export function decodeCursor(cursor: string | undefined): Position | null {

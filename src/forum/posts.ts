@@ -10,11 +10,12 @@ import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
 import { accounts, boards, events, postRevisions, posts, queueItems, sessions, threads } from '../db/schema.js'
 import { DomainError, forbidden, invalid, notFound } from '../errors.js'
-import { audienceAllows } from './audience.js'
+import { audienceAllows, readerOn } from './audience.js'
 import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
 import { ruleRevisionOf } from '../moderation/rules.js'
-import { type ModerationOutcome, type Screening, screen } from '../moderation/screening.js'
+import { type ModerationOutcome, type Screening, heldOnlyAsNewAccount, screen, screenEditOfHeld } from '../moderation/screening.js'
 import { hiddenThreadAudience, postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
+import { openingPostNews, publishPost } from '../moderation/queue/service.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody, showsSomething, visibleText, withoutBidiControls } from './sanitize.js'
 import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
@@ -116,7 +117,7 @@ export function prepareBody(body: string): string {
   return html
 }
 
-type Viewer = Pick<AccountRow, 'id' | 'role' | 'circle'>
+type Viewer = Pick<AccountRow, 'id' | 'role' | 'circle' | 'moderates'>
 
 /** May this viewer see this thread at all? Held or removed threads exist only for their author and staff. */
 export function threadVisibleTo(thread: ThreadRow, viewer: Viewer): boolean {
@@ -146,9 +147,11 @@ async function postWithContext(db: Db, postId: string): Promise<PostContext | un
 }
 
 /** A post with its thread and board, if the viewer may see it; otherwise 404 (never reveal existence). */
-export async function readablePost(db: Db, viewer: Viewer, postId: string): Promise<PostContext> {
+export async function readablePost(db: Db, account: Viewer, postId: string): Promise<PostContext> {
   const row = await postWithContext(db, postId)
-  if (!row || !audienceAllows(row.board, viewer) || !threadVisibleTo(row.thread, viewer) || !postVisibleTo(row.post, viewer)) {
+  if (!row) throw notFound('That post')
+  const viewer = readerOn(account, row.board.slug)
+  if (!audienceAllows(row.board, viewer) || !threadVisibleTo(row.thread, viewer) || !postVisibleTo(row.post, viewer)) {
     throw notFound('That post')
   }
   return row
@@ -160,9 +163,11 @@ export async function readablePost(db: Db, viewer: Viewer, postId: string): Prom
  * published and is held with it. A reader who saw a post that others reported as harassment can still report it
  * as a crisis, and so raise it to the head of the queue. A post in a thread that others never saw stays unknown.
  */
-export async function reportablePost(db: Db, viewer: Viewer, postId: string): Promise<PostContext> {
+export async function reportablePost(db: Db, account: Viewer, postId: string): Promise<PostContext> {
   const row = await postWithContext(db, postId)
-  if (!row || !audienceAllows(row.board, viewer)) throw notFound('That post')
+  if (!row) throw notFound('That post')
+  const viewer = readerOn(account, row.board.slug)
+  if (!audienceAllows(row.board, viewer)) throw notFound('That post')
   const { post, thread } = row
   const seenByReaders = post.state === 'held' && post.publishedAt !== null && (thread.state === 'visible' || (post.opening && thread.state === 'held'))
   if (!seenByReaders && (!threadVisibleTo(thread, viewer) || !postVisibleTo(post, viewer))) throw notFound('That post')
@@ -255,8 +260,10 @@ export async function createReply(deps: Deps, author: AccountRow, threadId: stri
   assertCanWrite(author, now)
   const row = target ?? (await readReplyTarget(deps.db, threadId))
   const { thread, board } = row
-  if (!thread || !board || !audienceAllows(board, author) || !threadVisibleTo(thread, author)) throw notFound('That thread')
-  if (thread.locked && !isStaff(author)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
+  if (!thread || !board) throw notFound('That thread')
+  const writer = readerOn(author, board.slug)
+  if (!audienceAllows(board, writer) || !threadVisibleTo(thread, writer)) throw notFound('That thread')
+  if (thread.locked && !isStaff(writer)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const bodyHtml = prepareBody(input.body)
   const screening = await screenWriting(deps, author, {
     text: screenedText({ body: input.body, bodyHtml }),
@@ -465,14 +472,14 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
   if (post.authorId !== editor.id) throw forbidden('Only the author can edit a post.')
   if (post.state === 'deleted') throw notFound('That post')
   if (post.state === 'removed') throw forbidden('A moderator removed this post; it cannot be edited.')
-  if (thread.locked && !isStaff(editor)) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
+  if (thread.locked && !isStaff(readerOn(editor, board.slug))) throw forbidden('This thread is locked.', { reason: 'thread_locked' })
   const contentWarning = edit.contentWarning === undefined ? post.contentWarning : edit.contentWarning
   if (post.opening && board.requiresContentWarning && !contentWarning) {
     throw invalid(`Threads on "${board.name}" need a content warning.`, { field: 'contentWarning' })
   }
   const bodySource = edit.body ?? post.bodySource
   const bodyHtml = edit.body === undefined ? post.bodyHtml : prepareBody(edit.body)
-  const screening = await screenWriting(deps, editor, {
+  const screened = await screenWriting(deps, editor, {
     text: screenedText({ title: post.opening ? thread.title : undefined, body: bodySource, bodyHtml }),
     body: bodySource,
     contentWarning,
@@ -507,6 +514,12 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     ) {
       throw new ChangedMeanwhile()
     }
+    // An edit into a crisis publishes a post held only because its account is new, as the same words in a new post
+    // would be: read from its item, locked above, so a reason joining meanwhile (a report) is counted.
+    const screening =
+      post.state === 'held' && openItem
+        ? screenEditOfHeld(screened, heldOnlyAsNewAccount(openItem.reasons, (await deps.rules.get(tx)).byId, deps.config.reportHideThreshold))
+        : screened
     const state = screening.state
     await keepRevision(tx, post, 'edit', editor.id, now)
     if (post.opening) {
@@ -515,24 +528,27 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
         .set({ contentWarning: screening.contentWarning, ...(state === 'held' ? { state: 'held' as const } : {}) })
         .where(eq(threads.id, thread.id))
     }
-    const [updated] = await tx
+    const [edited] = await tx
       .update(posts)
       .set({ bodySource, bodyHtml, contentWarning: screening.contentWarning, state, editedAt: now })
       .where(eq(posts.id, post.id))
       .returning()
+    // Published as a moderator's approval publishes it, its thread with it; its news below then tells its readers.
+    const updated = post.state === 'held' && state === 'visible' ? await publishPost(tx, post, now) : edited
     const alerts = await queueIfNeeded(tx, screening, post.id, board.slug, now)
     if (openItem && alerts.length === 0) {
       // A post under review changed: its item says so to the moderators reading it (its `version` moves, so a
       // decision made on the text before the edit is refused rather than applied to the new text).
-      const [touched] = await tx.update(queueItems).set({ updatedAt: now }).where(eq(queueItems.id, openItem)).returning()
+      const [touched] = await tx.update(queueItems).set({ updatedAt: now }).where(eq(queueItems.id, openItem.id)).returning()
       alerts.push(await queueEvent(tx, touched!, false, now))
     }
     const nowHeld = post.state === 'visible' && state === 'held'
     await writeEvents(tx, now, [
       ...(nowHeld ? postHeldEvents(updated!, editor.handle, board.slug) : [postEvent('post.updated', updated!, editor.handle, board.slug)]),
       // The board's list shows the opening post's content warning, and a held opening post hides its thread: the
-      // thread's news says so (a thread no longer visible is then news only for its author and staff).
-      ...(post.opening ? threadEvent('thread.updated', await threadViewById(tx, thread.id), thread.authorId) : []),
+      // thread's news says so (a thread no longer visible is then news only for its author and staff; one published
+      // is new for everyone else).
+      ...(post.opening ? await openingPostNews(tx, post) : []),
       ...alerts
     ])
     return { post: postView({ post: updated!, authorHandle: editor.handle }, editor), moderation: screening.outcome }

@@ -11,7 +11,7 @@ import { threadEvent } from '../live/events.js'
 import { writeEvents } from '../live/outbox.js'
 import { recordAction } from '../moderation/log.js'
 import { inScope, moderatedBoards } from '../moderation/queue/scope.js'
-import { audienceAllows } from './audience.js'
+import { audienceAllows, readerOn } from './audience.js'
 import { readableBoard } from './boards.js'
 import { decodeCursor, page } from './cursor.js'
 import { cleanWriting, prepareBody, queueIfNeeded, screenedText, screenWriting, threadVisibleTo } from './posts.js'
@@ -28,8 +28,9 @@ function threadsVisibleTo(viewer: AccountRow) {
 }
 
 /** A board's threads, newest activity first. */
-export async function listThreads(deps: Deps, viewer: AccountRow, slug: string, request: PageRequest) {
-  await readableBoard(deps.db, viewer, slug)
+export async function listThreads(deps: Deps, account: AccountRow, slug: string, request: PageRequest) {
+  await readableBoard(deps.db, account, slug)
+  const viewer = readerOn(account, slug)
   const after = decodeCursor(request.cursor)
   const rows = await selectThreads(deps.db)
     .where(
@@ -145,9 +146,11 @@ const preparePostsPage = (db: Db, staff: boolean, afterCursor: boolean) =>
     .prepare(`lantern_thread_posts_${staff ? 'staff' : 'member'}_${afterCursor ? 'after' : 'first'}`)
 
 /** A thread with a page of its posts, oldest first. */
-export async function readThread(deps: Deps, viewer: AccountRow, threadId: string, request: PageRequest) {
+export async function readThread(deps: Deps, account: AccountRow, threadId: string, request: PageRequest) {
   const [row] = await preparedOn(deps.db, 'thread_header', prepareThreadHeader).execute({ threadId })
-  if (!row || !audienceAllows(row, viewer) || !threadVisibleTo(row.thread, viewer)) throw notFound('That thread')
+  if (!row) throw notFound('That thread')
+  const viewer = readerOn(account, row.thread.boardSlug)
+  if (!audienceAllows({ slug: row.thread.boardSlug, audience: row.audience }, viewer) || !threadVisibleTo(row.thread, viewer)) throw notFound('That thread')
   const after = decodeCursor(request.cursor)
   const staff = isStaff(viewer)
   const query = preparedOn(deps.db, `thread_posts:${staff}:${after !== null}`, (db) => preparePostsPage(db, staff, after !== null))

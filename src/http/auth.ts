@@ -6,6 +6,7 @@ import { isStaff } from '../accounts/model.js'
 import { deleteExpiredSessions, type SessionLookup, type SessionRecord, validateSessionToken } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
+import { moderatedBoards } from '../moderation/queue/scope.js'
 
 export const SESSION_COOKIE = 'lantern_session'
 
@@ -91,7 +92,9 @@ export const authentication = fp(async function authentication(app: FastifyInsta
     if (token) {
       const result = await validateSessionToken(sessionDeps, token, request.routeOptions.config.sessionLookup?.(request) ?? undefined)
       if (result) {
-        request.account = result.account
+        // A moderator's boards come with their account: on other boards they read as a member of their circle
+        // (src/forum/audience.ts). One more read, for moderators only.
+        request.account = result.account.role === 'moderator' ? { ...result.account, moderates: await moderatedBoards(deps.db, result.account) } : result.account
         request.session = result.session
         request.authVia = bearer ? 'bearer' : 'cookie'
         if (result.renewed && !bearer) setSessionCookie(reply, deps.config.cookieSecure, token, result.session.expiresAt)

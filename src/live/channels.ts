@@ -3,7 +3,7 @@ import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Db } from '../db/client.js'
 import { boards, threads } from '../db/schema.js'
 import { DomainError, notFound } from '../errors.js'
-import { audienceAllows } from '../forum/audience.js'
+import { audienceAllows, readerOn } from '../forum/audience.js'
 import { threadVisibleTo } from '../forum/posts.js'
 import { moderatedBoards } from '../moderation/queue/scope.js'
 
@@ -22,6 +22,11 @@ export interface Authorised {
   internal: string
   /** For the moderation channel: the boards this staff member moderates (null: all). */
   scope: string[] | null
+  /**
+   * Whether the subscriber reads this channel as staff (held news, hidden threads): on a board's or thread's channel,
+   * only a moderator of that board does (src/forum/audience.ts staffOn); on the moderation channel, every subscriber.
+   */
+  staff: boolean
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -49,17 +54,21 @@ export async function authoriseChannel(
 ): Promise<Authorised> {
   // A name that is no channel is not_found before anything is read.
   const internal = channelOf(account.id, name)
-  if (name === 'me') return { internal, scope: null }
+  if (name === 'me') return { internal, scope: null, staff: false }
   if (name === 'moderation') {
     // A suspended moderator has no moderation tools, live ones included.
     if (!isStaff(account) || account.suspended) throw new DomainError('not_found', 'There is no such channel.')
-    return { internal: channel.moderation, scope: await moderatedBoards(db, account) }
+    return { internal: channel.moderation, scope: await moderatedBoards(db, account), staff: true }
   }
+  // A moderator reads a board's channels as staff only if they moderate that board, as over HTTP.
+  const moderates = isStaff(account) ? await moderatedBoards(db, account) : null
   const [kind, key] = name.split(/:(.*)/s) as [string, string]
   if (kind === 'board') {
     const [board] = await db.select().from(boards).where(eq(boards.slug, key)).limit(1)
-    if (!board || !audienceAllows(board, account)) throw notFound('That channel')
-    return { internal: channel.board(board.slug), scope: null }
+    if (!board) throw notFound('That channel')
+    const reader = readerOn({ ...account, moderates }, board.slug)
+    if (!audienceAllows(board, reader)) throw notFound('That channel')
+    return { internal: channel.board(board.slug), scope: null, staff: isStaff(reader) }
   }
   const [row] = await db
     .select({ thread: threads, audience: boards.audience })
@@ -67,6 +76,10 @@ export async function authoriseChannel(
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
     .where(eq(threads.id, key))
     .limit(1)
-  if (!row || !audienceAllows(row, account) || !threadVisibleTo(row.thread, account)) throw notFound('That channel')
-  return { internal: channel.thread(row.thread.id), scope: null }
+  if (!row) throw notFound('That channel')
+  const reader = readerOn({ ...account, moderates }, row.thread.boardSlug)
+  if (!audienceAllows({ slug: row.thread.boardSlug, audience: row.audience }, reader) || !threadVisibleTo(row.thread, reader)) {
+    throw notFound('That channel')
+  }
+  return { internal: channel.thread(row.thread.id), scope: null, staff: isStaff(reader) }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, inArray, lt, max, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
-import { effectiveStatus, isStaff, type AccountRow, type AccountView } from '../accounts/model.js'
+import { effectiveStatus, type AccountRow, type AccountView } from '../accounts/model.js'
 import type { Clock } from '../clock.js'
 import type { Database, Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
@@ -167,16 +167,36 @@ export class LiveHub {
   private epoch = 0
   private readonly sharedSessions = new Map<string, { value: string; refs: number }>()
 
+  /**
+   * Accounts changed by an event while this instance had no socket of theirs, and when: a socket whose account was
+   * read just before (at its upgrade or its auth message) and that joins just after would keep the old copy, a
+   * demoted moderator's role with it, until the next session check. It reads the account again instead.
+   */
+  private readonly changedWithoutSocket = new Map<string, number>()
+
+  private noteChangeWithoutSocket(id: string): void {
+    const now = Date.now()
+    this.changedWithoutSocket.delete(id)
+    this.changedWithoutSocket.set(id, now)
+    // Oldest first (a Map keeps insertion order): a minute is far longer than any upgrade takes.
+    for (const [key, at] of this.changedWithoutSocket) {
+      if (now - at < 60_000) break
+      this.changedWithoutSocket.delete(key)
+    }
+  }
+
   /** Takes the client's account and session id into the shared copies (after it authenticated, too). */
   adopt(client: LiveClient): void {
     if (client.account) {
       const fresh = client.account
-      const entry = this.sharedAccounts.get(fresh.id) ?? { value: fresh, refs: 0, changedAt: 0 }
+      const shared = this.sharedAccounts.get(fresh.id)
+      const entry = shared ?? { value: fresh, refs: 0, changedAt: 0 }
       entry.refs++
       this.sharedAccounts.set(entry.value.id, entry)
       client.account = entry.value
-      // The copies differ: one of them is behind. The database says which.
-      if (entry.value !== fresh && !sameAccount(entry.value, fresh)) void this.reloadAccount(fresh.id)
+      // The copies differ: one of them is behind. The database says which. A first copy is behind if news of the
+      // account came while it was being read.
+      if (shared ? entry.value !== fresh && !sameAccount(entry.value, fresh) : this.changedWithoutSocket.has(fresh.id)) void this.reloadAccount(fresh.id)
     }
     if (client.sessionId) {
       const entry = this.sharedSessions.get(client.sessionId) ?? { value: client.sessionId, refs: 0 }
@@ -267,7 +287,7 @@ export class LiveHub {
   private allowed(client: LiveClient, sub: Subscription, row: EventRow): boolean {
     const account = client.account
     if (!account) return false
-    if (row.restrictedTo && row.restrictedTo !== account.id && !isStaff(account)) return false
+    if (row.restrictedTo && row.restrictedTo !== account.id && !sub.auth.staff) return false
     if (sub.auth.scope && row.boardSlug && !sub.auth.scope.includes(row.boardSlug)) return false
     return true
   }
@@ -335,7 +355,7 @@ export class LiveHub {
     // read began is in what it reads. Live from what this instance has read: no query per subscription (10,000
     // sockets subscribing at once would be 10,000 queries); an event committed just before, not yet read,
     // arrives live — never a gap.
-    const sub: Subscription = { auth: { internal, scope: null }, lastSent: this.lastSeen, buffer: null, holds: 0 }
+    const sub: Subscription = { auth: { internal, scope: null, staff: false }, lastSent: this.lastSeen, buffer: null, holds: 0 }
     let set = this.channels.get(internal)
     if (!set) this.channels.set(internal, (set = new Set()))
     set.add(client)
@@ -374,7 +394,10 @@ export class LiveHub {
       if (replay.length > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
       this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
       sub.lastSent = from
-      for (const row of replay) this.sendIfNew(client, sub, row)
+      // Another hold (the channel authorised again after news of the account) decides whether the replay may be
+      // read at all: it waits with the live events, ahead of them, and goes out with them or not at all.
+      if (sub.holds > 1) sub.buffer = [...replay, ...(sub.buffer ?? [])]
+      else for (const row of replay) this.sendIfNew(client, sub, row)
       this.releaseHold(client, sub)
     } catch (error) {
       if (ended()) return
@@ -421,7 +444,10 @@ export class LiveHub {
    */
   refreshAccount(fresh: LiveAccount, readAt: number | null): void {
     const entry = this.sharedAccounts.get(fresh.id)
-    if (!entry) return
+    if (!entry) {
+      if (readAt === null) this.noteChangeWithoutSocket(fresh.id)
+      return
+    }
     // A copy read from the database before an event changed the account is older than what the event said.
     if (readAt !== null && entry.changedAt > readAt) return
     if (readAt === null) entry.changedAt = ++this.epoch
@@ -470,8 +496,8 @@ export class LiveHub {
   private threadHidden(internal: string, author: string): void {
     for (const client of this.channels.get(internal) ?? []) {
       const account = client.account
-      if (account && (isStaff(account) || account.id === author)) continue
       const key = publicName(internal)
+      if (account && (client.subs.get(key)?.auth.staff || account.id === author)) continue
       this.unsubscribe(client, key)
       this.send(client, frame({ type: 'error', code: 'not_found', message: 'That thread is no longer available.', channel: key }))
     }

@@ -1,5 +1,5 @@
-import { eq, inArray } from 'drizzle-orm'
-import { type AccountRow, accountView, isStaff } from '../accounts/model.js'
+import { asc, eq, inArray } from 'drizzle-orm'
+import { type AccountRow, accountView, effectiveStatus, isStaff } from '../accounts/model.js'
 import { assertCanWrite } from '../accounts/service.js'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
@@ -8,6 +8,8 @@ import { forbidden, invalid, notFound } from '../errors.js'
 import { accountUpdatedEvent, suspendedEvent } from '../live/events.js'
 import { writeEvents } from '../live/outbox.js'
 import { recordAction } from './log.js'
+import { releaseLostClaims } from './queue/claims.js'
+import { moderatedBoards } from './queue/scope.js'
 
 /**
  * The account acted on, locked in the caller's transaction: a deletion or a role given meanwhile is seen, not
@@ -28,9 +30,23 @@ function assertMayAct(actor: AccountRow, subject: AccountRow) {
   }
 }
 
-/** A suspended account can still read and export, but cannot post, edit or report. */
+/**
+ * A suspension applies on every board, so, as for rule changes, only admins and moderators of every board suspend
+ * or lift one: a moderator limited to some boards acts only on those.
+ */
+async function assertModeratesEveryBoard(tx: Db, actor: AccountRow) {
+  if ((await moderatedBoards(tx, actor)) !== null) {
+    throw forbidden('Only admins and moderators of every board may suspend or unsuspend: a suspension applies on every board.')
+  }
+}
+
+/**
+ * A suspended account can still read and export, but cannot post, edit or report. A suspended moderator's claims
+ * are released at once: they can no longer work or release the items, and no one else could until the lease ended.
+ */
 export async function suspendAccount(deps: Deps, actor: AccountRow, id: string, input: { days?: number | undefined; reason: string }) {
   return deps.db.transaction(async (tx) => {
+    await assertModeratesEveryBoard(tx, actor)
     assertMayAct(actor, await target(tx, id))
     const now = deps.clock.now()
     const until = input.days ? new Date(now.getTime() + input.days * 86_400_000) : null
@@ -47,6 +63,7 @@ export async function suspendAccount(deps: Deps, actor: AccountRow, id: string, 
       reason: input.reason,
       details: { until: until?.toISOString() ?? null }
     })
+    await releaseLostClaims(tx, now, { holderId: id, actor, cause: 'account.suspended', boardsLeft: [] })
     const view = accountView(updated!, now)
     await writeEvents(tx, now, suspendedEvent(view, until?.toISOString() ?? null, input.reason))
     return view
@@ -55,6 +72,7 @@ export async function suspendAccount(deps: Deps, actor: AccountRow, id: string, 
 
 export async function unsuspendAccount(deps: Deps, actor: AccountRow, id: string, reason: string | null) {
   return deps.db.transaction(async (tx) => {
+    await assertModeratesEveryBoard(tx, actor)
     assertMayAct(actor, await target(tx, id))
     const now = deps.clock.now()
     const [updated] = await tx
@@ -71,7 +89,8 @@ export async function unsuspendAccount(deps: Deps, actor: AccountRow, id: string
 
 /**
  * Admins set roles. A moderator may be limited to some boards (`boards`); an empty or missing list
- * means every board.
+ * means every board. Claims the account holds on items it may no longer work (every item for a member, items of
+ * other boards for a narrowed moderator) are released in the same transaction.
  */
 export async function changeRole(
   deps: Deps,
@@ -89,8 +108,23 @@ export async function changeRole(
     if (missing.length) throw invalid(`Unknown boards: ${missing.join(', ')}`, { field: 'boards' })
   }
   return deps.db.transaction(async (tx) => {
-    const subject = await target(tx, id)
     const now = deps.clock.now()
+    // Every admin row locked, in one order, before anything else: two admins demoting each other at once are
+    // serialised, and the second finds that its actor is no admin any more (the session was read before the
+    // transaction and cannot tell). `no key update`, as in target: the admins' own posts need not wait.
+    const admins = await tx
+      .select()
+      .from(accounts)
+      .where(eq(accounts.role, 'admin'))
+      .orderBy(asc(accounts.id))
+      .for('no key update')
+    const activeAdmins = admins.filter((a) => effectiveStatus(a, now) === 'active')
+    if (!activeAdmins.some((a) => a.id === actor.id)) throw forbidden('Only admins change roles, and yours was changed meanwhile.')
+    const subject = await target(tx, id)
+    // The forum keeps an active admin whatever the order of the changes (recovering needs shell access).
+    if (input.role !== 'admin' && !activeAdmins.some((a) => a.id !== subject.id)) {
+      throw forbidden('The forum needs an active admin: this change would leave none.', { reason: 'last_admin' })
+    }
     const [updated] = await tx.update(accounts).set({ role: input.role }).where(eq(accounts.id, subject.id)).returning()
     await tx.delete(moderatorBoards).where(eq(moderatorBoards.accountId, subject.id))
     if (scoped.length) await tx.insert(moderatorBoards).values(scoped.map((slug) => ({ accountId: subject.id, boardSlug: slug })))
@@ -102,6 +136,9 @@ export async function changeRole(
       reason: input.reason ?? null,
       details: { from: subject.role, to: input.role, boards: scoped.length ? scoped : null }
     })
+    if (input.role === 'member' || scoped.length) {
+      await releaseLostClaims(tx, now, { holderId: subject.id, actor, cause: 'account.role_changed', boardsLeft: scoped })
+    }
     const view = accountView(updated!, now)
     // Open sockets of the account learn of it at once, on every instance (LiveHub re-authorises them).
     await writeEvents(tx, now, accountUpdatedEvent(view))

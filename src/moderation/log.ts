@@ -1,8 +1,8 @@
-import { desc, sql } from 'drizzle-orm'
+import { and, desc, eq, or, sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import type { AccountRow } from '../accounts/model.js'
 import type { Db } from '../db/client.js'
-import { moderationLog } from '../db/schema.js'
+import { moderationLog, posts, queueItems, threads } from '../db/schema.js'
 import { decodeCursor, page } from '../forum/cursor.js'
 
 export interface LogEntry {
@@ -29,16 +29,44 @@ export async function recordAction(tx: Db, now: Date, entry: LogEntry): Promise<
   })
 }
 
+/**
+ * What of the log a moderator limited to some boards reads: what was done on those boards (to posts, threads, queue
+ * items and the boards themselves), the rules (which apply everywhere and which they read), and their own actions.
+ * A removal's reason on the family board is not for a moderator of the general board, as the post itself is not.
+ */
+function withinBoards(reader: Pick<AccountRow, 'id'>, boards: readonly string[]) {
+  const list = sql`array[${sql.join(
+    boards.map((b) => sql`${b}`),
+    sql`, `
+  )}]::text[]`
+  const id = sql`(case when ${moderationLog.targetType} in ('post', 'thread', 'queue_item') then ${moderationLog.targetId}::uuid end)`
+  return or(
+    eq(moderationLog.actorId, reader.id),
+    eq(moderationLog.targetType, 'rule'),
+    and(eq(moderationLog.targetType, 'board'), sql`${moderationLog.targetId} = any(${list})`),
+    and(
+      eq(moderationLog.targetType, 'post'),
+      sql`exists (select 1 from ${posts} join ${threads} on ${threads.id} = ${posts.threadId} where ${posts.id} = ${id} and ${threads.boardSlug} = any(${list}))`
+    ),
+    and(eq(moderationLog.targetType, 'thread'), sql`exists (select 1 from ${threads} where ${threads.id} = ${id} and ${threads.boardSlug} = any(${list}))`),
+    and(eq(moderationLog.targetType, 'queue_item'), sql`exists (select 1 from ${queueItems} where ${queueItems.id} = ${id} and ${queueItems.boardSlug} = any(${list}))`)
+  )
+}
+
 /** The log, newest first. Nothing in the API can change or delete an entry. */
-export async function readLog(db: Db, request: { limit: number; cursor?: string | undefined }) {
+export async function readLog(db: Db, reader: Pick<AccountRow, 'id' | 'role' | 'moderates'>, request: { limit: number; cursor?: string | undefined }) {
   const before = decodeCursor(request.cursor)
+  const limited = reader.role !== 'admin' && reader.moderates ? reader.moderates : null
   const rows = await db
     .select()
     .from(moderationLog)
     .where(
-      before
-        ? sql`(${moderationLog.createdAt}, ${moderationLog.id}) < (${before.at.toISOString()}::timestamptz, ${before.id}::uuid)`
-        : undefined
+      and(
+        before
+          ? sql`(${moderationLog.createdAt}, ${moderationLog.id}) < (${before.at.toISOString()}::timestamptz, ${before.id}::uuid)`
+          : undefined,
+        limited ? withinBoards(reader, limited) : undefined
+      )
     )
     .orderBy(desc(moderationLog.createdAt), desc(moderationLog.id))
     .limit(request.limit + 1)

@@ -357,7 +357,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
         }
       }
     },
-    async (request) => readLog(deps.db, request.query)
+    async (request) => readLog(deps.db, requireStaff(request), request.query)
   )
 
   app.patch(

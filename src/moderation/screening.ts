@@ -144,3 +144,43 @@ export function screen(input: ScreeningInput): Screening {
     queue: reasons.length ? { priority: escalated ? PRIORITY.crisis : Math.min(...reasons.map((r) => priorityOf(r.category))), reasons } : null
   }
 }
+
+/**
+ * Whether a held post's open item holds it only because its account is new: none of its other reasons holds a post
+ * (personal information, a hold rule or the sourcing model, reports from `reportHideThreshold` accounts). Flags and
+ * escalations do not hold. A rule no longer enabled, whose action is unknown now, counts as holding: in doubt, the
+ * post waits for a moderator.
+ */
+export function heldOnlyAsNewAccount(reasons: QueueReason[], rulesById: Map<string, RuleRow>, reportHideThreshold: number): boolean {
+  const reports = reasons.filter((r) => r.source === 'report').length
+  const holds = (reason: QueueReason): boolean => {
+    switch (reason.source) {
+      case 'new_account':
+        return false
+      case 'pii':
+        return true
+      case 'report':
+        return reports >= reportHideThreshold
+      case 'rule': {
+        // Without a rule, a model's reading: the crisis model escalates, the sourcing model holds.
+        if (!reason.ruleId) return reason.category !== 'crisis'
+        const action = rulesById.get(reason.ruleId)?.action
+        return action !== 'escalate' && action !== 'flag'
+      }
+    }
+  }
+  return reasons.some((r) => r.source === 'new_account' && r.category === 'new_account') && !reasons.some(holds)
+}
+
+/**
+ * An edit of a held post keeps it held (screen), except one an escalate rule matched, of a post held only because its
+ * account is new (heldOnlyAsNewAccount, from its open item's reasons): it is published, as the same words in a new
+ * post would be, since a new account's hold never silences a person in crisis. An edit that holds on its own (a
+ * phone number, a hold rule) stays held.
+ */
+export function screenEditOfHeld(edit: Screening, heldOnlyAsNew: boolean): Screening {
+  const escalated = edit.outcome.flags.some((f) => f.action === 'escalate')
+  const holdsItself = edit.outcome.flags.some((f) => f.action === 'hold')
+  if (edit.state !== 'held' || !escalated || holdsItself || !heldOnlyAsNew) return edit
+  return { ...edit, state: 'visible', outcome: { ...edit.outcome, state: 'visible' } }
+}

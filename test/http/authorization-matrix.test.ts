@@ -151,6 +151,8 @@ const boardSlugs = (res: LightMyRequestResponse) => (res.json() as { boards: Arr
 const everyone200: Cells = /*                   */ [200,      200,     200,   200,      200,      200,      200]
 const members200: Cells = /*                    */ [U,        200,     200,   200,      200,      200,      200]
 const staffOnly200: Cells = /*                  */ [U,        F,       F,     F,        200,      200,      200]
+// Suspensions apply on every board: like rule changes, not for a moderator limited to some boards.
+const everyBoardStaff200: Cells = /*            */ [U,        F,       F,     F,        200,      F,        200]
 
 const ROWS: Row[] = [
   // Operations and documentation: open to everyone.
@@ -391,13 +393,13 @@ const ROWS: Row[] = [
   {
     route: 'POST /api/v1/moderation/accounts/:id/suspend',
     target: 'a fresh member',
-    cells: staffOnly200,
+    cells: everyBoardStaff200,
     request: async ({ fx }) => ({ url: `/api/v1/moderation/accounts/${(await fx.fresh('recovery')).id}/suspend`, payload: { days: 3, reason: 'heated' } })
   },
   {
     route: 'POST /api/v1/moderation/accounts/:id/unsuspend',
     target: 'a fresh suspended member',
-    cells: staffOnly200,
+    cells: everyBoardStaff200,
     request: async ({ fx }) => ({ url: `/api/v1/moderation/accounts/${(await fx.fresh('suspended')).id}/unsuspend`, payload: {} })
   },
   { route: 'GET /api/v1/moderation/log', cells: staffOnly200, request: () => ({ url: '/api/v1/moderation/log' }) },

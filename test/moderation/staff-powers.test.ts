@@ -58,6 +58,37 @@ t.test('a moderator of some boards locks threads on those boards only', async (t
   t.equal((await h.as(familyMod, { method: 'PATCH', url: '/api/v1/threads/01a20b94-0000-7000-8000-000000000000', payload: { locked: true } })).statusCode, 404)
 })
 
+t.test('a moderator of some boards neither suspends nor lifts a suspension: it applies on every board', async (t) => {
+  const h = await buildTestApp(t)
+  const admin = await h.signUp({ role: 'admin' })
+  const familyMod = await h.signUp({ circle: 'family' })
+  await h.as(admin, { method: 'PATCH', url: `/api/v1/accounts/${familyMod.id}/role`, payload: { role: 'moderator', boards: ['family'] } })
+  const everyBoardMod = await h.signUp({ role: 'moderator' })
+  const parent = await h.signUp({ circle: 'family' })
+  await h.startThread(parent, 'family')
+  const member = await h.signUp()
+  const suspend = (actor: typeof admin, id: string) => h.as(actor, { method: 'POST', url: `/api/v1/moderation/accounts/${id}/suspend`, payload: { reason: 'heated' } })
+  const unsuspend = (actor: typeof admin, id: string) => h.as(actor, { method: 'POST', url: `/api/v1/moderation/accounts/${id}/unsuspend`, payload: {} })
+
+  for (const [who, id] of [['a member of another circle', member.id], ['a parent who posts on their own board', parent.id]] as const) {
+    const res = await suspend(familyMod, id)
+    t.equal(res.statusCode, 403, `suspending ${who}`)
+    t.equal(res.json().error.code, 'forbidden')
+  }
+  t.equal((await suspend(familyMod, '01a20b94-0000-7000-8000-000000000000')).statusCode, 403, 'refused before the account is looked up')
+  t.equal((await h.as(parent, { url: '/api/v1/me' })).json().account.status, 'active', 'nothing changed')
+
+  t.equal((await suspend(everyBoardMod, parent.id)).statusCode, 200, 'a moderator of every board suspends')
+  const lift = await unsuspend(familyMod, parent.id)
+  t.equal(lift.statusCode, 403, 'the board moderator cannot lift it either')
+  t.equal(lift.json().error.code, 'forbidden')
+  t.equal((await h.as(parent, { url: '/api/v1/me' })).json().account.status, 'suspended')
+  t.equal((await unsuspend(admin, parent.id)).statusCode, 200, 'an admin lifts it')
+  t.equal((await suspend(admin, member.id)).statusCode, 200, 'and suspends')
+  const log = (await h.as(admin, { url: '/api/v1/moderation/log' })).json().actions as Array<{ action: string; actor: { id: string } }>
+  t.notOk(log.some((a) => a.actor.id === familyMod.id), 'no refused attempt is logged')
+})
+
 t.test('creating a board is in the moderation log', async (t) => {
   const h = await buildTestApp(t)
   const admin = await h.signUp({ role: 'admin' })

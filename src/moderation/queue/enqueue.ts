@@ -8,15 +8,16 @@ export type QueueItemRow = typeof queueItems.$inferSelect
 /**
  * Locks the post's open queue item, if it has one, in the caller's transaction. Every writer that may touch both
  * a post's item and the post itself takes the item first (a moderator's decision, an author's edit, a report), so
- * no two of them wait for each other in opposite orders. Answers the item's id, or null when it has none.
+ * no two of them wait for each other in opposite orders. Answers the item's id and reasons (what holds the post, for
+ * an edit), or null when it has none.
  */
-export async function lockOpenItem(tx: Db, postId: string): Promise<string | null> {
+export async function lockOpenItem(tx: Db, postId: string): Promise<{ id: string; reasons: QueueReason[] } | null> {
   const [item] = await tx
-    .select({ id: queueItems.id })
+    .select({ id: queueItems.id, reasons: queueItems.reasons })
     .from(queueItems)
     .where(and(eq(queueItems.postId, postId), eq(queueItems.status, 'open')))
     .for('update')
-  return item?.id ?? null
+  return item ?? null
 }
 
 /**

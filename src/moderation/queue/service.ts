@@ -4,7 +4,7 @@ import type { AccountRow } from '../../accounts/model.js'
 import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
 import { accounts, boards, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
-import { DomainError, invalid, notFound } from '../../errors.js'
+import { DomainError, forbidden, invalid, notFound } from '../../errors.js'
 import { isIsoTime } from '../../forum/cursor.js'
 import { cleanWriting, keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
 import { meEvent, ownPostView, postEvent, queueEvent, threadEvent } from '../../live/events.js'
@@ -167,11 +167,23 @@ async function claimedElsewhere(db: Db, item: QueueItemRow) {
 }
 
 /**
+ * Staff never decide on their own writing, admins included: a moderator approving their own held post would publish
+ * what a detector held, and one closing a report against themselves would judge their own case. The item stays in
+ * their queue, for another moderator.
+ */
+function assertNotOwnPost(staff: AccountRow, post: Pick<PostRow, 'authorId'>): void {
+  if (post.authorId === staff.id) throw forbidden('This item is about your own post: another moderator decides it.')
+}
+
+/**
  * Takes the item for CLAIM_LEASE_SECONDS. One conditional UPDATE decides: when two moderators claim at the
  * same instant, PostgreSQL re-checks the condition for the second after the first commits, so exactly one wins.
  */
 export async function claimItem(deps: Deps, staff: AccountRow, id: string) {
-  await itemInScope(deps.db, staff, id)
+  const item = await itemInScope(deps.db, staff, id)
+  // Read before the transaction, as the scope is: an item's post never changes, nor does its author (but to null).
+  const [post] = await deps.db.select({ authorId: posts.authorId }).from(posts).where(eq(posts.id, item.postId))
+  if (post) assertNotOwnPost(staff, post)
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
     const expires = new Date(now.getTime() + deps.config.claimLeaseSeconds * 1000)
@@ -228,12 +240,17 @@ export interface Decision {
   version?: string | undefined
 }
 
-/** Publishes a post that others could not see yet (held), and its thread if it opened one. */
-async function publish(tx: Db, post: PostRow, now: Date) {
-  await tx
+/**
+ * Publishes a post that others could not see yet (held), and its thread if it opened one: a moderator's approval or
+ * redaction, or its author's edit into a crisis of a post held only because its account is new (src/forum/posts.ts
+ * editOnce). Answers the post as published.
+ */
+export async function publishPost(tx: Db, post: PostRow, now: Date): Promise<PostRow> {
+  const [published] = await tx
     .update(posts)
     .set({ state: 'visible', publishedAt: post.publishedAt ?? now })
     .where(eq(posts.id, post.id))
+    .returning()
   if (post.opening) await tx.update(threads).set({ state: 'visible' }).where(eq(threads.id, post.threadId))
   if (!post.publishedAt) {
     await tx
@@ -241,6 +258,16 @@ async function publish(tx: Db, post: PostRow, now: Date) {
       .set({ lastPostAt: sql`greatest(${threads.lastPostAt}, ${now.toISOString()}::timestamptz)` })
       .where(eq(threads.id, post.threadId))
   }
+  return published!
+}
+
+/**
+ * The news of a thread after a change to its opening post, as it was before (`before`): others never saw a thread
+ * whose opening post was held, so once it is published it is new for them.
+ */
+export async function openingPostNews(tx: Db, before: Pick<PostRow, 'state' | 'threadId' | 'authorId'>): Promise<LiveEvent[]> {
+  const thread = await threadViewById(tx, before.threadId)
+  return threadEvent(before.state === 'held' && thread.state === 'visible' ? 'thread.created' : 'thread.updated', thread, before.authorId)
 }
 
 /**
@@ -267,6 +294,7 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
     if (statusOf(item, now) === 'claimed' && item.claimedBy !== staff.id) throw await claimedElsewhere(tx, item)
     const [post] = await tx.select().from(posts).where(eq(posts.id, item.postId)).for('update')
     if (!post) throw notFound('That post')
+    assertNotOwnPost(staff, post)
     if (decision.version !== undefined && decision.version !== itemVersion(item, post)) {
       // The author edited the post, or a new reason joined the item, after the moderator read it: they decide
       // again on what is there now, which the error carries.
@@ -281,11 +309,15 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
       const [board] = await tx.select({ name: boards.name, requires: boards.requiresContentWarning }).from(boards).where(eq(boards.slug, item.boardSlug))
       if (board?.requires) throw invalid(`Threads on "${board.name}" need a content warning.`, { field: 'contentWarning' })
     }
-    const threadRedacted = post.opening && (decision.title !== undefined || decision.contentWarning !== undefined)
+    // Its author deleted the post after it was queued. The item stays open meanwhile (a crisis in it must still be
+    // seen), and a decision only closes it: the post and its thread stay as the author left them, and the author hears
+    // nothing of a post they took down (a removal would hide the whole thread of an opening post).
+    const deleted = post.state === 'deleted'
+    const threadRedacted = !deleted && post.opening && (decision.title !== undefined || decision.contentWarning !== undefined)
 
-    switch (decision.decision) {
+    switch (deleted ? null : decision.decision) {
       case 'approve':
-        if (post.state === 'held') await publish(tx, post, now)
+        if (post.state === 'held') await publishPost(tx, post, now)
         break
       case 'remove':
         await tx
@@ -314,7 +346,7 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
             })
             .where(eq(threads.id, post.threadId))
         }
-        if (post.state === 'held' || post.state === 'visible') await publish(tx, post, now)
+        if (post.state === 'held' || post.state === 'visible') await publishPost(tx, post, now)
         break
     }
 
@@ -331,8 +363,9 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
       targetId: post.id,
       reason,
       // What a redaction replaced (not the words it took out: the log is kept for good).
-      details:
-        decision.decision === 'redact'
+      details: deleted
+        ? { queueItemId: id, postDeletedByAuthor: true }
+        : decision.decision === 'redact'
           ? { queueItemId: id, replaced: ['body', ...(decision.title !== undefined ? ['title'] : []), ...(decision.contentWarning !== undefined ? ['contentWarning'] : [])] }
           : { queueItemId: id }
     })
@@ -341,7 +374,9 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
     const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
     const handle = author?.handle ?? null
     const live: LiveEvent[] = []
-    if (decision.decision === 'remove') {
+    if (deleted) {
+      // Nothing changed on the post: no news of it.
+    } else if (decision.decision === 'remove') {
       live.push(postEvent('post.removed', after!, handle, item.boardSlug), ...meEvent(post.authorId, 'post.removed', ownPostView(after!, handle)))
     } else if (post.state === 'held' || decision.decision === 'redact') {
       live.push(postEvent('post.updated', after!, handle, item.boardSlug))
@@ -349,11 +384,7 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
     }
     // A thread's news when its state changed, or when a redaction changed its title or warning (the news then
     // rewrites what earlier board events said of it: src/live/outbox.ts supersede).
-    if (post.opening && (after!.state !== post.state || threadRedacted)) {
-      const thread = await threadViewById(tx, post.threadId)
-      // Others never saw a thread whose opening post was held: for them it is new now.
-      live.push(...threadEvent(post.state === 'held' && thread.state === 'visible' ? 'thread.created' : 'thread.updated', thread, post.authorId))
-    }
+    if (post.opening && (after!.state !== post.state || threadRedacted)) live.push(...(await openingPostNews(tx, post)))
     await writeEvents(tx, now, [...live, alert])
     return alert.data as QueueItemView
   })
