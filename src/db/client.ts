@@ -96,6 +96,26 @@ function dropConnection(client: pg.PoolClient | pg.Client) {
   stream?.destroy()
 }
 
+const isRollback = (query: unknown) => /^\s*rollback\s*$/i.test(typeof query === 'string' ? query : ((query as { text?: string } | null)?.text ?? ''))
+
+type PooledClient = pg.PoolClient & { lanternCheckedOut?: boolean; lanternDead?: boolean; _queryable?: boolean }
+
+/**
+ * Gives a checked-out client whose connection is gone back to the pool at once, with the error, so the pool drops it
+ * and frees its slot; the caller's own release later does nothing. drizzle's transaction sends BEGIN before its
+ * try/finally: a BEGIN that timed out or lost its connection would otherwise never be released, and each such
+ * failure would take a pool slot for good (found by the review of the timeouts: three frozen BEGINs emptied a pool
+ * of three, and the process never served again).
+ */
+function giveBackDead(client: PooledClient, error: unknown) {
+  client.lanternDead = true
+  if (!client.lanternCheckedOut) return
+  client.lanternCheckedOut = false
+  const release = client.release
+  client.release = () => {}
+  release(error instanceof Error ? error : new Error('connection lost'))
+}
+
 function openPostgres(url: string, poolSize: number, timeouts: DatabaseTimeouts): Database {
   const pool = new pg.Pool({
     connectionString: url,
@@ -113,16 +133,27 @@ function openPostgres(url: string, poolSize: number, timeouts: DatabaseTimeouts)
   // the pool, checked-out ones (between two statements of a transaction) through their own 'error' event.
   // The statement in flight fails (503 to the caller) and the pool discards the dead client on release.
   pool.on('error', () => {})
+  pool.on('acquire', (client) => {
+    ;(client as PooledClient).lanternCheckedOut = true
+  })
+  pool.on('release', (_error, client) => {
+    ;(client as PooledClient).lanternCheckedOut = false
+  })
   pool.on('connect', (client) => {
     client.on('error', () => {})
     // pool.query releases its client with the error (the pool drops it); a checked-out client (a transaction) is
     // released without one, so a timed-out query drops its connection here.
     const query = client.query.bind(client) as (...args: unknown[]) => unknown
     ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      // The ROLLBACK drizzle sends after a failed statement, on a connection already gone: PostgreSQL rolled the
+      // transaction back when it went. Answered here, so the statement's own error is the one thrown (a COMMIT whose
+      // answer was lost must say so: src/http/errors.ts isOutcomeUnknown), not "not queryable" from the ROLLBACK.
+      if ((client as PooledClient).lanternDead && isRollback(args[0])) return Promise.resolve({ command: 'ROLLBACK', rowCount: null, rows: [], fields: [] })
       const result = query(...args)
       if (result instanceof Promise) {
         result.catch((error: unknown) => {
           if (isQueryTimeout(error)) dropConnection(client)
+          if (isQueryTimeout(error) || (client as PooledClient)._queryable === false) giveBackDead(client as PooledClient, error)
         })
       }
       return result

@@ -87,6 +87,28 @@ const UNAVAILABLE_CODES = new Set([
   '55P03'
 ])
 
+const CONNECTION_LOST = /Query read timeout|Connection terminated|connection.*(closed|ended)|Client has encountered a connection error/i
+const WRITE_OR_COMMIT = /^\s*(commit|insert|update|delete|with)\b/i
+
+/**
+ * The database never answered a COMMIT, or a statement that writes on its own (a reply is one statement, with no
+ * transaction around it): the connection was lost or given up on after the statement was sent, so PostgreSQL may
+ * have committed it. Any answer from PostgreSQL, an error code, means it did not. Found by the review of the
+ * timeouts: such a write was answered "nothing was changed", and a retry posted it twice.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  let statement: string | null = null
+  let lost = false
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const err = e as { query?: unknown; message?: unknown; code?: unknown; cause?: unknown }
+    if (typeof err.query === 'string') statement ??= err.query
+    if (typeof err.message === 'string' && CONNECTION_LOST.test(err.message)) lost = true
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') lost = true
+    e = err.cause
+  }
+  return lost && statement !== null && WRITE_OR_COMMIT.test(statement)
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const err = e as { code?: unknown; message?: unknown; cause?: unknown }
@@ -126,6 +148,13 @@ function toDomainError(error: FastifyError | DomainError | Error): DomainError {
   }
   if (fe.statusCode === 429) {
     return new DomainError('rate_limited', 'Too many requests; wait a little and try again.')
+  }
+  if (isOutcomeUnknown(error)) {
+    return new DomainError(
+      'unavailable',
+      'The database stopped answering while this was being saved: it may have been saved or not. Look before sending it again, or retry with the same Idempotency-Key.',
+      { outcome: 'unknown' }
+    )
   }
   if (isDatabaseUnavailable(error)) {
     return new DomainError('unavailable', 'The service is briefly unavailable; nothing was changed. Try again shortly.')

@@ -140,6 +140,9 @@ export const idempotency = fp(async function idempotency(app: FastifyInstance, {
       eq(idempotencyKeys.createdAt, claim.reservedAt),
       isNull(idempotencyKeys.status)
     )
+    // A write whose outcome is unknown (the database never answered its COMMIT) may have landed: the key stays reserved,
+    // so a retry is told the request is in progress rather than run again, until the reservation's lease ends.
+    if (status === 503 && (body as { error?: { details?: { outcome?: unknown } } } | null)?.error?.details?.outcome === 'unknown') return
     // Throttling and server trouble say nothing about the request itself: the key stays usable.
     if (status === 429 || status >= 500) {
       await deps.db.delete(idempotencyKeys).where(mine)
