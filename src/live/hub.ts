@@ -21,6 +21,11 @@ interface Subscription {
   buffer: EventRow[] | null
   /** How many hold them. */
   holds: number
+  /**
+   * The thread was hidden (held or removed) while the subscription was being authorised, by a read that may have seen
+   * it visible: its author's id, and the hold's last release decides, with the authorisation's answer in hand.
+   */
+  hiddenPending?: string
 }
 
 /**
@@ -370,6 +375,8 @@ export class LiveHub {
       if (ended()) return
       // The account changed meanwhile and the subscription was authorised again: that read began later.
       if (sub.auth === unauthorised) sub.auth = auth
+      // Hidden while this read was answered: a reader who is not staff on its board is told so, not subscribed.
+      if (this.hiddenFrom(client, sub)) throw new DomainError('not_found', 'That thread is no longer available.')
       if (since === undefined) {
         this.send(client, frame({ type: 'subscribed', channel: key, cursor: String(sub.lastSent) }))
         this.releaseHold(client, sub)
@@ -414,6 +421,10 @@ export class LiveHub {
   /** The last holder sends what waited, in order. */
   private releaseHold(client: LiveClient, sub: Subscription): void {
     if (--sub.holds > 0) return
+    if (this.hiddenFrom(client, sub)) {
+      this.endHidden(client, publicName(sub.auth.internal))
+      return
+    }
     const held = sub.buffer ?? []
     sub.buffer = null
     for (const row of held) this.sendIfNew(client, sub, row)
@@ -494,13 +505,27 @@ export class LiveHub {
    * subscribed while it was visible lose it before any later event of it, as a fresh subscribe would.
    */
   private threadHidden(internal: string, author: string): void {
-    for (const client of this.channels.get(internal) ?? []) {
-      const account = client.account
-      const key = publicName(internal)
-      if (account && (client.subs.get(key)?.auth.staff || account.id === author)) continue
-      this.unsubscribe(client, key)
-      this.send(client, frame({ type: 'error', code: 'not_found', message: 'That thread is no longer available.', channel: key }))
+    const key = publicName(internal)
+    for (const client of [...(this.channels.get(internal) ?? [])]) {
+      const sub = client.subs.get(key)
+      if (!sub || client.account?.id === author) continue
+      // Still being authorised (a subscribe, or the account's news): whether it reads as staff is not known yet.
+      if (sub.holds > 0) sub.hiddenPending = author
+      else if (!sub.auth.staff) this.endHidden(client, key)
     }
+  }
+
+  /** Whether news that the thread was hidden, which came while the subscription was being authorised, ends it. */
+  private hiddenFrom(client: LiveClient, sub: Subscription): boolean {
+    const author = sub.hiddenPending
+    if (author === undefined) return false
+    sub.hiddenPending = undefined
+    return !sub.auth.staff && client.account?.id !== author
+  }
+
+  private endHidden(client: LiveClient, key: string): void {
+    this.unsubscribe(client, key)
+    this.send(client, frame({ type: 'error', code: 'not_found', message: 'That thread is no longer available.', channel: key }))
   }
 
   /** Closes the sockets of a session that ended on this instance (sign-out, account deletion). */
