@@ -126,7 +126,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
         tags: ['accounts'],
         summary: 'Delete the account: sessions end, the handle stays reserved, posts remain with author null',
         body: Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 429) }
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 429) }
       }
     },
     async (request, reply) => {

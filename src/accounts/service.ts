@@ -2,7 +2,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import type { Deps } from '../deps.js'
 import { accounts, idempotencyKeys, moderationLog, postRevisions, posts, reports, sessions, threads } from '../db/schema.js'
-import { DomainError, invalid } from '../errors.js'
+import { DomainError, forbidden, invalid } from '../errors.js'
 import { generateHandle, handleKey, handleProblem } from './handles.js'
 import { type AccountRow, type Circle, type Role, accountView, effectiveStatus } from './model.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -93,6 +93,12 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
   }
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
+    // The admins' rows, in the order role changes lock them (src/moderation/accounts.ts changeRole): the last active
+    // admin cannot leave the forum with none by deleting their account, any more than by being demoted.
+    const admins = await tx.select().from(accounts).where(eq(accounts.role, 'admin')).orderBy(asc(accounts.id)).for('no key update')
+    if (admins.some((a) => a.id === account.id) && !admins.some((a) => a.id !== account.id && effectiveStatus(a, now) === 'active')) {
+      throw forbidden('The forum needs an active admin: make another admin before deleting this account.', { reason: 'last_admin' })
+    }
     // The account's row lock first: a reply or a thread whose session was checked before this deletion takes it too
     // (counting the post), so it either commits first, and its post is among those forgotten below, or waits and
     // then finds the account deleted, and keeps its post as a former member's (src/forum/posts.ts, threads.ts).

@@ -7,7 +7,7 @@ import t from 'tap'
 import { accounts } from '../../src/db/schema.js'
 import { changeRole } from '../../src/moderation/accounts.js'
 import { RuleBook } from '../../src/moderation/rules.js'
-import { buildTestApp, type TestAccount, type TestApp } from '../helpers/app.js'
+import { buildTestApp, TEST_PASSWORD, type TestAccount, type TestApp } from '../helpers/app.js'
 
 const demote = (h: TestApp, actor: TestAccount, subject: TestAccount) =>
   h.as(actor, { method: 'PATCH', url: `/api/v1/accounts/${subject.id}/role`, payload: { role: 'member' } })
@@ -58,4 +58,21 @@ t.test('an admin still demotes another admin while one remains', async (t) => {
   t.equal((await demote(h, b, a)).statusCode, 403, 'the demoted admin can no longer change roles')
   t.equal((await h.as(a, { method: 'PATCH', url: `/api/v1/accounts/${a.id}/role`, payload: { role: 'member' } })).statusCode, 403, 'nor can the last admin demote themselves')
   t.equal(await roleOf(h, a), 'admin')
+})
+
+t.test('the last active admin cannot delete their account either; with another admin, they can', async (t) => {
+  const h = await buildTestApp(t)
+  const only = await h.signUp({ role: 'admin' })
+  const refused = await h.as(only, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+  t.equal(refused.statusCode, 403)
+  t.match(refused.json().error, { code: 'forbidden', details: { reason: 'last_admin' } })
+  t.equal(await roleOf(h, only), 'admin', 'the account is as it was, its session still works')
+  const second = await h.signUp({ role: 'admin' })
+  const suspendedOther = await h.as(only, { method: 'POST', url: `/api/v1/moderation/accounts/${second.id}/suspend`, payload: { reason: 'testing' } })
+  t.equal(suspendedOther.statusCode, 403, 'admins are not suspended (so a second admin is an active one)')
+  const left = await h.as(only, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+  t.equal(left.statusCode, 204, 'with another active admin, the first may leave')
+  t.equal(await roleOf(h, second), 'admin')
+  const last = await h.as(second, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+  t.equal(last.statusCode, 403, 'a deleted admin is no admin: the second is now the last')
 })
