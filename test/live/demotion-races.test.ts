@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { LiveSocket, liveUrl, sleep } from '../helpers/live.js'
+import { holdReads, LiveSocket, liveUrl, sleep } from '../helpers/live.js'
 
 t.test('a moderator demoted while their socket is being opened: the socket reads the account again and loses the family board', async (t) => {
   const h = await buildTestApp(t)
@@ -76,33 +76,10 @@ t.test('a resume in flight when its moderator is demoted: the replay waits for t
   const resumeStarted = new Promise<void>((r) => (inResume = r))
   const latestId = hub.latestId.bind(hub)
   hub.latestId = async () => { inResume(); await gateA; return latestId() }
-  // 2. The demotion's re-authorisation read waits for gate B.
-  let openB!: () => void
-  const gateB = new Promise<void>((r) => (openB = r))
+  // 2. The demotion's re-authorisation read answers only when released.
   const proto = Object.getPrototypeOf(hub) as object
-  const realDb = Object.getOwnPropertyDescriptor(proto, 'db')!.get!.call(hub) as { select: (...a: unknown[]) => unknown }
-  const held = <O extends object>(o: O): O =>
-    new Proxy(o, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown
-        if (typeof value !== 'function') return value
-        if (prop === 'then') {
-          return (ok: (v: unknown) => unknown, ko?: (e: unknown) => unknown) =>
-            gateB.then(() => (target as unknown as PromiseLike<unknown>).then(ok, ko))
-        }
-        return (...args: unknown[]) => {
-          const r = (value as (...a: unknown[]) => unknown).apply(target, args)
-          return r && typeof r === 'object' ? held(r) : r
-        }
-      }
-    })
-  const gatedDb = new Proxy(realDb, {
-    get(target, prop) {
-      if (prop === 'select') return (...a: unknown[]) => held(target.select(...a) as object)
-      const v = Reflect.get(target, prop, target) as unknown
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
-    }
-  })
+  const realDb = Object.getOwnPropertyDescriptor(proto, 'db')!.get!.call(hub) as object
+  const { db: gatedDb, release: openB } = holdReads(realDb, () => true)
   let armed = false
   Object.defineProperty(hub, 'db', { configurable: true, get: () => (armed ? gatedDb : realDb) })
   const reauthorise = hub.reauthorise.bind(hub)
