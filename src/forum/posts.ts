@@ -6,6 +6,7 @@ import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { SessionLookup } from '../accounts/sessions.js'
 import type { Deps } from '../deps.js'
+import type { RuleRow } from '../moderation/rules.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
 import { accounts, boards, events, postRevisions, posts, queueItems, sessions, threads } from '../db/schema.js'
@@ -27,12 +28,12 @@ const NEW_ACCOUNT_MS = 7 * 86_400_000
 /** A writer speaking of themselves: I, I'm, I'll, I'd, I've, me, my, myself, mine (straight or curly apostrophe, or none). */
 const FIRST_PERSON = /(?<![\p{L}\p{N}])(?:i|i['’]?m|i['’]?ll|i['’]?d|i['’]?ve|me|my|myself|mine)(?![\p{L}\p{N}])/iu
 
-/** Scans what a member wrote with the current rules and decides what happens to it. */
+/** Scans what a member wrote with the current rules and decides what happens to it; with the rules it read. */
 export async function screenWriting(
   deps: Deps,
   author: AccountRow,
   input: { text: string; body: string; contentWarning: string | null; currentState?: 'visible' | 'held'; rulesRevision?: number }
-): Promise<Screening> {
+): Promise<Screening & { rulesById: Map<string, RuleRow> }> {
   const book = await deps.rules.get(deps.db, input.rulesRevision)
   const now = deps.clock.now()
   const detectLinks = now.getTime() - author.createdAt.getTime() < NEW_ACCOUNT_MS
@@ -46,7 +47,7 @@ export async function screenWriting(
         .scan(input.contentWarning, { detectLinks, detectCrisis: false, detectSourcing: false })
         .filter((m) => m.category !== 'crisis' || FIRST_PERSON.test(input.contentWarning!))
     : []
-  return screen({
+  const screening = screen({
     matches: inWarning.length ? [...inText, ...inWarning] : inText,
     rulesById: book.byId,
     author,
@@ -58,6 +59,7 @@ export async function screenWriting(
     crisisResources: deps.crisisResources,
     now
   })
+  return { ...screening, rulesById: book.byId }
 }
 
 /** Queues the post if screening found a reason, inside the write's transaction; returns the staff alert. */
@@ -518,7 +520,7 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     // would be: read from its item, locked above, so a reason joining meanwhile (a report) is counted.
     const screening =
       post.state === 'held' && openItem
-        ? screenEditOfHeld(screened, heldOnlyAsNewAccount(openItem.reasons, (await deps.rules.get(tx)).byId, deps.config.reportHideThreshold))
+        ? screenEditOfHeld(screened, heldOnlyAsNewAccount(openItem.reasons, screened.rulesById, deps.config.reportHideThreshold))
         : screened
     const state = screening.state
     await keepRevision(tx, post, 'edit', editor.id, now)
