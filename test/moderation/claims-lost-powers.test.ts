@@ -4,7 +4,9 @@
  * release sends and a line in the log. Claims they may still work, and other people's claims, stay as they are.
  */
 import { and, asc, eq, sql } from 'drizzle-orm'
+import pg from 'pg'
 import t, { type Test } from 'tap'
+import { rows } from '../../src/db/client.js'
 import { events } from '../../src/db/schema.js'
 import { buildTestApp, TEST_PASSWORD, type TestAccount, type TestApp } from '../helpers/app.js'
 
@@ -130,3 +132,24 @@ t.test('staff who keep their powers keep their claims', async (t) => {
   t.match(await itemOf(h, admin, onFamily.id), { status: 'open', claimedBy: null })
   t.match(await releasesLogged(h, admin), [{ targetId: onFamily.id }])
 })
+
+t.test(
+  'a claim whose session was read before a demotion and that lands after it is refused: no claim outlives its powers',
+  { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
+  async (t) => {
+    const { h, modB, onGeneral } = await setup(t)
+    const demotion = new pg.Client({ connectionString: h.db.url! })
+    await demotion.connect()
+    t.teardown(() => demotion.end())
+    // A demotion in progress, holding the account's row lock, as changeRole's update does.
+    await demotion.query('begin')
+    await demotion.query(`update accounts set role = 'member' where id = $1`, [modB.id])
+    const claim = h.as(modB, { method: 'POST', url: `/api/v1/moderation/queue/${onGeneral.id}/claim` })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await demotion.query('commit')
+    const res = await claim
+    t.equal(res.statusCode, 403, 'the claim, checked against the account as the demotion left it, is refused')
+    const [row] = await rows<{ claimed_by: string | null }>(h.db.database.db, sql`select claimed_by from queue_items where id = ${onGeneral.id}`)
+    t.equal(row?.claimed_by, null, 'and the item stays unclaimed')
+  }
+)

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
-import type { AccountRow } from '../../accounts/model.js'
+import { isStaff, type AccountRow } from '../../accounts/model.js'
+import { assertCanWrite } from '../../accounts/service.js'
 import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
 import { accounts, boards, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
@@ -186,6 +187,13 @@ export async function claimItem(deps: Deps, staff: AccountRow, id: string) {
   if (post) assertNotOwnPost(staff, post)
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
+    // The claimer as they are now, under a share lock: a demotion, suspension, narrowing or deletion (each takes the
+    // account's row lock and releases its claims in the same transaction) committed first and is seen here, or waits
+    // for this claim and then releases it. A claim never outlives the powers it was made with.
+    const [holder] = await tx.select().from(accounts).where(eq(accounts.id, staff.id)).for('share')
+    if (!holder || !isStaff(holder)) throw forbidden('Only moderators and admins may do that.')
+    assertCanWrite(holder, now)
+    if (!inScope(await moderatedBoards(tx, holder), item.boardSlug)) throw notFound('That queue item')
     const expires = new Date(now.getTime() + deps.config.claimLeaseSeconds * 1000)
     const [claimed] = await tx
       .update(queueItems)
