@@ -6,6 +6,7 @@
  */
 import { eq } from 'drizzle-orm'
 import pg from 'pg'
+import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { accounts, events, idempotencyKeys } from '../../src/db/schema.js'
 import { createReply } from '../../src/forum/posts.js'
@@ -163,6 +164,24 @@ async function untilWaiting(client: pg.Client, count: number) {
   throw new Error(`fewer than ${count} backends waited on a lock`)
 }
 
+/**
+ * Starts `write`, stops it inside its transaction at its first write to `table` (a side connection holds that table in
+ * share mode), deletes `leaving`'s account while it waits there, then lets both go; returns both answers.
+ */
+async function deletionDuringWrite(t: Test, h: TestApp, leaving: TestAccount, table: string, write: () => Promise<LightMyRequestResponse>) {
+  const blocker = new pg.Client({ connectionString: h.db.url! })
+  await blocker.connect()
+  t.teardown(() => blocker.end())
+  await blocker.query('begin')
+  await blocker.query(`lock table ${table} in share mode`)
+  const written = write()
+  await untilWaiting(blocker, 1)
+  const deletion = h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
+  await untilWaiting(blocker, 2)
+  await blocker.query('commit')
+  return Promise.all([written, deletion])
+}
+
 t.test(
   "an edit in progress when the author deletes their account: the edit's news is forgotten with the rest (found by reading the edit against the deletion)",
   { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL: PGlite has one connection, so transactions cannot overlap' },
@@ -172,19 +191,11 @@ t.test(
     const reader = await h.signUp()
     const { threadId } = await h.startThread(reader)
     const { postId } = await h.reply(leaving, threadId, 'words I will edit from my phone')
-    const blocker = new pg.Client({ connectionString: h.db.url! })
-    await blocker.connect()
-    t.teardown(() => blocker.end())
     // The edit stops inside its transaction, holding its post's row lock, at its revision's insert: the news naming
     // its author is not written yet.
-    await blocker.query('begin')
-    await blocker.query('lock table post_revisions in share mode')
-    const edit = h.as(leaving, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { body: 'edited from my phone' } })
-    await untilWaiting(blocker, 1)
-    const deletion = h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
-    await untilWaiting(blocker, 2)
-    await blocker.query('commit')
-    const [edited, deleted] = await Promise.all([edit, deletion])
+    const [edited, deleted] = await deletionDuringWrite(t, h, leaving, 'post_revisions', () =>
+      h.as(leaving, { method: 'PATCH', url: `/api/v1/posts/${postId}`, payload: { body: 'edited from my phone' } })
+    )
     t.equal(edited.statusCode, 200, 'the edit, in first, lands')
     t.equal(deleted.statusCode, 204)
     const shown = (await h.as(reader, { url: `/api/v1/threads/${threadId}` })).json().posts.find((p: { id: string }) => p.id === postId)
@@ -220,19 +231,11 @@ t.test(
     t.equal(held.json().moderation.state, 'held')
     const items = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open' })).json().items as Array<{ id: string; post: { id: string } }>
     const item = items.find((i) => i.post.id === postId)!
-    const blocker = new pg.Client({ connectionString: h.db.url! })
-    await blocker.connect()
-    t.teardown(() => blocker.end())
     // The decision stops inside its transaction, holding the post's row lock, at its moderation log entry: the news
     // naming the author comes after it.
-    await blocker.query('begin')
-    await blocker.query('lock table moderation_log in share mode')
-    const decision = h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: { decision: 'approve' } })
-    await untilWaiting(blocker, 1)
-    const deletion = h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })
-    await untilWaiting(blocker, 2)
-    await blocker.query('commit')
-    const [decided, deleted] = await Promise.all([decision, deletion])
+    const [decided, deleted] = await deletionDuringWrite(t, h, leaving, 'moderation_log', () =>
+      h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${item.id}/resolve`, payload: { decision: 'approve' } })
+    )
     t.equal(decided.statusCode, 200, 'the decision, in first, lands')
     t.equal(deleted.statusCode, 204)
     await nothingNames(t, h, reader, leaving, threadId)
