@@ -1,4 +1,7 @@
 import net from 'node:net'
+import { openDatabase } from '../../src/db/client.js'
+import { buildTestApp } from './app.js'
+import { createTestDatabase } from './database.js'
 
 /**
  * A TCP proxy in front of PostgreSQL that can stop passing the server's answers back, as a host that froze or a
@@ -40,4 +43,29 @@ export async function cuttingProxy(databaseUrl: string, options: { cut: (sent: s
       server.close()
     }
   }
+}
+
+/**
+ * A test app on a database of its own, reached through a cutting proxy, with short timeouts (statement 1 s, lock
+ * 0.5 s, query 1.5 s) so that a cut answer fails within a test. `fresh` reaches the database directly.
+ */
+export async function appBehindCuttingProxy(
+  t: { teardown(fn: () => unknown): void },
+  options: { cut: (sent: string) => boolean; forward: boolean; poolSize: number }
+) {
+  const fresh = await createTestDatabase()
+  const proxy = await cuttingProxy(fresh.url!, options)
+  const database = await openDatabase({
+    url: proxy.url,
+    poolSize: options.poolSize,
+    timeouts: { statementTimeoutMs: 1000, lockTimeoutMs: 500, queryTimeoutMs: 1500, migrationTimeoutMs: 0 }
+  })
+  t.teardown(async () => {
+    // A connection cut mid-answer may never end cleanly: never wait long for the pool to close.
+    await Promise.race([database.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 500))])
+    proxy.close()
+    await fresh.drop()
+  })
+  const h = await buildTestApp(t, {}, { database, url: proxy.url, drop: async () => {} })
+  return { h, database, fresh }
 }

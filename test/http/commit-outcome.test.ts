@@ -6,31 +6,22 @@
  */
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { openDatabase, rows } from '../../src/db/client.js'
+import { rows } from '../../src/db/client.js'
 import { isOutcomeUnknown } from '../../src/http/errors.js'
-import { buildTestApp } from '../helpers/app.js'
-import { createTestDatabase } from '../helpers/database.js'
-import { cuttingProxy } from '../helpers/proxy.js'
+import { appBehindCuttingProxy } from '../helpers/proxy.js'
 
 t.test('a COMMIT whose answer is lost: the outcome is unknown, and a retry with the same key does not post twice', { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL behind a proxy' }, async (t) => {
-  const fresh = await createTestDatabase()
   let armed = false
   // The COMMIT goes through to the server; its answer, and every later one on that connection, never come back.
-  const proxy = await cuttingProxy(fresh.url!, {
+  const { h, fresh } = await appBehindCuttingProxy(t, {
     cut: (sent) => {
       if (!armed || !sent.includes('commit')) return false
       armed = false
       return true
     },
-    forward: true
+    forward: true,
+    poolSize: 4
   })
-  const database = await openDatabase({ url: proxy.url, poolSize: 4, timeouts: { statementTimeoutMs: 1000, lockTimeoutMs: 500, queryTimeoutMs: 1500, migrationTimeoutMs: 0 } })
-  t.teardown(async () => {
-    await Promise.race([database.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 500))])
-    proxy.close()
-    await fresh.drop()
-  })
-  const h = await buildTestApp(t, {}, { database, url: proxy.url, drop: async () => {} })
   const member = await h.signUp()
   const send = () =>
     h.as(member, {
