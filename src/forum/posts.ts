@@ -148,12 +148,18 @@ async function postWithContext(db: Db, postId: string): Promise<PostContext | un
   return row
 }
 
-/** A post with its thread and board, if the viewer may see it; otherwise 404 (never reveal existence). */
+/**
+ * A post with its thread and board, if the viewer may see it; otherwise 404 (never reveal existence). The author of a
+ * reply reaches it in a thread held from its readers too (its opening post held by reports or screening), to edit or
+ * delete it (a phone number taken back): a hold of someone else's post never takes their own words from them. The
+ * thread itself stays hidden from them.
+ */
 export async function readablePost(db: Db, account: Viewer, postId: string): Promise<PostContext> {
   const row = await postWithContext(db, postId)
   if (!row) throw notFound('That post')
   const viewer = readerOn(account, row.board.slug)
-  if (!audienceAllows(row.board, viewer) || !threadVisibleTo(row.thread, viewer) || !postVisibleTo(row.post, viewer)) {
+  const ownInHeldThread = row.thread.state === 'held' && row.post.authorId !== null && row.post.authorId === viewer.id
+  if (!audienceAllows(row.board, viewer) || !(threadVisibleTo(row.thread, viewer) || ownInHeldThread) || !postVisibleTo(row.post, viewer)) {
     throw notFound('That post')
   }
   return row

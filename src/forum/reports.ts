@@ -1,14 +1,20 @@
 import { and, eq } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
-import type { AccountRow } from '../accounts/model.js'
+import { isStaff, type AccountRow } from '../accounts/model.js'
 import type { Deps } from '../deps.js'
-import { accounts, posts, reports, threads } from '../db/schema.js'
+import type { Db } from '../db/client.js'
+import { accounts, posts, type QueueReason, reports, threads } from '../db/schema.js'
+import { DomainError } from '../errors.js'
 import { postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
-import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
-import { priorityOf } from '../moderation/screening.js'
+import type { CrisisResource } from '../moderation/crisis-resources.js'
+import { enqueue, lockOpenItem, type QueueItemRow } from '../moderation/queue/enqueue.js'
+import { approvedAsItIs } from '../moderation/queue/service.js'
+import { PRIORITY, priorityOf } from '../moderation/screening.js'
 import { assertReportable, reportablePost, threadViewById } from './posts.js'
+import type { PostRow } from './views.js'
+import { showsSomething, withoutBidiControls } from './sanitize.js'
 
 export type ReportReason = (typeof reports.$inferSelect)['reason']
 type ReportRow = typeof reports.$inferSelect
@@ -29,64 +35,185 @@ export const reportView = (r: ReportRow): ReportView => ({
   createdAt: r.createdAt.toISOString()
 })
 
+/** What a report answers: the report, whether this request made it, and the crisis lines when its note reads as a crisis. */
+export interface ReportAnswer {
+  report: ReportView
+  created: boolean
+  crisisResources: CrisisResource[]
+}
+
 /**
  * A member reports a post they can see, or saw before it was held (reportablePost). Reporting the same post
- * again returns the first report.
- * Each report joins the post's open queue item (a crisis report goes to the top), and reports from
- * REPORT_HIDE_THRESHOLD distinct accounts since the last review hold a visible post until a moderator looks.
- * The reporter is never shown to the post's author.
+ * again returns the first report, unless the post was edited since: then the words reported are gone, and the
+ * report is renewed (reason, note and time as sent now) and queued again.
+ * Each report joins the post's open queue item (a crisis report, or one whose note reads as a crisis, goes to the
+ * top), and reports from REPORT_HIDE_THRESHOLD distinct accounts since the last review may hold a visible post until
+ * a moderator looks (reportsHold says when they may not). The reporter is never shown to the post's author.
  */
 export async function reportPost(
   deps: Deps,
   reporter: AccountRow,
   postId: string,
   input: { reason: ReportReason; note?: string | undefined }
-): Promise<{ report: ReportView; created: boolean }> {
+): Promise<ReportAnswer> {
   const now = deps.clock.now()
   assertCanWrite(reporter, now)
   const { post, board } = await reportablePost(deps.db, reporter, postId)
+  const note = cleanNote(input.note)
   const mine = and(eq(reports.postId, post.id), eq(reports.reporterId, reporter.id))
-  // The same account reporting again gets its first report, whatever became of the post since.
   const [earlier] = await deps.db.select().from(reports).where(mine)
-  if (earlier) return { report: reportView(earlier), created: false }
-  assertReportable(post, reporter)
-  return deps.db.transaction(async (tx) => {
+  // The same account reporting again gets its report as it is, whatever became of the post since, unless its author
+  // edited it since: a report of words no longer there would leave the moderator nothing to read.
+  const renewing = earlier !== undefined && editedSince(post, earlier) && !gone(post)
+  if (earlier && !renewing) return answer(deps, earlier, false, note, await noteReadsAsCrisis(deps, note))
+  if (!earlier) assertReportable(post, reporter)
+  const crisis = await noteReadsAsCrisis(deps, note)
+  const outcome = await deps.db.transaction(async (tx) => {
+    await lockReporter(tx, reporter.id, now)
     // The post's open queue item first, before this report's row takes a key-share lock on the post: the order
     // an author's edit and a moderator's decision take them (src/forum/posts.ts editOnce), so they never deadlock.
     await lockOpenItem(tx, post.id)
     // A removal decided while this report was on its way (it locks the item too) leaves nothing to report.
-    const [current] = await tx.select({ state: posts.state, authorId: posts.authorId }).from(posts).where(eq(posts.id, post.id))
-    assertReportable(current ?? { state: 'deleted', authorId: null }, reporter)
-    const [created] = await tx
-      .insert(reports)
-      .values({ id: uuidv7(), postId: post.id, reporterId: reporter.id, reason: input.reason, note: input.note ?? null, createdAt: now })
-      .onConflictDoNothing({ target: [reports.postId, reports.reporterId] })
-      .returning()
-    if (created) {
-      const { item, created: newItem } = await enqueue(tx, {
-        postId: post.id,
-        boardSlug: board.slug,
-        priority: priorityOf(input.reason === 'crisis' || input.reason === 'sourcing' || input.reason === 'personal_info' ? input.reason : 'report'),
-        reasons: [{ source: 'report', category: input.reason, detail: input.note ?? `reported as ${input.reason.replace('_', ' ')}`, reportId: created.id, at: now.toISOString() }],
-        now
-      })
-      const reporters = item.reasons.filter((r) => r.source === 'report').length
-      const live: LiveEvent[] = [await queueEvent(tx, item, newItem, now)]
-      if (reporters >= deps.config.reportHideThreshold && post.state === 'visible') {
-        const [held] = await tx.update(posts).set({ state: 'held' }).where(and(eq(posts.id, post.id), eq(posts.state, 'visible'))).returning()
-        // None when another report passed the threshold first (or a moderator acted) since the post was read: this
-        // report is kept and queued all the same, and the hold and its news are the other's.
-        if (held) {
-          if (post.opening) await tx.update(threads).set({ state: 'held' }).where(eq(threads.id, post.threadId))
-          const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
-          live.push(...postHeldEvents(held, author?.handle ?? null, board.slug))
-          if (post.opening) live.push(...threadEvent('thread.updated', await threadViewById(tx, post.threadId), post.authorId))
-        }
-      }
-      await writeEvents(tx, now, live)
-      return { report: reportView(created), created: true }
+    const [read] = await tx.select({ state: posts.state, authorId: posts.authorId, editedAt: posts.editedAt }).from(posts).where(eq(posts.id, post.id))
+    const current = read ?? { state: 'deleted' as const, authorId: null, editedAt: null }
+    if (!earlier) assertReportable(current, reporter)
+    let stored: ReportRow | undefined
+    if (!earlier) stored = await insertReport(tx, post.id, reporter.id, input.reason, note, now)
+    // A post removed meanwhile keeps an earlier report as it was.
+    else if (!gone(current)) stored = await renewReport(tx, earlier, input.reason, note, now)
+    if (!stored) {
+      const [existing] = await tx.select().from(reports).where(mine)
+      return { report: existing!, created: false }
     }
-    const [existing] = await tx.select().from(reports).where(mine)
-    return { report: reportView(existing!), created: false }
+    const reason: QueueReason = {
+      source: 'report',
+      // The report keeps the reason its member chose; the queue reads a note that speaks of a crisis as one.
+      category: crisis ? 'crisis' : input.reason,
+      detail: reportDetail(input.reason, note, { crisis, renewed: renewing }),
+      reportId: stored.id,
+      at: now.toISOString()
+    }
+    const { item, created: newItem } = await enqueue(tx, { postId: post.id, boardSlug: board.slug, priority: reportPriority(input.reason, crisis), reasons: [reason], now })
+    const live: LiveEvent[] = [await queueEvent(tx, item, newItem, now)]
+    if (post.state === 'visible' && (await reportsHold(tx, deps.config.reportHideThreshold, item, { id: post.id, ...current }))) {
+      const [held] = await tx.update(posts).set({ state: 'held' }).where(and(eq(posts.id, post.id), eq(posts.state, 'visible'))).returning()
+      // None when another report passed the threshold first (or a moderator acted) since the post was read: this
+      // report is kept and queued all the same, and the hold and its news are the other's.
+      if (held) {
+        if (post.opening) await tx.update(threads).set({ state: 'held' }).where(eq(threads.id, post.threadId))
+        const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
+        live.push(...postHeldEvents(held, author?.handle ?? null, board.slug))
+        if (post.opening) live.push(...threadEvent('thread.updated', await threadViewById(tx, post.threadId), post.authorId))
+      }
+    }
+    await writeEvents(tx, now, live)
+    // A renewal answers 200 with the renewed report, as any report made again does; only a first report is created.
+    return { report: stored, created: !renewing }
   })
+  return answer(deps, outcome.report, outcome.created, note, crisis)
+}
+
+/**
+ * The answer, with the crisis lines when the note sent now reads as a crisis (`sentReadsAsCrisis`), or the note of
+ * the report answered with does (a report made again answers with the first one, and so with its help).
+ */
+async function answer(deps: Deps, report: ReportRow, created: boolean, sentNote: string | null, sentReadsAsCrisis: boolean): Promise<ReportAnswer> {
+  const crisis = sentReadsAsCrisis || (report.note !== sentNote && (await noteReadsAsCrisis(deps, report.note)))
+  return { report: reportView(report), created, crisisResources: crisis ? deps.crisisResources : [] }
+}
+
+/** A note as it is kept: without the characters that reorder text, as bodies are; one that shows nothing is no note. */
+function cleanNote(note: string | undefined): string | null {
+  if (note === undefined) return null
+  const cleaned = withoutBidiControls(note)
+  return showsSomething(cleaned) ? cleaned : null
+}
+
+/**
+ * Whether a report's note reads as a crisis: an escalate rule or the crisis model matches it, as they would the same
+ * words in a post ("he told me he will kill himself tonight"). Only that is read: the note is the reporter's private
+ * word to staff, so a phone number or a dealer's name in it is what they tell the moderators, nothing to hold.
+ */
+async function noteReadsAsCrisis(deps: Deps, note: string | null): Promise<boolean> {
+  if (note === null) return false
+  const book = await deps.rules.get(deps.db)
+  const matches = book.compiled.scan(note, { detectLinks: false, detectPersonalInfo: false, detectCrisis: deps.config.crisisModel, detectSourcing: false })
+  return matches.some((m) => m.action === 'escalate')
+}
+
+/** A crisis goes to the top; sourcing and personal information next; any other report as a report. */
+function reportPriority(reason: ReportReason, crisisNote: boolean): number {
+  if (crisisNote) return PRIORITY.crisis
+  return priorityOf(reason === 'crisis' || reason === 'sourcing' || reason === 'personal_info' ? reason : 'report')
+}
+
+/** What the moderator reads of a report in its item: the note, or else the reason; and why it came again or ranks as a crisis. */
+function reportDetail(reason: ReportReason, note: string | null, how: { crisis: boolean; renewed: boolean }): string {
+  if (note === null) return how.renewed ? `reported again as ${reason.replace('_', ' ')} after an edit` : `reported as ${reason.replace('_', ' ')}`
+  const why = [how.renewed ? 'again after an edit' : null, how.crisis ? 'the note reads as a crisis' : null].filter((w) => w !== null)
+  return why.length ? `${why.join('; ')}: ${note}` : note
+}
+
+function insertReport(tx: Db, postId: string, reporterId: string, reason: ReportReason, note: string | null, now: Date): Promise<ReportRow | undefined> {
+  return tx
+    .insert(reports)
+    .values({ id: uuidv7(), postId, reporterId, reason, note, createdAt: now })
+    .onConflictDoNothing({ target: [reports.postId, reports.reporterId] })
+    .returning()
+    .then(([row]) => row)
+}
+
+/**
+ * The report made again, as sent now, if it is still as it was read: the same renewal from another tab at the same
+ * moment renewed (and queued) it first, and this one then answers with it.
+ */
+function renewReport(tx: Db, earlier: ReportRow, reason: ReportReason, note: string | null, now: Date): Promise<ReportRow | undefined> {
+  return tx
+    .update(reports)
+    .set({ reason, note, createdAt: now })
+    .where(and(eq(reports.id, earlier.id), eq(reports.createdAt, earlier.createdAt)))
+    .returning()
+    .then(([row]) => row)
+}
+
+/** A removed or deleted post shows nothing left to report. */
+const gone = (post: Pick<PostRow, 'state'>) => post.state === 'removed' || post.state === 'deleted'
+
+/**
+ * Whether the post was edited since the report was made. An edit in the same millisecond counts: in doubt, the
+ * reporter may report what is there now.
+ */
+const editedSince = (post: Pick<PostRow, 'editedAt'>, report: Pick<ReportRow, 'createdAt'>) =>
+  post.editedAt !== null && post.editedAt.getTime() >= report.createdAt.getTime()
+
+/**
+ * The reporter as they are now, under a key-share lock, as an edit takes its author's (src/forum/posts.ts editOnce):
+ * a deletion from another tab takes the account's row lock first, so it either commits before and is seen here, or
+ * waits for this report and then unlinks it with the account's others. A deleted account is refused as its ended
+ * session would be (401), a suspended one as any of its writes (403 `suspended`): neither leaves a report behind, nor
+ * counts towards holding the post.
+ */
+async function lockReporter(tx: Db, reporterId: string, now: Date): Promise<void> {
+  const [account] = await tx.select().from(accounts).where(eq(accounts.id, reporterId)).for('key share')
+  if (!account || account.status === 'deleted') throw new DomainError('unauthenticated', 'This account has been deleted.')
+  assertCanWrite(account, now)
+}
+
+/**
+ * Whether the reports gathered on the post's open item hold it: reports from REPORT_HIDE_THRESHOLD distinct accounts
+ * (a report renewed after an edit counts once). Reports never hold, however many:
+ * - a post whose item carries a crisis reason (an escalate rule, the crisis model, a crisis report or a note that
+ *   reads as one): a person in crisis is never silenced, least of all by throwaway accounts, and a worried peer's
+ *   crisis report is never what hides them;
+ * - a post whose author is staff: it stays in the queue for another moderator (staff never decide on their own post,
+ *   so a forum with one admin could never publish it again);
+ * - a post staff approved that its author has not edited since: staff judged that very text.
+ */
+async function reportsHold(tx: Db, threshold: number, item: QueueItemRow, post: Pick<PostRow, 'id' | 'authorId' | 'editedAt'>): Promise<boolean> {
+  if (item.reasons.some((r) => r.category === 'crisis')) return false
+  const reporters = new Set(item.reasons.filter((r) => r.source === 'report').map((r) => r.reportId))
+  if (reporters.size < threshold) return false
+  const [author] = post.authorId ? await tx.select({ role: accounts.role }).from(accounts).where(eq(accounts.id, post.authorId)) : []
+  if (author && isStaff(author)) return false
+  return !(await approvedAsItIs(tx, post.id, post.editedAt))
 }

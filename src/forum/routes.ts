@@ -9,6 +9,7 @@ import {
   Body,
   Board,
   ContentWarning,
+  CrisisResources,
   errorResponses,
   Id,
   IdempotencyHeaders,
@@ -32,6 +33,14 @@ const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 const UUID = new RegExp(Id.pattern ?? '^$')
 const SlugParams = Type.Object({ slug: Slug }, { additionalProperties: false })
 const PostResult = Type.Object({ post: Post, moderation: Moderation })
+const ReportResult = Type.Object(
+  {
+    report: Report,
+    // Optional for the answers stored for idempotent replay before it was added; every answer now carries it.
+    crisisResources: Type.Optional(CrisisResources)
+  },
+  { description: "crisisResources (an addition to the contract) is non-empty when the report's note reads as a crisis (an escalate rule or the crisis model)" }
+)
 
 export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   // Writes count against their account and their address (src/http/security.ts), across every write route.
@@ -231,7 +240,7 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
       schema: {
         headers: IdempotencyHeaders,
         tags: ['forum'],
-        summary: 'Report a post to the moderators; reporting it again returns the first report',
+        summary: 'Report a post to the moderators; reporting it again returns the first report, renewed if the post was edited since',
         params: IdParams,
         body: Type.Object(
           {
@@ -240,12 +249,12 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
           },
           { additionalProperties: false }
         ),
-        response: { 200: Type.Object({ report: Report }), 201: Type.Object({ report: Report }), ...errorResponses(400, 401, 403, 404, 429) }
+        response: { 200: ReportResult, 201: ReportResult, ...errorResponses(400, 401, 403, 404, 429) }
       }
     },
     async (request, reply) => {
-      const { report, created } = await reportPost(deps, requireAccount(request), request.params.id, request.body)
-      return reply.code(created ? 201 : 200).send({ report })
+      const { report, created, crisisResources } = await reportPost(deps, requireAccount(request), request.params.id, request.body)
+      return reply.code(created ? 201 : 200).send({ report, crisisResources })
     }
   )
 }

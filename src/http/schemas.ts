@@ -84,11 +84,14 @@ export const Post = Type.Object(
   { title: 'Post' }
 )
 
+/** The forum's crisis lines, as a writer (or a reporter) whose words read as a crisis is answered with them. */
+export const CrisisResources = Type.Array(Type.Object({ name: Type.String(), contact: Type.String(), url: Type.String() }))
+
 export const Moderation = Type.Object(
   {
     state: Type.Union([Type.Literal('visible'), Type.Literal('held')]),
     flags: Type.Array(Type.Object({ category: Type.String(), action: Type.String() })),
-    crisisResources: Type.Array(Type.Object({ name: Type.String(), contact: Type.String(), url: Type.String() }))
+    crisisResources: CrisisResources
   },
   { title: 'Moderation', description: 'crisisResources is non-empty exactly when an escalate rule matched' }
 )

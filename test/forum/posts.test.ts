@@ -95,11 +95,11 @@ t.test(
       const { postId } = await h.reply(author, threadId, `an ordinary reply about the weather, trial ${trial}`)
       const report = (who: typeof first, reason: string) => h.as(who, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason } })
       t.equal((await report(first, 'harassment')).statusCode, 201)
-      const both = await Promise.all([report(second, 'harassment'), report(third, 'crisis')])
+      const both = await Promise.all([report(second, 'harassment'), report(third, 'sourcing')])
       t.same(both.map((r) => r.statusCode), [201, 201], `trial ${trial}: both reports kept`)
       const items = (await h.as(moderator, { url: '/api/v1/moderation/queue?status=open&limit=100' })).json().items as Array<{ post: { id: string; state: string }; priority: number; reasons: unknown[] }>
       const item = items.find((i) => i.post.id === postId)
-      t.match(item, { priority: 0, post: { state: 'held' } }, `trial ${trial}: held once, at the crisis report's priority`)
+      t.match(item, { priority: 1, post: { state: 'held' } }, `trial ${trial}: held once, at the sourcing report's priority`)
       t.equal(item?.reasons.length, 3, `trial ${trial}: with all three reports`)
     }
   }
@@ -111,7 +111,7 @@ t.test('a post hidden by reports can still be reported as a crisis by a reader w
   const moderator = await h.signUp({ role: 'moderator' })
   const [first, second, third] = [await h.signUp(), await h.signUp(), await h.signUp()]
   const { threadId } = await h.startThread(moderator)
-  const { postId } = await h.reply(author, threadId, 'nobody would notice if i was gone, you are all idiots anyway')
+  const { postId } = await h.reply(author, threadId, 'you are all idiots anyway, nobody wants you here')
   const report = (who: typeof first, reason: string) => h.as(who, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason } })
   t.equal((await report(first, 'harassment')).statusCode, 201)
   t.equal((await report(second, 'harassment')).statusCode, 201)

@@ -4,7 +4,7 @@ import { isStaff, type AccountRow } from '../../accounts/model.js'
 import { assertCanWrite } from '../../accounts/service.js'
 import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
-import { accounts, boards, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
+import { accounts, boards, postRevisions, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
 import { DomainError, forbidden, invalid, notFound } from '../../errors.js'
 import { isIsoTime } from '../../forum/cursor.js'
 import { cleanWriting, keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
@@ -35,11 +35,40 @@ export function itemVersion(item: Pick<QueueItemRow, 'reasons'>, post: Pick<Post
     .slice(0, 22)
 }
 
-/** Queue items with the post (body included: staff read removed posts here), thread and author. */
+type RevisionRow = typeof postRevisions.$inferSelect
+
+/** An earlier text of a post, as staff read it in the queue: what it said, and when an edit or a redaction replaced it. */
+const revisionView = (r: RevisionRow) => ({
+  body: r.bodySource,
+  bodyHtml: r.bodyHtml,
+  contentWarning: r.contentWarning,
+  kind: r.kind,
+  replacedAt: r.createdAt.toISOString()
+})
+
+/** Each post's earlier texts, oldest first. */
+async function revisionsOf(db: Db, postIds: string[]): Promise<Map<string, ReturnType<typeof revisionView>[]>> {
+  const rows = await db.select().from(postRevisions).where(inArray(postRevisions.postId, postIds)).orderBy(asc(postRevisions.createdAt), asc(postRevisions.id))
+  const byPost = new Map<string, ReturnType<typeof revisionView>[]>()
+  for (const row of rows) {
+    const kept = byPost.get(row.postId)
+    if (kept) kept.push(revisionView(row))
+    else byPost.set(row.postId, [revisionView(row)])
+  }
+  return byPost
+}
+
+/**
+ * Queue items with the post (body included: staff read removed posts here), thread and author. The post carries its
+ * earlier texts (`revisions`): an author who edits a reported post before review must not leave the moderator only
+ * the new words, nor the reporters a report of nothing.
+ */
 export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
   if (items.length === 0) return []
-  const postRows = await db.select().from(posts).where(inArray(posts.id, items.map((i) => i.postId)))
+  const postIds = items.map((i) => i.postId)
+  const postRows = await db.select().from(posts).where(inArray(posts.id, postIds))
   const postById = new Map(postRows.map((p) => [p.id, p]))
+  const revisionsByPost = await revisionsOf(db, postIds)
   const threadRows = await db
     .select({ thread: threads })
     .from(threads)
@@ -71,7 +100,8 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
         ...postView({ post, authorHandle: handleOf(post.authorId) }, 'privileged'),
         // Staff see what was written even after removal, and the writer's source text.
         bodyHtml: post.bodyHtml,
-        body: post.bodySource
+        body: post.bodySource,
+        revisions: revisionsByPost.get(post.id) ?? []
       },
       thread: threadView({ thread: thread.thread, authorHandle: handleOf(thread.thread.authorId) }),
       author: author
@@ -246,6 +276,27 @@ export interface Decision {
   contentWarning?: string | null | undefined
   /** The item's `version` as the moderator read it: when given, the decision applies only if the item still reads so. */
   version?: string | undefined
+}
+
+/**
+ * Whether staff approved the post as it is: an item about it was resolved with approve after its last edit (or it was
+ * never edited). A redaction is staff's own text, not an approval. An edit in the same millisecond as the approval
+ * counts as after it: in doubt, staff did not read those words.
+ */
+export async function approvedAsItIs(db: Db, postId: string, editedAt: Date | null): Promise<boolean> {
+  const [approval] = await db
+    .select({ id: queueItems.id })
+    .from(queueItems)
+    .where(
+      and(
+        eq(queueItems.postId, postId),
+        eq(queueItems.status, 'resolved'),
+        sql`${queueItems.resolution}->>'decision' = 'approve'`,
+        editedAt ? sql`(${queueItems.resolution}->>'at')::timestamptz > ${editedAt.toISOString()}::timestamptz` : undefined
+      )
+    )
+    .limit(1)
+  return approval !== undefined
 }
 
 /**
