@@ -1,5 +1,7 @@
 import { AjvCompiler } from '@fastify/ajv-compiler'
 import { createHmac, randomBytes } from 'node:crypto'
+import type { Server, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { DestinationStream } from 'pino'
@@ -17,7 +19,6 @@ import { errorForLog, errorHandling, sendError } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { idempotency } from './http/idempotency.js'
 import { addressKey, security } from './http/security.js'
-import { loadCrisisResources } from './moderation/crisis-resources.js'
 import { RuleBook } from './moderation/rules.js'
 import { moderationRoutes } from './moderation/routes.js'
 import { LiveHub } from './live/hub.js'
@@ -73,6 +74,56 @@ function finiteNumbersOnly(validate: AjvValidate): AjvValidate {
   // Fastify passes the parent (for coercing a root value) only to a validator that has schemaEnv.
   if (validate.schemaEnv) checked.schemaEnv = validate.schemaEnv
   return checked
+}
+
+/**
+ * The HTTP server gives an upgrade request's socket up to its 'upgrade' listeners (@fastify/websocket's): whatever
+ * answers the request without upgrading must end the socket too, or it stays open after the client hangs up (one
+ * leaked per refused reconnect, and app.close() waits for it for ever). The plugin ends only those its own onRequest
+ * hook marked, and many answers come before it: a 503 from load shedding or from the session lookup while the
+ * database is down (hooks registered before it), a malformed URL (before any hook), Fastify's 503 while it shuts down
+ * (no hook at all). So every upgrade's socket is ended once its HTTP answer is out, whoever wrote it. The plugin gives
+ * each upgrade a response of its own on the socket (`_httpMessage`, as src/live/routes.ts reads too); an upgrade that
+ * succeeds never finishes that response (ws answers 101 on the socket itself), so its socket never ends here. An
+ * upgrade that no listener took (none left while shutting down) is ended at once.
+ */
+function endRefusedUpgrades(server: Server) {
+  server.on('upgrade', (_request, socket: Duplex & { _httpMessage?: ServerResponse | null }) => {
+    // After every 'upgrade' listener ran, so the plugin's, registered before or after this one, has taken the socket.
+    process.nextTick(() => {
+      const answer = socket._httpMessage
+      if (!answer || answer.writableFinished) socket.destroy()
+      else answer.once('finish', () => socket.destroy())
+    })
+  })
+}
+
+/**
+ * Shutdown (app.close) lets the requests in flight finish, then stops: the server stops listening, and Node closes
+ * the keep-alive connections idle at that moment. A connection busy then would be kept alive after its answer, and
+ * close would wait for it until its keep-alive timeout (72 s) or the client's hang-up. So once closing, every answer
+ * says `Connection: close` (the client does not send another request on it, and Node ends it after the answer), and
+ * connections that fall idle anyway (an answer already on its way) are closed as they do.
+ */
+function drainOnClose(app: FastifyInstance) {
+  let closing = false
+  let reaper: NodeJS.Timeout | null = null
+  // Registered before any plugin's preClose, so it runs first.
+  app.addHook('preClose', (done) => {
+    closing = true
+    reaper = setInterval(() => app.server.closeIdleConnections(), 250)
+    reaper.unref()
+    done()
+  })
+  app.addHook('onClose', (_instance, done) => {
+    if (reaper) clearInterval(reaper)
+    done()
+  })
+  // A callback hook, not an async one: it runs for every answer.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
+  })
 }
 
 export interface AppOptions {
@@ -176,7 +227,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clock,
     config,
     rules: new RuleBook(),
-    crisisResources: loadCrisisResources(config.crisisResourcesFile),
+    crisisResources: config.crisisResources,
     ...(options.generateToken ? { generateToken: options.generateToken } : {})
   }
 
@@ -195,6 +246,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     })
   })
   await app.register(errorHandling)
+  drainOnClose(app)
   // The same for a query string or a path (`?category=a%00b`): only a percent escape can make such text.
   app.addHook('preValidation', async (request) => {
     if (!request.url.includes('%')) return
@@ -202,11 +254,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (why) throw new DomainError('validation_failed', why)
   })
   await app.register(security, { config, hashIp })
-  await app.register(docs)
+  await app.register(docs, { cookieSecure: config.cookieSecure })
   await app.register(authentication, { deps })
   await app.register(idempotency, { deps })
   // Client messages are small; anything larger is refused by ws (close 1009) before it is parsed.
-  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } })
+  // On shutdown no upgrade is accepted any more, and the hub closes every socket as going away (1001), cutting those
+  // that do not answer; the plugin's own preClose would close them without a code (1005) before the hub could.
+  await app.register(websocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES },
+    preClose: async () => {
+      app.websocketServer.close()
+      await hub.close()
+    }
+  })
+  endRefusedUpgrades(app.server)
   const hub = new LiveHub(database, {
     clock,
     log: app.log,
@@ -221,7 +282,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) hub.wake()
   })
-  app.addHook('preClose', () => hub.close())
   await app.register(healthRoutes, { database })
   await app.register(
     async (api) => {

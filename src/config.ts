@@ -3,6 +3,7 @@
  * A bad value stops start-up with a message that names the variable.
  */
 import { isIP } from 'node:net'
+import { type CrisisResource, loadCrisisResources } from './moderation/crisis-resources.js'
 
 export interface Config {
   port: number
@@ -45,8 +46,8 @@ export interface Config {
   eventRetentionHours: number
   /** Bytes queued for one live socket before it is dropped as a slow consumer. */
   liveMaxBufferedBytes: number
-  /** Path of the crisis resources file (JSON); null uses the built-in defaults. */
-  crisisResourcesFile: string | null
+  /** The support lines shown with crisis posts: CRISIS_RESOURCES_FILE's list, read at start-up, or the built-in one. */
+  crisisResources: CrisisResource[]
   /** Whether the crisis model (src/moderation/flagging/crisis-model.ts) reads what no crisis rule caught. */
   crisisModel: boolean
   /** Whether the sourcing model (src/moderation/flagging/sourcing-model.ts) reads what no sourcing rule held. */
@@ -66,6 +67,12 @@ export interface DatabaseTimeouts {
   queryTimeoutMs: number
   /** statement_timeout and lock_timeout of the migration connection (migrations may rewrite big tables); 0: none. */
   migrationTimeoutMs: number
+  /**
+   * Server side, per transaction left idle (idle_in_transaction_session_timeout): the transaction of an instance that
+   * froze or was cut off between two statements is ended by PostgreSQL, and its row locks with it, instead of lasting
+   * until TCP keepalive notices (hours). Lantern itself never pauses inside a transaction for more than milliseconds.
+   */
+  idleInTransactionTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -164,7 +171,8 @@ export function databaseTimeouts(env: Env = process.env): DatabaseTimeouts {
     statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
     lockTimeoutMs: integer(env, 'DATABASE_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),
     queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 12_000, 0, 3_600_000),
-    migrationTimeoutMs: integer(env, 'DATABASE_MIGRATION_TIMEOUT_MS', 0, 0, 86_400_000)
+    migrationTimeoutMs: integer(env, 'DATABASE_MIGRATION_TIMEOUT_MS', 0, 0, 86_400_000),
+    idleInTransactionTimeoutMs: integer(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 15_000, 0, 3_600_000)
   }
   if (timeouts.queryTimeoutMs > 0 && timeouts.statementTimeoutMs > 0 && timeouts.queryTimeoutMs <= timeouts.statementTimeoutMs) {
     throw new ConfigError(
@@ -173,6 +181,30 @@ export function databaseTimeouts(env: Env = process.env): DatabaseTimeouts {
     )
   }
   return timeouts
+}
+
+/** A host name's labels: letters, digits and inner hyphens, at most 63 characters each (RFC 1123). */
+const HOST_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/
+
+/**
+ * The address to listen on: an IP address (0.0.0.0 or :: for every interface) or a host name. Anything else would
+ * only fail at listen, after the database was opened and migrated, as a DNS error that does not name the variable.
+ */
+function listenHost(env: Env, name: string): string {
+  const raw = env[name]
+  const value = (raw ?? '').trim() || '0.0.0.0'
+  if (isIP(value) !== 0) return value
+  if (value.length <= 253 && value.split('.').every((label) => HOST_LABEL.test(label))) return value
+  throw new ConfigError(name, `must be an IP address (0.0.0.0 or :: for every interface; IPv6 without brackets) or a host name, got "${raw}"`)
+}
+
+/** The crisis resources file is read with the rest of the configuration, so that a bad one stops start-up at once. */
+function crisisResources(env: Env, name: string): CrisisResource[] {
+  try {
+    return loadCrisisResources(env[name]?.trim() || null)
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message)
+  }
 }
 
 function databaseUrl(env: Env, name: string): string | null {
@@ -192,10 +224,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent, got "${logLevel}"`)
   }
-  const host = (env.HOST ?? '0.0.0.0').trim() || '0.0.0.0'
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
-    host,
+    host: listenHost(env, 'HOST'),
     databaseUrl: databaseUrl(env, 'DATABASE_URL'),
     dataDir: (env.DATA_DIR ?? './data').trim() || './data',
     allowedOrigins: origins(env, 'ALLOWED_ORIGINS'),
@@ -218,7 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
-    crisisResourcesFile: env.CRISIS_RESOURCES_FILE?.trim() || null,
+    crisisResources: crisisResources(env, 'CRISIS_RESOURCES_FILE'),
     crisisModel: boolean(env, 'CRISIS_MODEL', true),
     sourcingModel: boolean(env, 'SOURCING_MODEL', true)
   }

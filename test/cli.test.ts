@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../src/db/client.js'
 import { accounts } from '../src/db/schema.js'
+import { runEntry } from './helpers/server.js'
 
 function run(args: string[], env: Record<string, string>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -79,4 +82,45 @@ t.test('the server starts on the embedded database and stops cleanly on SIGTERM'
   child.kill('SIGTERM')
   t.equal(await exit, 0, 'exits 0 after closing')
   t.match(output, /shutting down/)
+})
+
+t.test('create-admin and db:migrate stop on bad configuration with 78, before asking for a password', async (t) => {
+  const cli = await runEntry(['src/cli.ts', 'create-admin', '--handle', 'night-owl'], { PORT: 'eighty' }, 'an admin password\n')
+  t.equal(cli.code, 78, cli.stderr)
+  t.match(cli.stderr, /PORT/)
+  t.notMatch(cli.stdout, /Password/)
+  const migrate = await runEntry(['src/db/migrate-cli.ts'], { PORT: 'eighty' })
+  t.equal(migrate.code, 78, migrate.stderr)
+  t.match(migrate.stderr, /PORT/)
+  t.notMatch(migrate.stderr, /at loadConfig|\n\s+at /, 'a message, not a stack')
+})
+
+t.test('the server stops with 78, naming the variable, on a HOST or a crisis resources file it cannot use, before opening the database', async (t) => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), 'lantern-server-')), 'data')
+  t.teardown(() => rm(dirname(dataDir), { recursive: true, force: true }))
+  const cases: Array<[string, Record<string, string>]> = [
+    ['HOST', { HOST: 'not a host!' }],
+    ['CRISIS_RESOURCES_FILE', { CRISIS_RESOURCES_FILE: join(dataDir, 'nowhere.json') }]
+  ]
+  for (const [name, env] of cases) {
+    const result = await runEntry(['src/server.ts'], { DATA_DIR: dataDir, ...env })
+    t.equal(result.code, 78, `${name}: ${result.stderr}`)
+    t.match(result.stderr, new RegExp(`Lantern cannot start: .*${name}`))
+    t.notMatch(result.stderr, /\n\s+at /, 'a message, not a stack')
+    t.notOk(existsSync(dataDir), 'the database was not opened (nor migrated)')
+  }
+})
+
+t.test('the server stops with 78, naming HOST and PORT, when it cannot listen there', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lantern-server-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => taken.close(() => resolve())))
+  const port = String((taken.address() as AddressInfo).port)
+  const result = await runEntry(['src/server.ts'], { DATA_DIR: dataDir, PORT: port })
+  t.equal(result.code, 78, result.stderr)
+  t.match(result.stderr, `Lantern cannot start: HOST 127.0.0.1, PORT ${port}: the port is in use`)
+  t.notMatch(result.stderr, /\n\s+at /, 'a message, not a stack')
+  t.notOk(existsSync(join(dataDir, 'lantern.lock')), 'the database was closed')
 })

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
@@ -84,15 +87,16 @@ t.test('TRUST_PROXY=true is refused: it would let any client choose its rate-lim
 })
 
 t.test('database timeouts: defaults, values, and a query timeout that must outlast the statement timeout', async (t) => {
-  t.same(loadConfig({}).database, { statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, queryTimeoutMs: 12_000, migrationTimeoutMs: 0 })
+  t.same(loadConfig({}).database, { statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, queryTimeoutMs: 12_000, migrationTimeoutMs: 0, idleInTransactionTimeoutMs: 15_000 })
   t.same(
     loadConfig({
       DATABASE_STATEMENT_TIMEOUT_MS: '30000',
       DATABASE_LOCK_TIMEOUT_MS: '0',
       DATABASE_QUERY_TIMEOUT_MS: '35000',
-      DATABASE_MIGRATION_TIMEOUT_MS: '600000'
+      DATABASE_MIGRATION_TIMEOUT_MS: '600000',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '60000'
     }).database,
-    { statementTimeoutMs: 30_000, lockTimeoutMs: 0, queryTimeoutMs: 35_000, migrationTimeoutMs: 600_000 }
+    { statementTimeoutMs: 30_000, lockTimeoutMs: 0, queryTimeoutMs: 35_000, migrationTimeoutMs: 600_000, idleInTransactionTimeoutMs: 60_000 }
   )
   t.same(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' }).database.statementTimeoutMs, 0, '0 turns one off')
   const bad: Array<[string, Record<string, string>]> = [
@@ -100,7 +104,8 @@ t.test('database timeouts: defaults, values, and a query timeout that must outla
     ['DATABASE_LOCK_TIMEOUT_MS', { DATABASE_LOCK_TIMEOUT_MS: '-1' }],
     ['DATABASE_QUERY_TIMEOUT_MS', { DATABASE_QUERY_TIMEOUT_MS: '5000' }],
     ['DATABASE_QUERY_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: '20000', DATABASE_QUERY_TIMEOUT_MS: '20000' }],
-    ['DATABASE_MIGRATION_TIMEOUT_MS', { DATABASE_MIGRATION_TIMEOUT_MS: '1.5' }]
+    ['DATABASE_MIGRATION_TIMEOUT_MS', { DATABASE_MIGRATION_TIMEOUT_MS: '1.5' }],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', { DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 'forever' }]
   ]
   for (const [name, env] of bad) {
     let error: unknown
@@ -111,5 +116,48 @@ t.test('database timeouts: defaults, values, and a query timeout that must outla
     }
     t.ok(error instanceof ConfigError, `${JSON.stringify(env)} is refused`)
     t.equal((error as ConfigError).variable, name)
+  }
+})
+
+t.test('HOST must be an address or a host name', async (t) => {
+  for (const host of ['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost', 'lantern-app', 'app.internal.example.org']) {
+    t.equal(loadConfig({ HOST: host }).host, host, `HOST=${host}`)
+  }
+  for (const host of ['not a host!', 'http://localhost', '[::1]', 'a..b', '-app', 'app-', 'localhost:3000', 'x'.repeat(64)]) {
+    let error: unknown
+    try {
+      loadConfig({ HOST: host })
+    } catch (e) {
+      error = e
+    }
+    t.ok(error instanceof ConfigError, `HOST=${host} is refused`)
+    t.equal((error as ConfigError).variable, 'HOST')
+  }
+})
+
+t.test('CRISIS_RESOURCES_FILE is read with the configuration: one that cannot be used stops start-up naming it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lantern-crisis-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const good = join(dir, 'resources.json')
+  await writeFile(good, JSON.stringify({ resources: [{ name: 'Samaritans', contact: '116 123', url: 'https://www.samaritans.org' }] }))
+  t.same(loadConfig({ CRISIS_RESOURCES_FILE: good }).crisisResources, [{ name: 'Samaritans', contact: '116 123', url: 'https://www.samaritans.org' }])
+  t.match(loadConfig({}).crisisResources, [{ name: /988/ }], 'the built-in list without it')
+
+  const notJson = join(dir, 'not.json')
+  await writeFile(notJson, '{"resources": [')
+  const wrongShape = join(dir, 'shape.json')
+  await writeFile(wrongShape, JSON.stringify({ resources: [{ name: 'No contact' }] }))
+  const empty = join(dir, 'empty.json')
+  await writeFile(empty, JSON.stringify({ resources: [] }))
+  for (const file of [join(dir, 'missing.json'), dir, notJson, wrongShape, empty]) {
+    let error: unknown
+    try {
+      loadConfig({ CRISIS_RESOURCES_FILE: file })
+    } catch (e) {
+      error = e
+    }
+    t.ok(error instanceof ConfigError, `${file} is refused`)
+    t.equal((error as ConfigError).variable, 'CRISIS_RESOURCES_FILE')
+    t.match((error as Error).message, file, 'the message names the file')
   }
 })

@@ -199,7 +199,14 @@ export async function exportAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
   }
 }
 
-/** `npm run cli -- create-admin`: creates the admin, or promotes an existing account and resets its password. */
+/**
+ * `npm run cli -- create-admin`: creates the admin, or promotes an existing account and resets its password.
+ *
+ * A reset password ends the account's sessions in the same transaction: they were opened with the old password,
+ * possibly by someone else, and would otherwise carry admin rights from now on. A suspended account is refused,
+ * not promoted: no one acts on an admin, so its suspension could never be lifted (an admin who can read everything
+ * and act on nothing), and the operator may not know of the suspension at all. Nothing is changed then.
+ */
 export async function createOrPromoteAdmin(deps: Pick<Deps, 'db' | 'clock'>, handle: string, password: string) {
   const problem = handleProblem(handle)
   if (problem) throw invalid(problem, { field: 'handle' })
@@ -207,15 +214,27 @@ export async function createOrPromoteAdmin(deps: Pick<Deps, 'db' | 'clock'>, han
   const passwordHash = await hashPassword(password)
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
-    const [existing] = await tx.select().from(accounts).where(eq(accounts.handleKey, handleKey(handle))).limit(1)
+    // Locked: a suspension committing meanwhile is seen, not promoted over.
+    const [existing] = await tx.select().from(accounts).where(eq(accounts.handleKey, handleKey(handle))).limit(1).for('update')
     if (existing?.status === 'deleted') throw invalid('That handle belongs to a deleted account.')
+    if (existing && effectiveStatus(existing, now) === 'suspended') {
+      const until = existing.suspendedUntil ? `until ${existing.suspendedUntil.toISOString()}` : 'with no end date'
+      throw new DomainError(
+        'suspended',
+        `${existing.handle} is suspended ${until}, and no one can lift an admin's suspension, so it is not promoted (nothing ` +
+          `was changed). Have an admin or moderator unsuspend it first (POST /api/v1/moderation/accounts/${existing.id}/unsuspend), ` +
+          'or make an admin with another handle.',
+        { until: existing.suspendedUntil?.toISOString() ?? null }
+      )
+    }
     if (existing) {
       const [updated] = await tx
         .update(accounts)
         .set({ role: 'admin', passwordHash })
         .where(eq(accounts.id, existing.id))
         .returning()
-      return { account: accountView(updated!, now), created: false }
+      const sessionsEnded = await invalidateAllSessions(tx, existing.id)
+      return { account: accountView(updated!, now), created: false, sessionsEnded }
     }
     const [created] = await tx
       .insert(accounts)
@@ -229,7 +248,7 @@ export async function createOrPromoteAdmin(deps: Pick<Deps, 'db' | 'clock'>, han
         createdAt: now
       })
       .returning()
-    return { account: accountView(created!, now), created: true }
+    return { account: accountView(created!, now), created: true, sessionsEnded: 0 }
   })
 }
 

@@ -110,8 +110,10 @@ export async function invalidateSession(db: Db, sessionId: string): Promise<void
   await db.delete(sessions).where(eq(sessions.id, sessionId))
 }
 
-export async function invalidateAllSessions(db: Db, accountId: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.accountId, accountId))
+/** Ends every session of an account; resolves to how many there were. */
+export async function invalidateAllSessions(db: Db, accountId: string): Promise<number> {
+  const ended = await db.delete(sessions).where(eq(sessions.accountId, accountId)).returning({ id: sessions.id })
+  return ended.length
 }
 
 export async function deleteExpiredSessions(db: Db, clock: Clock): Promise<void> {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { sql, type SQL } from 'drizzle-orm'
@@ -9,7 +8,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
-import { type DatabaseTimeouts, databaseTimeouts } from '../config.js'
+import { ConfigError, type DatabaseTimeouts, databaseTimeouts } from '../config.js'
+import { lockDataDir } from './data-dir-lock.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -127,6 +127,9 @@ function openPostgres(url: string, poolSize: number, timeouts: DatabaseTimeouts)
     ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs } : {}),
     ...(timeouts.lockTimeoutMs ? { lock_timeout: timeouts.lockTimeoutMs } : {}),
     ...(timeouts.queryTimeoutMs ? { query_timeout: timeouts.queryTimeoutMs } : {}),
+    // A transaction left open by an instance that froze or was cut off is ended by the server, and its row locks
+    // with it (a rewrite of earlier events, a thread's counters), instead of lasting until TCP keepalive notices.
+    ...(timeouts.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs } : {}),
     ...KEEPALIVE
   })
   // A client losing its connection (database restart) must not crash the process: idle ones report through
@@ -202,10 +205,22 @@ function openPostgres(url: string, poolSize: number, timeouts: DatabaseTimeouts)
   }
 }
 
+/**
+ * The embedded database. In a folder it is held for the life of the process (src/db/data-dir-lock.ts): the server,
+ * `npm run cli` and `npm run db:migrate` all open it here, and a second process is refused, not let in to write over
+ * the first one's files. Any failure to open it names DATA_DIR.
+ */
 async function openPglite(dataDir: string | null): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true })
-  const client = dataDir ? new PGlite(dataDir) : new PGlite()
-  await client.waitReady
+  const lock = dataDir ? lockDataDir(dataDir) : null
+  let client: PGlite
+  try {
+    client = dataDir ? new PGlite(dataDir) : new PGlite()
+    await client.waitReady
+  } catch (error) {
+    lock?.release()
+    if (!dataDir) throw error
+    throw new ConfigError('DATA_DIR', `${dataDir}: the embedded database cannot be opened: ${error instanceof Error ? error.message : String(error)}`)
+  }
   const db = drizzlePglite({ client, schema }) as unknown as Db
   return {
     db,
@@ -230,15 +245,30 @@ async function openPglite(dataDir: string | null): Promise<Database> {
       return { applied: await appliedMigrations(db), shipped: shippedMigrations() }
     },
     async close() {
-      if (!client.closed) await client.close()
+      try {
+        if (!client.closed) await client.close()
+      } finally {
+        // Last: the folder is free only once the database's files are closed.
+        lock?.release()
+      }
     }
   }
 }
 
+/** How often the LISTEN connection is asked a `select 1`, and how long it has to answer before it is taken for lost. */
+const LISTEN_CHECK_MS = 10_000
+const LISTEN_CHECK_TIMEOUT_MS = 5_000
+/** A LISTEN connection that stayed up this long was a working one: the next loss retries from 100 ms again. */
+const LISTEN_STABLE_MS = 30_000
+
 /**
  * One dedicated connection per instance for LISTEN (a pooled one would be handed to queries). When the
  * database restarts or the connection drops, it reconnects with exponential back-off (100 ms up to 5 s)
- * and tells the caller to catch up from the outbox.
+ * and tells the caller to catch up from the outbox. A listening connection only ever receives, so one that went
+ * silent (a partition behind a middlebox that keeps TCP up, a frozen backend) would look idle for good: it is
+ * asked a `select 1` every LISTEN_CHECK_MS, and one that does not answer in time is dropped and replaced. The
+ * back-off starts again from 100 ms only after a connection that stayed up LISTEN_STABLE_MS: one that dies at
+ * once (a proxy accepting and cutting, a database refusing after authentication) is retried ever more slowly.
  */
 async function listenPostgres(
   url: string,
@@ -249,6 +279,8 @@ async function listenPostgres(
 ) {
   let stopped = false
   let client: pg.Client | null = null
+  let connectedAt = 0
+  let check: NodeJS.Timeout | null = null
   let retry: NodeJS.Timeout | null = null
   let delay = 100
 
@@ -267,7 +299,8 @@ async function listenPostgres(
       await next.connect()
       await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
     } catch (error) {
-      await next.end().catch(() => {})
+      // Dropped, not ended: a connection that timed out would wait as long again for the answer to its Terminate.
+      dropConnection(next)
       if (!isReconnect) throw error
       schedule()
       return
@@ -277,8 +310,22 @@ async function listenPostgres(
       return
     }
     client = next
-    delay = 100
+    connectedAt = Date.now()
+    check = setInterval(() => checkAlive(next), LISTEN_CHECK_MS)
+    check.unref()
     if (isReconnect) onReconnect()
+  }
+
+  function checkAlive(which: pg.Client) {
+    const late = setTimeout(() => lost(which), LISTEN_CHECK_TIMEOUT_MS)
+    late.unref()
+    which.query('select 1').then(
+      () => clearTimeout(late),
+      () => {
+        clearTimeout(late)
+        lost(which)
+      }
+    )
   }
 
   function schedule() {
@@ -293,7 +340,11 @@ async function listenPostgres(
   function lost(which: pg.Client) {
     if (client !== which) return
     client = null
-    which.end().catch(() => {})
+    if (check) clearInterval(check)
+    check = null
+    if (Date.now() - connectedAt >= LISTEN_STABLE_MS) delay = 100
+    // Dropped, not ended: a silent connection would never answer the Terminate that end() waits for.
+    dropConnection(which)
     schedule()
   }
 
@@ -301,6 +352,7 @@ async function listenPostgres(
   return async () => {
     stopped = true
     if (retry) clearTimeout(retry)
+    if (check) clearInterval(check)
     const current = client
     client = null
     await current?.end().catch(() => {})

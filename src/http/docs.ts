@@ -3,8 +3,21 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
+export interface DocsOptions {
+  /** COOKIE_SECURE: the server is reached over HTTPS. */
+  cookieSecure: boolean
+}
+
+/**
+ * The UI's own Content-Security-Policy ends with `upgrade-insecure-requests`: a browser then loads the page's
+ * scripts and styles over https://, and where Lantern is reached over plain HTTP (a LAN, a staging host; browsers
+ * exempt only localhost) nothing answers there and the page stays blank. The directive is kept where the server is
+ * reached over HTTPS, which COOKIE_SECURE says.
+ */
+const withoutUpgradeToHttps = (policy: string) => policy.replace(/\s*upgrade-insecure-requests\s*;?/g, '').trim()
+
 /** The OpenAPI document is generated from the route schemas: /docs (UI) and /docs/json. */
-export const docs = fp(async function docs(app: FastifyInstance) {
+export const docs = fp(async function docs(app: FastifyInstance, options: DocsOptions) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -22,7 +35,7 @@ export const docs = fp(async function docs(app: FastifyInstance) {
           '- `PATCH /threads/{id}` `{locked}` (staff) locks a thread: replies and edits get 403 `forbidden` with `details.reason = "thread_locked"`.\n' +
           '- Queue `status=open` lists unclaimed or lease-expired items, `claimed` those with a live lease; resolving needs the item unclaimed or claimed by you (else 409 `already_claimed`); a resolved item answers 409 `already_resolved`.\n' +
           '- A retry with an Idempotency-Key whose first request is still running (or was cut off) gets 409 `request_in_progress`.\n' +
-          '- Live: besides the contract\'s messages the server sends `{"type":"authenticated"}` after an auth message and `{"type":"unsubscribed"}`; `thread.updated` also goes to `thread:<id>` when a thread is locked, held or removed. Close codes: 4401 session ended, 4008 slow consumer, 1009 message too large.\n' +
+          '- Live: besides the contract\'s messages the server sends `{"type":"authenticated"}` after an auth message and `{"type":"unsubscribed"}`; `thread.updated` also goes to `thread:<id>` when a thread is locked, held or removed. Close codes: 4401 session ended, 1013 try again later (an auth message whose session could not be checked: the database is unavailable), 4008 slow consumer, 1009 message too large.\n' +
           '- `resync_required` (HTTP-less) is also answered for a `since` newer than any event.'
       },
       components: {
@@ -34,5 +47,9 @@ export const docs = fp(async function docs(app: FastifyInstance) {
       security: [{ bearer: [] }, { cookie: [] }]
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    ...(options.cookieSecure ? {} : { transformStaticCSP: withoutUpgradeToHttps })
+  })
 })

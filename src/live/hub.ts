@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import { effectiveStatus, type AccountRow, type AccountView } from '../accounts/model.js'
 import type { Clock } from '../clock.js'
-import type { Database, Db } from '../db/client.js'
+import { type Database, type Db, rows } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
 import { accounts, eventRetention, events, sessions } from '../db/schema.js'
 import { DomainError } from '../errors.js'
@@ -79,6 +79,16 @@ const WAKE_MS = 5
 
 export const frame = (message: object) => JSON.stringify(message)
 
+/** How long a socket told the server is going away has to finish the close handshake before it is cut. */
+export const SHUTDOWN_CLOSE_MS = 1500
+
+function goAway(socket: WebSocket): void {
+  socket.close(1001, 'server shutting down')
+  const cut = setTimeout(() => socket.terminate(), SHUTDOWN_CLOSE_MS)
+  cut.unref()
+  socket.once('close', () => clearTimeout(cut))
+}
+
 /** Rows are read by position, so every row read has one (given by events_sequence() after its commit). */
 const positionOf = (row: EventRow) => row.position as number
 
@@ -122,7 +132,7 @@ export class LiveHub {
   }
 
   async start(): Promise<void> {
-    this.lastSeen = await this.latestId()
+    this.lastSeen = await this.newestInOutbox()
     this.stopListening = await this.database.listen(
       EVENTS_CHANNEL,
       // This instance's own NOTIFY comes back to it too; it read the outbox just before sending it.
@@ -141,12 +151,17 @@ export class LiveHub {
     every(10 * 60_000, () => this.purge())
   }
 
+  /**
+   * Shutdown (the websocket plugin's preClose, src/app.ts): every socket is told the server is going away (1001),
+   * and one that has not finished the close handshake within SHUTDOWN_CLOSE_MS is cut: ws would wait 30 s for a
+   * peer that went away without a word (a phone out of coverage), and the process could not exit until then.
+   */
   async close(): Promise<void> {
     this.closed = true
     if (this.wakeTimer) clearTimeout(this.wakeTimer)
     for (const timer of this.timers) clearInterval(timer)
+    for (const client of this.clients) goAway(client.socket)
     await this.stopListening?.()
-    for (const client of this.clients) client.socket.close(1001, 'server shutting down')
     await this.polling
   }
 
@@ -155,6 +170,8 @@ export class LiveHub {
   }
 
   add(client: LiveClient): void {
+    // An upgrade that completed while the server was closing: told at once, never registered.
+    if (this.closed) return goAway(client.socket)
     this.clients.add(client)
     this.adopt(client)
   }
@@ -219,17 +236,33 @@ export class LiveHub {
   }
 
   /**
-   * Gives committed events their positions (migration 0009): a round runs before every read of the outbox,
-   * so what this instance wrote, and anything a dead instance left, is read in order.
+   * Gives committed events their positions (migrations 0009 and 0011): a round runs before every read of the outbox,
+   * so what this instance wrote, and anything a dead instance left, is read in order. A round never waits for a
+   * writer: an event whose row another transaction holds (rewriting it) is numbered by a round after that one ends.
    */
   private async sequence(): Promise<void> {
     await this.db.execute(sql`select events_sequence()`)
   }
 
-  private async latestId(): Promise<number> {
+  /** After a round, the highest id in the outbox: every event up to it can be read, so this instance reads on from it. */
+  private async newestInOutbox(): Promise<number> {
     await this.sequence()
     const [row] = await this.db.select({ position: max(events.position) }).from(events)
     return Number(row?.position ?? 0)
+  }
+
+  /**
+   * The latest id ever given, after a round: the sequence's, which nothing takes back. The highest id left in the
+   * outbox would not do to tell an id from the future: retention purges everything after a quiet day, and a deleted
+   * account's events go, so the very cursor a client was just given would look like one this server never gave.
+   */
+  private async latestId(): Promise<number> {
+    await this.sequence()
+    const [row] = await rows<{ given: string | number }>(
+      this.db,
+      sql`select case when is_called then last_value else last_value - 1 end as given from events_position_seq`
+    )
+    return Number(row?.given ?? 0)
   }
 
   private wakeTimer: NodeJS.Timeout | null = null

@@ -16,10 +16,11 @@ export const EVENTS_CHANNEL = 'lantern_events'
 
 /**
  * Writes events in the caller's transaction, in one statement, without a position. After commit the
- * instance runs a round of events_sequence() (migration 0009) before reading the outbox: committed events get
- * the next positions, in order, under one advisory lock that no writing transaction ever waits for. A reader
- * resuming after a position can never skip an event, and writes commit side by side. The NOTIFY is sent
- * after commit by the instance (LiveHub.wake), so commits never queue behind PostgreSQL's notification lock.
+ * instance runs a round of events_sequence() (migrations 0009 and 0011) before reading the outbox: committed events
+ * get the next positions, in order, under one advisory lock that no writing transaction ever waits for, and a round
+ * waits for no writer's row lock either. A reader resuming after a position can never skip an event, and writes
+ * commit side by side. The NOTIFY is sent after commit by the instance (LiveHub.wake), so commits never queue behind
+ * PostgreSQL's notification lock.
  */
 export async function writeEvents(tx: Db, now: Date, list: LiveEvent[]): Promise<void> {
   if (list.length === 0) return
@@ -45,6 +46,9 @@ const SUPERSEDING = new Set(['post.updated', 'post.removed', 'post.deleted', 'th
  * events on the same channel, in the same transaction: public news gives every earlier public event of it the
  * new data (a removed, deleted or held post loses its body there too, an edit or a redaction its old text); a
  * thread held or removed takes its earlier news back to its author and staff. Found by events_subject_idx.
+ * The rewrite locks those events until this transaction ends, some perhaps committed and still without a position:
+ * a round skips them and numbers them after it (migration 0011), with the later news of the same post or thread
+ * on that channel, instead of waiting for it while every other round waits for the round.
  */
 async function supersede(tx: Db, event: LiveEvent): Promise<void> {
   if (!SUPERSEDING.has(event.event)) return

@@ -141,7 +141,20 @@ class LiveConnection implements LiveClient {
   }
 
   async authenticate(token: string) {
-    const result = await validateSessionToken(this.context.sessionDeps, token)
+    let result: Awaited<ReturnType<typeof validateSessionToken>>
+    try {
+      result = await validateSessionToken(this.context.sessionDeps, token)
+    } catch (err) {
+      // The session could not be read (the database down or too slow): nothing is known of the token, so the socket
+      // is not closed as an ended session (4401, on which a client signs out) but told to come back later (1013).
+      if (!this.open) return
+      this.context.log.warn({ err: { message: (err as Error).message } }, 'live: a session could not be checked')
+      if (this.authTimer) clearTimeout(this.authTimer)
+      this.authTimer = null
+      this.error('unavailable', 'Your session could not be checked right now; reconnect shortly.')
+      this.socket.close(1013, 'try again later')
+      return
+    }
     // Closed meanwhile: the hub already let it go, and would never give back what adopt() takes.
     if (!this.open) return
     if (!result) {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { ConfigError } from '../config.js'
 import defaults from './crisis-resources.json' with { type: 'json' }
 
 export interface CrisisResource {
@@ -10,7 +9,9 @@ export interface CrisisResource {
 
 /**
  * The support lines shown to a writer whose post matched an escalate rule. A deployment outside the US
- * points CRISIS_RESOURCES_FILE at its own list ({"resources": [{name, contact, url}]}).
+ * points CRISIS_RESOURCES_FILE at its own list ({"resources": [{name, contact, url}]}). Read with the configuration
+ * (src/config.ts), which names the variable when this throws: a list that cannot be used stops start-up before the
+ * database is opened, rather than after migrating it.
  */
 export function loadCrisisResources(file: string | null): CrisisResource[] {
   let data: unknown = defaults
@@ -18,17 +19,17 @@ export function loadCrisisResources(file: string | null): CrisisResource[] {
     try {
       data = JSON.parse(readFileSync(file, 'utf8'))
     } catch (error) {
-      throw new ConfigError('CRISIS_RESOURCES_FILE', `cannot read ${file}: ${(error as Error).message}`)
+      throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error })
     }
   }
-  const list = (data as { resources?: unknown }).resources
+  const list = (data as { resources?: unknown } | null)?.resources
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ConfigError('CRISIS_RESOURCES_FILE', `${file} must hold {"resources": [{"name", "contact", "url"}, ...]}`)
+    throw new Error(`${file} must hold {"resources": [{"name", "contact", "url"}, ...]}`)
   }
   return list.map((entry, index) => {
-    const r = entry as Partial<CrisisResource>
+    const r = (entry ?? {}) as Partial<CrisisResource>
     if (typeof r.name !== 'string' || typeof r.contact !== 'string' || typeof r.url !== 'string') {
-      throw new ConfigError('CRISIS_RESOURCES_FILE', `resource ${index} needs string name, contact and url`)
+      throw new Error(`${file}: resource ${index} needs string name, contact and url`)
     }
     return { name: r.name, contact: r.contact, url: r.url }
   })

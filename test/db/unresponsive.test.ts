@@ -15,7 +15,7 @@ import { sleep } from '../helpers/live.js'
 const skip = postgresBin() ? false : 'needs the PostgreSQL server binaries (initdb, pg_ctl)'
 
 // Short timeouts, so that the test is quick; production defaults are in src/config.ts.
-const TIMEOUTS: DatabaseTimeouts = { statementTimeoutMs: 1500, lockTimeoutMs: 800, queryTimeoutMs: 2500, migrationTimeoutMs: 0 }
+const TIMEOUTS: DatabaseTimeouts = { statementTimeoutMs: 1500, lockTimeoutMs: 800, queryTimeoutMs: 2500, migrationTimeoutMs: 0, idleInTransactionTimeoutMs: 0 }
 
 async function setup(t: { teardown(fn: () => unknown): void }, timeouts = TIMEOUTS) {
   const cluster = await throwawayCluster()
@@ -78,7 +78,7 @@ const answerWithin = async (response: Promise<{ statusCode: number; body: string
 
 t.test('defaults: a statement timeout, a shorter lock timeout, a longer client-side query timeout', async (t) => {
   const defaults = databaseTimeouts({})
-  t.same(defaults, { statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, queryTimeoutMs: 12_000, migrationTimeoutMs: 0 })
+  t.same(defaults, { statementTimeoutMs: 10_000, lockTimeoutMs: 5_000, queryTimeoutMs: 12_000, migrationTimeoutMs: 0, idleInTransactionTimeoutMs: 15_000 })
 })
 
 t.test('a database that stops answering (SIGSTOP) gets 503 with Retry-After, not a hang; it serves again once thawed', { skip }, async (t) => {
@@ -162,7 +162,7 @@ t.test('statement_timeout, lock_timeout and the query timeout are unavailable (5
 t.test('migrations run on their own connection, without the requests\' statement timeout', { skip }, async (t) => {
   const cluster = await throwawayCluster()
   // A statement timeout far shorter than a migration: migrate() must not be cut off by it.
-  const database = await openDatabase({ url: cluster.url, poolSize: 2, timeouts: { statementTimeoutMs: 1, lockTimeoutMs: 1, queryTimeoutMs: 5000, migrationTimeoutMs: 0 } })
+  const database = await openDatabase({ url: cluster.url, poolSize: 2, timeouts: { statementTimeoutMs: 1, lockTimeoutMs: 1, queryTimeoutMs: 5000, migrationTimeoutMs: 0, idleInTransactionTimeoutMs: 0 } })
   t.teardown(async () => {
     await database.close().catch(() => {})
     await cluster.destroy()

@@ -58,7 +58,7 @@ export async function appBehindCuttingProxy(
   const database = await openDatabase({
     url: proxy.url,
     poolSize: options.poolSize,
-    timeouts: { statementTimeoutMs: 1000, lockTimeoutMs: 500, queryTimeoutMs: 1500, migrationTimeoutMs: 0 }
+    timeouts: { statementTimeoutMs: 1000, lockTimeoutMs: 500, queryTimeoutMs: 1500, migrationTimeoutMs: 0, idleInTransactionTimeoutMs: 0 }
   })
   t.teardown(async () => {
     // A connection cut mid-answer may never end cleanly: never wait long for the pool to close.
