@@ -9,11 +9,12 @@
  * automaton the same words in the same order and find the same matches.
  *
  * The pass also notes what the detectors' regular expressions would need to find anything
- * (seven digits close together, digits spelled as words, an `at` and a `dot`), so that they
- * only run on the few posts that could contain a phone number or an e-mail address.
+ * (seven digits close together, digits spelled as words, an `at` and a `dot`, a platform's name,
+ * the words that give a home address), so that they only run on the few posts that could
+ * contain a phone number, an e-mail address, a handle or a home address.
  */
-import { MAIL_PROVIDER_WORDS } from './detectors.js'
-import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint } from './fold.js'
+import { HOME_MARK_WORDS, MAIL_PROVIDER_JOINED, MAIL_PROVIDER_WORDS, PLATFORM_NAME_WORDS, TWO_DIGIT_WORDS } from './detectors.js'
+import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint, TRADE_EMOJI } from './fold.js'
 import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SkimmerBounds, type SoftAction } from './dfa.js'
 import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE, trieSteps } from './letter-trie.js'
 import { STRETCHED_RUN, type RawMatch, type WordAutomaton } from './matcher.js'
@@ -21,10 +22,20 @@ import { runSteps, type Steps } from './steps.js'
 import { LEET, MAX_SPELLED_GAP, type Token } from './tokenize.js'
 
 /**
- * What a byte is, in one lookup: a letter is its lower-case code (0x61 to 0x7a), a digit its own
- * code (0x30 to 0x39), and anything else one of the kinds below 0x30.
+ * The emoji of the trade (fold.ts TRADE_EMOJI) are read as bytes from EMOJI_BYTE up, one per word they
+ * stand for (`💊` as EMOJI_BYTE + the index of `emojipill` in EMOJI_WORDS); the second unit of a pair as a
+ * boundary. Such a byte is a hard boundary to every table below, and a word of its own to the word loop.
  */
-const KIND = new Uint8Array(128)
+const EMOJI_WORDS: readonly string[] = [...new Set(Object.values(TRADE_EMOJI))]
+const EMOJI_BYTE = 0x80
+const EMOJI_INDEX = new Map(Object.entries(TRADE_EMOJI).map(([emoji, word]) => [emoji.codePointAt(0) ?? 0, EMOJI_WORDS.indexOf(word)]))
+const isEmojiByte = (byte: number): boolean => byte >= EMOJI_BYTE && byte < EMOJI_BYTE + EMOJI_WORDS.length
+
+/**
+ * What a byte is, in one lookup: a letter is its lower-case code (0x61 to 0x7a), a digit its own
+ * code (0x30 to 0x39), and anything else one of the kinds below 0x30 (an emoji byte K_OTHER).
+ */
+const KIND = new Uint8Array(256)
 const K_OTHER = 0
 const K_SEPARATOR = 1
 const K_APOSTROPHE = 2
@@ -33,9 +44,9 @@ const K_SYMBOL = 3
 const K_DIGIT = 0x30
 const K_LETTER = 0x61
 /** A code unit inside a word as the normalised word has it; 0 for an apostrophe, which is dropped. */
-const FOLD = new Uint8Array(128)
+const FOLD = new Uint8Array(256)
 /** The same in a word that has letters, where digits are leetspeak. */
-const FOLD_LEET = new Uint8Array(128)
+const FOLD_LEET = new Uint8Array(256)
 for (let c = 0; c < 128; c++) {
   const cls = ASCII_CLASS[c]
   const lower = ASCII_LOWER[c] ?? 0
@@ -59,9 +70,12 @@ const LOWER_L = 0x6c
 /** The letter O, which the phone detector reads as a zero among digits (`555-O187`), as it reads LOWER_L as a one (`6l7`). */
 const LOWER_O = 0x6f
 
-/** `[\s().\-/]`, what PHONE_LIKE in detectors.ts allows between digits, and `_`, which the detector reads as a space. */
-const PHONE_GAP = new Uint8Array(128)
-for (const ch of '\t\n\v\f\r ().-/_') PHONE_GAP[ch.charCodeAt(0)] = 1
+/**
+ * `[\s().\-/]`, what PHONE_LIKE in detectors.ts allows between digits, `_`, which the detector reads as a space,
+ * and `| ~ * : = + #`, which it reads as spaces between the groups of a number (undodge).
+ */
+const PHONE_GAP = new Uint8Array(256)
+for (const ch of '\t\n\v\f\r ().-/_|~*:=+#') PHONE_GAP[ch.charCodeAt(0)] = 1
 const MAX_PHONE_GAP = 3
 const PHONE_DIGITS = 7
 
@@ -75,13 +89,22 @@ const MARK_DIGIT_WORD = 4
 const MARK_PROVIDER = 8
 /** `code`, of `area code`: a local number of seven digits is a phone number with it. */
 const MARK_CODE = 16
+/** A number of two digits said as a word (`fifteen`, `eighty`, `hundred`): it says two digits. */
+const MARK_TWO_DIGITS = 32
+/** A platform's or a mail provider's name written whole (`insta`, `venmo`, `gmail`): a handle may follow it (`my gmail is jane92`, `insta: jd_92`). */
+const MARK_REACH = 64
+/** A word that says a home address follows (`live`, `I'm`, `address`; detectors.ts HOME_MARK_WORDS): with a digit, one may be given. */
+const MARK_HOME = 128
 const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ['at', MARK_AT],
   ['dot', MARK_DOT],
   ['period', MARK_DOT],
   ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD]),
   ...MAIL_PROVIDER_WORDS.map((w): [string, number] => [w, MARK_PROVIDER]),
-  ['code', MARK_CODE]
+  ['code', MARK_CODE],
+  ...TWO_DIGIT_WORDS.map((w): [string, number] => [w, MARK_TWO_DIGITS]),
+  ...[...MAIL_PROVIDER_JOINED, ...PLATFORM_NAME_WORDS].map((w): [string, number] => [w, MARK_REACH]),
+  ...HOME_MARK_WORDS.map((w): [string, number] => [w, MARK_HOME])
 ]
 
 /** A run of this many of one letter is a stretch (`killl`): such a word takes the hashing path. */
@@ -93,11 +116,13 @@ const STRETCH = STRETCHED_RUN
  * which follows the words and the phrase prefixes of ordinary text without a branch per word.
  * It reads bytes by these classes; classes 1 to 26 are the letters `a` to `z` (KIND & 31).
  */
-const SKIM_CLASS = new Uint8Array(128)
-for (let c = 0; c < 128; c++) {
+const SKIM_CLASS = new Uint8Array(256)
+for (let c = 0; c < 256; c++) {
   const k = KIND[c] ?? K_OTHER
   SKIM_CLASS[c] =
-    k >= K_LETTER ? k & 31
+    // An emoji byte is read by the word loop (a symbol's class hands it over from any state).
+    c >= EMOJI_BYTE ? C_SYMBOL
+    : k >= K_LETTER ? k & 31
     : k >= K_DIGIT ? C_DIGIT
     : k === K_SYMBOL ? C_SYMBOL
     : k === K_APOSTROPHE ? C_APOSTROPHE
@@ -120,7 +145,8 @@ const encoder = new TextEncoder()
  * then the byte plus one, or one of the two values below. A character qualifies when it folds
  * to exactly one normalised character that an ASCII byte has the same class and code as (`é`,
  * `’`, `—`, a non-breaking space, most look-alike letters), or is a boundary whose code never
- * matters (`“`, `…`, most symbols). Offsets stay those of the text, one byte per unit.
+ * matters (`“`, `…`, most symbols), or is an emoji of the trade (an emoji byte). Offsets stay those
+ * of the text, one byte per unit.
  */
 const TRANSLATED = new Uint8Array(0x10000)
 const UNTRANSLATABLE = 0xff
@@ -136,6 +162,8 @@ const READ = 1
 const READ_WITH_DOT = 2
 
 function translation(cp: number): number {
+  const emoji = EMOJI_INDEX.get(cp)
+  if (emoji !== undefined) return EMOJI_BYTE + emoji + 1
   const folded = foldCodePoint(cp)
   const cls = folded.classes[0]
   if (folded.codes.length === 0) return VANISHES
@@ -161,10 +189,11 @@ function translate(text: string, bytes: Uint8Array): number {
     if (u < 128) {
       v = u + 1
     } else if (u >= 0xd800 && u <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      // A pair is one character over two units: only a boundary (most emoji) or a vanishing one can be two bytes.
+      // A pair is one character over two units: only a boundary (most emoji), a vanishing one or an emoji of the
+      // trade (its byte, then a boundary) can be two bytes.
       width = 2
       v = translation(text.codePointAt(i) ?? 0)
-      if (v !== BOUNDARY_BYTE + 1 && v !== VANISHES) return UNREADABLE
+      if (v !== BOUNDARY_BYTE + 1 && v !== VANISHES && !isEmojiByte(v - 1)) return UNREADABLE
     } else {
       v = TRANSLATED[u] ?? 0
       if (v === 0) v = TRANSLATED[u] = translation(u)
@@ -176,7 +205,8 @@ function translate(text: string, bytes: Uint8Array): number {
       v = BOUNDARY_BYTE + 1
     }
     const byte = v - 1
-    for (let k = 0; k < width; k++) bytes[i + k] = byte
+    bytes[i] = byte
+    if (width === 2) bytes[i + 1] = isEmojiByte(byte) ? BOUNDARY_BYTE : byte
     i += width - 1
     afterBoundary = KIND[byte] === K_OTHER
   }
@@ -210,6 +240,7 @@ export interface ScannerTables {
   trie: Uint16Array
   trieEntries: Int32Array
   words: readonly string[]
+  emojiIds: ReadonlyArray<readonly number[]>
 }
 
 /** Words between the pauses of scannerTables. */
@@ -273,21 +304,30 @@ export function* scannerTables(automaton: WordAutomaton): Steps<ScannerTables> {
     singleIds[c] = single[0] ?? -1
     singleStarts[c] = automaton.startsPath(single) ? 1 : 0
   }
-  return { slots, mask, pool, offsets, lengths, ids, wordIds, marks, starts, singleIds, singleStarts, trie: built.trie, trieEntries: built.entries, words: list }
+  const emojiIds = EMOJI_WORDS.map((word) => automaton.lookup(word))
+  return { slots, mask, pool, offsets, lengths, ids, wordIds, marks, starts, singleIds, singleStarts, trie: built.trie, trieEntries: built.entries, words: list, emojiIds }
 }
 
 export class AsciiScanner {
   // What the last scan saw; each is false only where the detector cannot find anything.
   /** Seven digits (or O's and l's among them) with at most three of `[\s().\-/_]` between each (PHONE_LIKE on the detector's reading). */
   phoneLike = false
-  /** At least eight whole words that are one digit or a digit word, or ten digits with two digit words, a `dot` or `period`, or `code` (needed by findSpelledPhones). */
+  /**
+   * At least eight whole words that are one digit or a digit word, or ten digits with two digit words, a `dot` or `period`,
+   * or `code` (needed by findSpelledPhones), or with three digit words and a number of two digits said as a word, which
+   * counts as two (needed by findReadOutPhones).
+   */
   spelledLike = false
   /**
    * An `@`; or the word `at` and a `.` before a letter, a separator folding to `.`, the word `dot`
    * or `period`, the end of a provider's name or a run of three one-character words, which the
-   * detector joins into a word (needed by findEmails).
+   * detector joins into a word, or a provider's name written whole (`my gmail is jane92`) (needed by findEmails).
    */
   emailLike = false
+  /** A platform's name (needed by findProfiles). */
+  profileLike = false
+  /** A word of a home address's cue (`live`, `I'm`, `address`), and a digit (needed by findHomeAddresses). */
+  homeLike = false
 
   // Pattern words (and marked words) that are all ASCII, in an open-addressing table of
   // (hash, entry + 1) pairs: a miss, the common case, is one probe into one array.
@@ -308,6 +348,8 @@ export class AsciiScanner {
   /** Transitions of the letter trie, TRIE_STRIDE per state, and the entry each state spells (or -1). */
   private readonly trie: Uint16Array
   private readonly trieEntries: Int32Array
+  /** The pattern words of each emoji word (EMOJI_WORDS), by its index. */
+  private readonly emojiIds: ReadonlyArray<readonly number[]>
 
   // One-character words waiting to be either joined into a spelled word or stepped one by one.
   private runStarts = new Int32Array(64)
@@ -319,6 +361,8 @@ export class AsciiScanner {
   /** A run of three one-character words or more was read (findEmails joins such runs: `g m a i l`). */
   private spelledOut = false
   private spelledItems = 0
+  /** Numbers of two digits said as words (`fifteen`, `hundred`), each of which says two digits. */
+  private twoDigitWords = 0
   private wordMarks = 0
   /** The text as bytes: encoding is native and fast, and V8 reads a Uint8Array faster than a string's code units. */
   private bytes = new Uint8Array(4096)
@@ -348,6 +392,7 @@ export class AsciiScanner {
     this.singleStarts = tables.singleStarts
     this.trie = tables.trie
     this.trieEntries = tables.trieEntries
+    this.emojiIds = tables.emojiIds
     this.skim = automaton.startsWithWildcard()
       ? null
       : new SkimAutomaton(automaton, { trie: this.trie, entries: this.trieEntries, wordIds: this.wordIds, marks: this.marks, words: tables.words, singleIds: this.singleIds }, skimmer)
@@ -371,6 +416,7 @@ export class AsciiScanner {
     this.runOpen = false
     this.spelledOut = false
     this.spelledItems = 0
+    this.twoDigitWords = 0
     this.wordMarks = 0
     let atSign = false
     let dotLetter = false
@@ -440,6 +486,7 @@ export class AsciiScanner {
           if (c === DOT && i + 1 < n && (KIND[bytes[i + 1] ?? 0] ?? 0) >= K_LETTER) dotLetter = true
         } else {
           gap = GAP_BROKEN
+          if (c >= EMOJI_BYTE) this.emoji(c - EMOJI_BYTE, i, (text.charCodeAt(i) & 0xfc00) === 0xd800 ? i + 2 : i + 1)
         }
         i++
         continue
@@ -538,10 +585,16 @@ export class AsciiScanner {
     }
     this.flushRun()
     this.phoneLike = phoneLike
-    // Read out digit by digit (eight items or more), or ten digits and more with two digit words, a spoken dot or an area code among them.
-    this.spelledLike = this.spelledItems >= 8 || (numerals + this.spelledItems >= 10 && (this.spelledItems >= 2 || (this.wordMarks & (MARK_DOT | MARK_CODE)) !== 0))
+    // Read out digit by digit (eight items or more), or ten digits and more with two digit words, a spoken dot or an area code among
+    // them, or with numbers of two digits said (findReadOutPhones: three digit words or more among them, two digits for each such number).
+    this.spelledLike =
+      this.spelledItems >= 8 ||
+      (numerals + this.spelledItems >= 10 && (this.spelledItems >= 2 || (this.wordMarks & (MARK_DOT | MARK_CODE)) !== 0)) ||
+      (this.twoDigitWords > 0 && this.spelledItems >= 3 && numerals + this.spelledItems + 2 * this.twoDigitWords >= 10)
     // A real at-sign may come with a spaced or bracketed dot (`gmail [.] com`), which this pass does not follow.
-    this.emailLike = atSign || ((this.wordMarks & MARK_AT) !== 0 && (dotLetter || wideDot || this.spelledOut || (this.wordMarks & (MARK_DOT | MARK_PROVIDER)) !== 0))
+    this.emailLike = atSign || (this.wordMarks & MARK_REACH) !== 0 || ((this.wordMarks & MARK_AT) !== 0 && (dotLetter || wideDot || this.spelledOut || (this.wordMarks & (MARK_DOT | MARK_PROVIDER)) !== 0))
+    this.profileLike = (this.wordMarks & MARK_REACH) !== 0
+    this.homeLike = (this.wordMarks & MARK_HOME) !== 0 && numerals > 0
     return a.finish()
   }
 
@@ -622,9 +675,19 @@ export class AsciiScanner {
     this.automaton.resume(nodes, origins)
   }
 
+  /** An emoji of the trade from `start` to `end`: a word of its own between hard boundaries, as fold.ts reads it. */
+  private emoji(index: number, start: number, end: number): void {
+    if (this.runCount !== 0) this.flushRun()
+    this.runOpen = false
+    const ids = this.emojiIds[index] ?? NONE
+    const a = this.automaton
+    if (ids.length !== 0 || !a.idle()) a.step(ids, start, end)
+  }
+
   private mark(mark: number): void {
     this.wordMarks |= mark
     if (mark & MARK_DIGIT_WORD) this.spelledItems++
+    if (mark & MARK_TWO_DIGITS) this.twoDigitWords++
   }
 
   /** A one-character word: it joins the run when `joins` (one to three soft separators and no apostrophe since the last, the rule of joinSpelled). */

@@ -41,6 +41,27 @@ const NUMBER_GAP = String.raw`(?:[\s.\-()/,]{1,3}|\s+(?:dot|period)\s+)`
 /** Not inside a word: `phone oh seven…` must not start at the `one` of `phone` and swallow the number. */
 const SPELLED_NUMBER = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:\+\s?)?${NUMBER_ITEM}(?:${NUMBER_GAP}${NUMBER_ITEM}\b)+`, 'giu')
 
+/**
+ * Numbers of two digits said as one word, as numbers are also read out (`four fifteen`, `oh one eighty
+ * seven`), and `hundred` after a digit (`nine hundred`): each says two digits more.
+ */
+const TEENS = ['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen']
+const TENS: Readonly<Record<string, number>> = { twenty: 20, thirty: 30, forty: 40, fourty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90 }
+/** The words above, which the fast path (ascii.ts) counts as two digits each. */
+export const TWO_DIGIT_WORDS: readonly string[] = [...TEENS, ...Object.keys(TENS), 'hundred']
+const UNIT_NAMES = 'one|two|three|four|five|six|seven|eight|nine'
+/** First, so that `nine hundred` and `seventy` are read whole, not as `nine` and `seven`. */
+const TWO_DIGIT_ITEM = String.raw`(?:(?:${UNIT_NAMES})\s+hundred|(?:${Object.keys(TENS).join('|')})(?:[\s-]+(?:${UNIT_NAMES}))?|${TEENS.join('|')})`
+const READ_OUT_ITEM = `(?:${TWO_DIGIT_ITEM}|${NUMBER_ITEM})`
+const READ_OUT_NUMBER = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:\+\s?)?${READ_OUT_ITEM}(?:${NUMBER_GAP}${READ_OUT_ITEM}\b)+`, 'giu')
+/** One item of such a run: a group of digits, a digit said (perhaps twice or three times), or a number of two digits said. */
+const READ_OUT_PART = new RegExp(String.raw`(?<digits>\d+)|(?<repeat>double|triple)\s+(?<repeated>${DIGIT_NAMES})|(?<hundreds>${UNIT_NAMES})\s+hundred|(?<tens>${Object.keys(TENS).join('|')})(?:[\s-]+(?<unit>${UNIT_NAMES}))?\b|(?<teen>${TEENS.join('|')})\b|(?<digit>${DIGIT_NAMES})\b`, 'giu')
+/** Such a word anywhere, even inside another (a cheap test: without the `u` flag and word edges V8 scans it many times faster). */
+const TWO_DIGIT_WORD = new RegExp(`(?:${TEENS.join('|')}|${Object.keys(TENS).join('|')}|hundred)`, 'i')
+/** Digits said one by one in the run, at least, and at least two of them in a row (`oh one`, `five five five`). */
+const READ_OUT_DIGITS = 3
+const READ_OUT_STREAK = 2
+
 /** A local number without its area code: three digits (the exchange), then four (the line). */
 const LOCAL_DIGITS = 7
 const EXCHANGE_DIGITS = 3
@@ -159,6 +180,85 @@ function findSpelledPhones(text: string): Span[] {
 }
 
 /**
+ * Numbers read out with numbers of two digits among the digits (`four fifteen, five five five, oh one eighty
+ * seven`; `oh seven seven double oh, nine hundred, one two three`): ten to fifteen digits, of which at least
+ * READ_OUT_DIGITS are said one by one, READ_OUT_STREAK of them in a row. Members say their age, their days,
+ * times and scores with such words too, but not with digits said one by one among them: `seven fifteen, six
+ * thirty, eight forty five` (times) says none in a row. Counting (`one two three … ten eleven`, a countdown)
+ * is not a number.
+ */
+function findReadOutPhones(text: string): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(READ_OUT_NUMBER)) {
+    const start = m.index
+    const end = start + m[0].length
+    if (!standsAlone(text, start, end)) continue
+    let digits = 0
+    let said = 0
+    let streak = 0
+    let longest = 0
+    let twoDigit = 0
+    let repeats = 0
+    let repeated = 0
+    /** The value of each item, to tell counting apart; a group of digits written is not counting. */
+    const values: number[] = []
+    for (const part of m[0].matchAll(READ_OUT_PART)) {
+      const g = part.groups ?? {}
+      let one = false
+      if (g.digits !== undefined) {
+        digits += g.digits.length
+        values.push(Number.NaN)
+      } else if (g.repeated !== undefined) {
+        const times = REPEATS[(g.repeat ?? '').toLowerCase()] ?? 1
+        digits++
+        repeats++
+        repeated += times - 1
+        one = true
+        values.push(Number.NaN)
+      } else if (g.hundreds !== undefined) {
+        digits += 3
+        twoDigit++
+        values.push((DIGIT_WORDS[g.hundreds.toLowerCase()] ?? 0) * 100)
+      } else if (g.tens !== undefined) {
+        digits += 2
+        twoDigit++
+        values.push((TENS[g.tens.toLowerCase()] ?? 0) + (g.unit === undefined ? 0 : (DIGIT_WORDS[g.unit.toLowerCase()] ?? 0)))
+      } else if (g.teen !== undefined) {
+        digits += 2
+        twoDigit++
+        values.push(10 + TEENS.indexOf(g.teen.toLowerCase()))
+      } else if (g.digit !== undefined) {
+        digits++
+        one = true
+        values.push(DIGIT_WORDS[g.digit.toLowerCase()] ?? Number.NaN)
+      }
+      if (one) {
+        said++
+        longest = Math.max(longest, ++streak)
+      } else {
+        streak = 0
+      }
+    }
+    // `double` and `triple` count as findSpelledPhones counts them.
+    if (repeated > 0 && said >= REPEATED_RUN_WORDS && repeats <= MAX_REPEATS) digits += repeated
+    if (twoDigit === 0 || said < READ_OUT_DIGITS || longest < READ_OUT_STREAK) continue
+    if (digits < SPELLED_PHONE_DIGITS || digits > MAX_PHONE_DIGITS || isCounting(values)) continue
+    spans.push({ start, end })
+  }
+  return spans
+}
+
+/** Each value one more than the last, or each one less: `one two three … ten eleven`, `ten nine eight …`. */
+function isCounting(values: readonly number[]): boolean {
+  for (const step of [1, -1]) {
+    let all = true
+    for (let i = 1; i < values.length && all; i++) all = (values[i] as number) - (values[i - 1] as number) === step
+    if (all) return true
+  }
+  return false
+}
+
+/**
  * Seven digits alone are too often something else (a count, a sum, a date) to hold, but with an
  * area code said in the same post (`five five five, oh one four two. area code is three one two`)
  * they are a full number given in two pieces, and both pieces are held.
@@ -179,6 +279,7 @@ function findLocalNumber(text: string, local: Span[]): Span[] {
  * reads too); a separator reads as the ASCII separator it folds to (`．` `－`), or as a space.
  */
 const WIDE = new Uint8Array(0x10000)
+const NOT_ASCII = /\P{ASCII}/u
 
 function wideReading(u: number): number {
   if (u >= 0xd800 && u <= 0xdfff) return 1
@@ -197,9 +298,9 @@ function wideReading(u: number): number {
  * Pairs (emoji, mathematical letters) are left as they are.
  */
 export function foldWide(text: string): string {
-  let i = 0
-  while (i < text.length && text.charCodeAt(i) < 128) i++
-  if (i === text.length) return text
+  // A regular expression finds the first other character several times faster than a loop over the units.
+  let i = text.search(NOT_ASCII)
+  if (i < 0) return text
   let out = text.slice(0, i)
   for (; i < text.length; i++) {
     const u = text.charCodeAt(i)
@@ -225,15 +326,69 @@ const KEYCAPS = /(\d)\ufe0f?\u20e3/gu
 const DIGITS_WITH_LOOKALIKES = /(?<![\p{L}\p{N}])[0-9oOl]*[0-9][0-9oOl]*(?![\p{L}\p{N}])/gu
 
 /**
+ * Marks put between the groups of a number so that a filter misses it (`415 | 555 | 0187`, `415*555*0187`),
+ * and line breaks between the groups, which the parser does not read across (`text me⏎415⏎555⏎0187`): groups
+ * of digits joined by them, or by the usual separators, with at most MAX_GAP characters between two groups
+ * (as PHONE_LIKE, and the fast path's gate in ascii.ts, allow).
+ */
+const DODGE = String.raw`[ \t]*(?:[|~*:=+#]|\r?\n)[ \t]*`
+const DODGED_NUMBER = new RegExp(String.raw`(?<![\p{L}\p{N}+])\+?\d+(?:(?:${DODGE}|[ .\-/]{1,3})\d+)+(?![\p{L}\p{N}])`, 'gu')
+/** A dodging mark between two digits, spaced or not: the cheap test before undodge. */
+const DODGE_BETWEEN_DIGITS = new RegExp(String.raw`\d${DODGE}\d`, 'u')
+const DODGE_MARK = /[|~*:=+#]|\r?\n/u
+/** What PHONE_LIKE allows between two digits. */
+const MAX_GAP = 3
+/** Signs of sums (`300 + 450`, `1000 = 365`) count only written tight against the digits, as sums seldom are. */
+const ARITHMETIC = /[*=+]/u
+
+/**
+ * Whether groups of digits joined by a dodging mark are laid out as a phone number is, rather than as a sum, a
+ * list of years or times, or a ratio: an international number (`+44 | 7700 | 900123`), a national one with
+ * its trunk 0 of ten or eleven digits (`07700 | 900 | 123`), or a North American one (`415 | 555 | 0187`,
+ * `1 | 415 | 555 | 0187`).
+ */
+function dialable(run: string): boolean {
+  const groups = run.match(/\d+/gu) ?? []
+  const lengths = groups.map((g) => g.length)
+  const total = lengths.reduce((a, b) => a + b, 0)
+  if (total < MIN_PHONE_DIGITS || total > MAX_PHONE_DIGITS) return false
+  const first = groups[0] ?? ''
+  if (run.startsWith('+')) return lengths.slice(1).every((n) => n >= 2)
+  if (first.startsWith('0')) return total >= 10 && total <= 11 && lengths.every((n) => n >= 2)
+  const shape = lengths.join('-')
+  return (shape === '3-3-4' && /^[2-9]/u.test(first)) || (shape === '1-3-3-4' && first === '1')
+}
+
+/** The dodging marks between the groups of a number (DODGE) read as spaces, where the groups are laid out as one. */
+function undodge(text: string): string {
+  return text.replace(DODGED_NUMBER, (run) => {
+    // Before the first group, nothing or a `+`; then the gap after each group.
+    const [lead = '', ...gaps] = run.split(/\d+/u)
+    const marks = new Set<string>()
+    for (const gap of gaps) {
+      const mark = gap.match(DODGE_MARK)?.[0]
+      if (mark === undefined) continue
+      if (gap.length > MAX_GAP || (ARITHMETIC.test(mark) && gap.length > 1)) return run
+      marks.add(mark)
+    }
+    // One kind of mark throughout: `7:30 | 8:15` is a list of times, not a number.
+    if (marks.size !== 1 || !dialable(run)) return run
+    return lead + run.slice(lead.length).replace(/[|~*:=+#\r\n]/gu, ' ')
+  })
+}
+
+/**
  * The text as the phone detectors read it, one unit for one unit: compatibility forms folded
  * (foldWide), underscores as spaces (`212_555_0187`), the marks of keycap digits (`2️⃣`) as
- * spaces, and the letters O and l among digits as a zero and a one.
+ * spaces, the letters O and l among digits as a zero and a one, and the marks members put between
+ * the groups of a number to dodge a filter as spaces (undodge).
  */
 function phoneText(text: string): string {
   let f = foldWide(text)
   if (f.includes('_')) f = f.replaceAll('_', ' ')
   if (f.includes('\u20e3')) f = f.replace(KEYCAPS, (m: string, d: string) => d + ' '.repeat(m.length - 1))
   if (/[oOl]\d|\d[oOl]/u.test(f)) f = f.replace(DIGITS_WITH_LOOKALIKES, (m) => m.replace(/[oO]/gu, '0').replaceAll('l', '1'))
+  if (DODGE_BETWEEN_DIGITS.test(f)) f = undodge(f)
   return f
 }
 
@@ -242,6 +397,8 @@ const PHONE_LIKE = /(?:\d[\s().\-/]{0,3}){6}\d/u
 const DIGIT_WORD = new RegExp(DIGIT_NAMES, 'giu')
 /** `double` and `triple` anywhere (an upper bound, as DIGIT_WORD is). */
 const REPEAT_WORD = /double|triple/giu
+/** Numbers of two digits said as a word, anywhere (an upper bound, as DIGIT_WORD is). */
+const TWO_DIGIT_WORDS_ANYWHERE = new RegExp(TWO_DIGIT_WORDS.join('|'), 'gi')
 
 /**
  * What a caller that has already read the text knows: each is false only where that search
@@ -255,11 +412,14 @@ export interface PhoneGates {
 }
 const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
 
-/** How many digits the digit words of a text say at most: a `double` or `triple` before one says it again. */
+/**
+ * How many digits the digit words of a text say at most: a `double` or `triple` before one says it again, and
+ * a number of two digits said as a word (`fifteen`, `hundred`) says two.
+ */
 function spokenDigits(text: string): number {
   let count = (text.match(DIGIT_WORD) ?? []).length
   for (const m of text.matchAll(REPEAT_WORD)) count += (REPEATS[(m[0] as string).toLowerCase()] ?? 1) - 1
-  return count
+  return count + 2 * (text.match(TWO_DIGIT_WORDS_ANYWHERE) ?? []).length
 }
 
 export function findPhones(text: string, gates: PhoneGates = OPEN_GATES): Span[] {
@@ -288,6 +448,7 @@ export function findPhones(text: string, gates: PhoneGates = OPEN_GATES): Span[]
   }
   if (gates.spelled && digits + spokenDigits(folded) >= SPELLED_PHONE_DIGITS) {
     spans.push(...findSpelledPhones(folded))
+    if (TWO_DIGIT_WORD.test(folded)) spans.push(...findReadOutPhones(folded))
   }
   // A keycap digit ends with its marks.
   for (const span of spans) {
@@ -377,14 +538,69 @@ const ADDRESS_CUE = String.raw`\be-?mail(?:\s+me\s*:?|(?:\s+address)?\s+is\s*:?|
  * prose as a handle, and holding every such sentence would teach members to ignore holds.
  */
 const PROVIDER_EMAIL = new RegExp(
-  String.raw`(?<cue>${ADDRESS_CUE})?(?<handle>${HANDLE})(?:(?<tight>@)|${AT_SIGN}|${AT_SPOKEN})${PROVIDER}(?![\p{L}\p{N}])`,
+  String.raw`(?<cue>${ADDRESS_CUE})?(?<handle>${HANDLE})(?:(?<tight>@)|(?<sign>${AT_SIGN})|${AT_SPOKEN})${PROVIDER}(?![\p{L}\p{N}])`,
   'dgiu'
 )
+/**
+ * An at-sign written spaced or bracketed before a provider (`janedoe @ gmail`, `janedoe [@] gmail`) reads as
+ * deliberately as a tight one, unless what stands before it is a word of a sentence that writes `@` for `at`:
+ * a pronoun (`email me @ gmail`), or a word after a determiner or a subject (`my account @ gmail got hacked`,
+ * `I work @ yahoo`), where a name given to write to never stands.
+ */
+const PRONOUN = /^(?:me|you|us|him|her|them|it)$/iu
+const DETERMINER_OR_SUBJECT = /^(?:my|your|our|his|her|their|its|the|a|an|this|that|i|we|you|they|he|she|it)$/iu
+
+/** The word before the spaces before `at` (letters, digits and apostrophes), or '' when there is none. */
+function wordBefore(text: string, at: number): string {
+  let end = at
+  while (end > 0 && /\s/u.test(text[end - 1] as string)) end--
+  let start = end
+  while (start > 0 && /[\p{L}\p{N}'\u2019]/u.test(text[start - 1] as string)) start--
+  return end < at ? text.slice(start, end) : ''
+}
 
 /** A handle has a letter, and a digit, a dot or an underscore (`sobermike84`, `jane dot doe`): words of a sentence rarely do. */
 function looksLikeHandle(handle: string): boolean {
   // A space in a handle comes with a spoken `dot` or `underscore` (HANDLE).
   return /\p{L}/u.test(handle) && /[\d._\s]/u.test(handle)
+}
+
+/** The providers' names written together (`gmail`, `hotmail`, `protonmail`), which the fast path (ascii.ts) marks. */
+export const MAIL_PROVIDER_JOINED: readonly string[] = [...new Set(MAIL_PROVIDERS.map((p) => p.replaceAll(' ', '')))]
+const JOINED_PROVIDER = [...MAIL_PROVIDER_JOINED].sort((a, b) => b.length - a.length).join('|')
+/**
+ * Where a provider's name may be: the cheap first pass, without the `u` flag, which V8 scans many times faster.
+ * Only an ASCII letter or digit before it rules it out here; endsBefore decides the rest.
+ */
+const MAIL_PROVIDER_WORD = new RegExp(`(?<![a-z0-9])(?:${JOINED_PROVIDER})`, 'gi')
+/**
+ * The provider named first, then the name at it: `my gmail is janedoe1987`, `hotmail: jane.doe`. After
+ * `my gmail is` come as many words of a sentence (`full`, `down`, `hacked`), so the name must read as one
+ * (addressName). The provider stands alone, as the fast path marks it (`@gmail` and `gmail's` are other words).
+ * Tried where MAIL_PROVIDER_WORD found a name (sticky).
+ */
+const PROVIDER_FIRST = new RegExp(
+  String.raw`(?:${JOINED_PROVIDER})(?:\s+(?:address|account|addy))?(?:\s+is\s*:?\s*|\s*[:=]\s*|\s+-\s+)(?<name>[\p{L}\p{N}][\p{L}\p{N}._%+-]{2,63})`,
+  'diuy'
+)
+
+/** Three letters or more, and a digit, or a dot or an underscore inside (`janedoe1987`, `jane.doe`): `v2` and `full` are not. */
+function addressName(name: string): boolean {
+  return (name.match(/\p{L}/gu) ?? []).length >= 3 && /\d|[\p{L}\p{N}][._][\p{L}\p{N}]/u.test(name)
+}
+
+function findProviderFirst(text: string): Span[] {
+  const spans: Span[] = []
+  for (const provider of text.matchAll(MAIL_PROVIDER_WORD)) {
+    if (!endsBefore(text, provider.index)) continue
+    PROVIDER_FIRST.lastIndex = provider.index
+    const m = PROVIDER_FIRST.exec(text)
+    const name = (m?.groups?.name ?? '').replace(/[._%+-]+$/u, '')
+    const at = m?.indices?.groups?.name?.[0]
+    if (at === undefined || !addressName(name)) continue
+    spans.push({ start: provider.index, end: at + name.length })
+  }
+  return spans
 }
 
 /**
@@ -419,12 +635,13 @@ function joinSpelledOut(text: string): { joined: string; origin: number[] | null
 export function findEmails(text: string): Span[] {
   // Cheap tests first: most posts have neither an at-sign nor a domain ending nor a provider's name.
   const wide = foldWide(text)
+  const first = findProviderFirst(wide)
   const hasSign = wide.includes('@')
-  if (!hasSign && !AT_WORD.test(wide)) return []
+  if (!hasSign && !AT_WORD.test(wide)) return mergeSpans(first)
   const { joined, origin } = joinSpelledOut(wide)
   const hasEnding = joined.includes('.') || DOT_WORD.test(joined)
   const hasProvider = PROVIDER_NAME.test(joined)
-  if (!hasEnding && !hasProvider) return []
+  if (!hasEnding && !hasProvider) return mergeSpans(first)
   const spans: Span[] = []
   for (const re of !hasEnding ? [] : hasSign ? [PLAIN_EMAIL, EMAIL] : [EMAIL]) {
     for (const m of joined.matchAll(re)) {
@@ -440,15 +657,194 @@ export function findEmails(text: string): Span[] {
       const end = m.index + m[0].length
       // `gmail's office` is another word to the fast path, and not an address.
       if (!endsAfter(joined, end)) continue
-      const { cue, handle, tight } = m.groups ?? {}
-      if (cue === undefined && tight === undefined && !looksLikeHandle(handle ?? '')) continue
-      spans.push({ start: m.indices?.groups?.handle?.[0] ?? m.index, end })
+      const { cue, handle = '', tight, sign } = m.groups ?? {}
+      const [from, to] = m.indices?.groups?.handle ?? [m.index, m.index]
+      // Spelled letter by letter (`j a n e d o e at g m a i l`): no word of a sentence is written so.
+      const spelled = origin !== null && (origin[to - 1] ?? 0) - (origin[from] ?? 0) + 1 > to - from
+      const signed = tight !== undefined || (sign !== undefined && !PRONOUN.test(handle) && !DETERMINER_OR_SUBJECT.test(wordBefore(joined, from)))
+      if (cue === undefined && !signed && !spelled && !looksLikeHandle(handle)) continue
+      spans.push({ start: from, end })
     }
   }
   if (origin !== null) {
     for (const span of spans) {
       span.start = origin[span.start] ?? span.start
       span.end = (origin[span.end - 1] ?? span.end - 1) + 1
+    }
+  }
+  return mergeSpans([...spans, ...first])
+}
+
+/**
+ * Platforms a member can be found on by a handle. The names in PLATFORM_WORDS_AT and PLATFORM_WORDS_SAID are
+ * also everyday words (`cold snap`, `no signal`, `therapy session`, `old threads`): after them a handle counts
+ * only when the writer says it is theirs (`signal: rave_supply`, `my snap is @mikeyb`), or, after those of
+ * PLATFORM_WORDS_AT, with an at-sign (`tele @frostyvibes`). After `session` and `threads` an at-sign alone is
+ * as often a mention of another member (`great session @mike`).
+ */
+const PLATFORMS = ['instagram', 'insta', 'ig', 'snapchat', 'tiktok', 'tik tok', 'discord', 'twitter', 'bluesky', 'bsky', 'facebook', 'fb', 'venmo', 'cashapp', 'cash app', 'paypal', 'telegram', 'kik', 'threema', 'wickr', 'whatsapp', 'grindr', 'reddit', 'linkedin', 'youtube', 'twitch']
+const PLATFORM_WORDS_AT = ['snap', 'signal', 'tele']
+const PLATFORM_WORDS_SAID = ['session', 'threads', 'hinge', 'tinder']
+/** The words the fast path (ascii.ts) marks, so that the profile detector runs only where one is: each name, and the first word of a split one (`tik`, `cash`). */
+export const PLATFORM_NAME_WORDS: readonly string[] = [...new Set([...PLATFORMS, ...PLATFORM_WORDS_AT, ...PLATFORM_WORDS_SAID].flatMap((p) => [p.replaceAll(' ', ''), p.split(' ')[0] as string]))]
+const alternation = (names: readonly string[]) => [...names].sort((a, b) => b.length - a.length).map((p) => p.replaceAll(' ', String.raw`\s?`)).join('|')
+/** `my insta is`, `IG handle:`, `snapchat username =`: the writer saying that what follows is their name there. */
+const PROFILE_SAID = String.raw`(?:(?:\s+(?:handle|username|user\s?name|name|id|is|it'?s|its)){1,3}\s*[:=]?\s*|\s*[:=]\s*|\s+[-\u2013]\s+)`
+/** An at-handle (`@sober.sarah.92`, `@Jenny-Walsh-7`) or a cashtag (`$JaneD`); a plain handle must read as one (profileName). */
+const AT_HANDLE = String.raw`[@$][\p{L}\p{N}][\p{L}\p{N}._-]{1,29}`
+const PLAIN_HANDLE = String.raw`[\p{L}][\p{L}\p{N}._-]{2,29}`
+const ALL_PLATFORMS = alternation([...PLATFORMS, ...PLATFORM_WORDS_AT, ...PLATFORM_WORDS_SAID])
+/** Where a platform's name may be: the cheap first pass (as MAIL_PROVIDER_WORD; standsAlone decides the rest). */
+const PLATFORM_NAME = new RegExp(`(?<![a-z0-9])(?:${ALL_PLATFORMS})(?![a-z0-9])`, 'gi')
+/** At a platform's name: what the writer says of it, and the handle (sticky). */
+const PROFILE = new RegExp(
+  String.raw`(?:(?<named>${alternation(PLATFORMS)})(?:${PROFILE_SAID}|\s+)|(?<word>${alternation(PLATFORM_WORDS_AT)})(?:${PROFILE_SAID}|\s+(?=[@$]))|(?<said>${alternation(PLATFORM_WORDS_SAID)})${PROFILE_SAID})(?<handle>${AT_HANDLE}|${PLAIN_HANDLE})`,
+  'diuy'
+)
+/** `add me on snap, it's mikeyb2019`: asked to be found on any platform (FIND_ME_ON before it), the name after it is a handle. */
+const FOUND_ON = new RegExp(String.raw`(?<platform>${ALL_PLATFORMS})[\s,:;\u2013-]+(?:(?:it'?s|its|i'?m|im|i\s+am)\s+)?(?<handle>${AT_HANDLE}|${PLAIN_HANDLE})`, 'diuy')
+const FIND_ME_ON = /(?:add|follow|find|message|msg|dm|hmu|hit\s+me\s+up)\s+(?:me\s+)?on\s+$/i
+/** The longest FIND_ME_ON, with room for a few more spaces. */
+const FIND_ME_ON_LENGTH = 24
+
+/** A plain handle has two letters or more, and a digit or a dot or an underscore inside (`jd_92`, `mikeyb2019`): `Kara`, `v2` and `private` are not. */
+function profileName(name: string): boolean {
+  return (name.match(/\p{L}/gu) ?? []).length >= 2 && /\d|[\p{L}\p{N}][._][\p{L}\p{N}]/u.test(name)
+}
+
+/**
+ * A handle given with its platform (`insta: jd_92`, `my IG is @sober.sarah.92`, `tiktok @recoverywithkat`,
+ * `my venmo is @Jenny-Walsh-7`, `add me on snap, it's mikeyb2019`): a way to reach the member, and often
+ * their name. A plain word after a platform's name is left (`my discord is soberdan`, `Venmo Kara $12`): it is
+ * as often a word of the sentence (`my insta is private`). The platform's name stands alone, as the fast path
+ * marks it.
+ */
+export function findProfiles(text: string): Span[] {
+  const wide = foldWide(text)
+  const spans: Span[] = []
+  for (const name of wide.matchAll(PLATFORM_NAME)) {
+    const before = wide.slice(Math.max(0, name.index - FIND_ME_ON_LENGTH), name.index)
+    const asked = FIND_ME_ON.exec(before)
+    const askedAt = asked === null ? -1 : name.index - before.length + asked.index
+    for (const re of askedAt >= 0 && endsBefore(wide, askedAt) ? [PROFILE, FOUND_ON] : [PROFILE]) {
+      re.lastIndex = name.index
+      const m = re.exec(wide)
+      const platform = m?.indices?.groups?.named ?? m?.indices?.groups?.word ?? m?.indices?.groups?.said ?? m?.indices?.groups?.platform
+      const at = m?.indices?.groups?.handle?.[0]
+      if (platform === undefined || at === undefined || !standsAlone(wide, platform[0], platform[1])) continue
+      const handle = (m?.groups?.handle ?? '').replace(/[._-]+$/u, '')
+      // An at-handle or a cashtag needs a letter (`$12` is money); a plain one must read as a handle.
+      const readsAsHandle = /^[@$]/u.test(handle) ? /\p{L}/u.test(handle) : profileName(handle)
+      if (!readsAsHandle) continue
+      spans.push({ start: platform[0], end: at + handle.length })
+    }
+  }
+  return mergeSpans(spans)
+}
+
+/**
+ * Kinds of street, as addresses end their name. Those in STREET_WORDS are also everyday words (`so close`,
+ * `10 mins drive`, `a better place`): they count only written with capitals, the name before them too.
+ */
+const STREETS = ['street', 'st', 'road', 'rd', 'avenue', 'ave', 'lane', 'ln', 'boulevard', 'blvd', 'crescent', 'terrace', 'parkway', 'pkwy', 'highway', 'hwy']
+const STREET_WORDS = ['drive', 'dr', 'close', 'court', 'ct', 'way', 'place', 'pl', 'grove', 'gardens', 'square', 'sq', 'circle', 'cir', 'mews', 'row']
+/**
+ * The words of the cues below (`I live at`, `staying at`, `I'm at`, `my address`, `my postcode`), one of which
+ * and a digit the fast path (ascii.ts) needs to see before findHomeAddresses runs. Not the kinds of street nor
+ * `at` or `am`: `way`, `place`, `st`, `at` and `am` are in too many posts, and each costs the fast path a call.
+ */
+export const HOME_MARK_WORDS: readonly string[] = ['live', 'living', 'staying', 'im', 'address', 'postcode']
+/**
+ * The writer saying where they live: `I live at`, `we're staying at`, `my address is`. Not `drop by` or `the
+ * meeting is at`: a meeting's hall is given so, and is nobody's home; nor `I live on`, said of land and floors
+ * (`I live on 3 acres off Lake Road`).
+ */
+const LIVE_AT = /\b(?:i|we)(?:\s+live|(?:\s+am|\s+are|['\u2019]m|['\u2019]re)\s+(?:living|staying))\s+$/i
+const MY_ADDRESS = /\bmy\s+(?:home\s+|postal\s+)?address(?:\s+is)?\s*:?\s+/gi
+/**
+ * `I'm at`: where the member is now, an address only with capitals (`I'm at 17 Marlborough Road`), not `I'm at
+ * 90 days`. Not `I am at`, for `am` is a word the fast path would stop at in too many posts (HOME_MARK_WORDS).
+ */
+const AM_AT = /\bi['\u2019]?m\s+$/i
+/**
+ * The word `at` between spaces: the cheap first pass (no `u` or `i` flag, which V8 scans several times faster),
+ * LIVE_AT or AM_AT then read before it.
+ */
+const AT = /\s[aA][tT]\s/g
+/** The longest LIVE_AT or AM_AT, with room for a few more spaces. */
+const CUE_LENGTH = 32
+/** The last letter of a cue and a space, or two spaces. */
+const CUE_ENDS = /^[egm\s]\s$/i
+/**
+ * A house number and a street of one to three words. A distance or a time after the number is not a street
+ * (`I live at 5 mins from the main road`), nor `12 Step`, the program's name.
+ */
+const HOUSE = String.raw`(?<number>\d{1,5}[a-z]?)\s+(?!(?:mins?|minutes?|hours?|hrs?|miles?|mi|km|yards?|metres?|meters?|feet|ft|acres?|blocks?|doors?|houses?|stops?|days?|weeks?|months?|years?|steps?|am|pm)\b)(?<name>(?:[\p{L}'\u2019.-]+\s+){1,3})(?<kind>${alternation([...STREETS, ...STREET_WORDS])})\b\.?`
+/** After the words that say it (sticky). */
+const HOME_ADDRESS = new RegExp(String.raw`\s*${HOUSE}`, 'diuy')
+/** A UK postcode (`LS6 2AB`, `SW1A 1AA`), in capitals: it narrows an address to a few houses. */
+const POSTCODE = String.raw`[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}`
+/** After a street: its town, then its postcode (`, Leeds LS6 2AB`), kept with the address. */
+const TOWN_AND_POSTCODE = new RegExp(String.raw`,?\s+(?:\p{Lu}\p{Ll}+,?\s+){0,2}${POSTCODE}(?![\p{L}\p{N}])`, 'uy')
+/** `my postcode is LS6 2AB`; the postcode in capitals (POSTCODE_ALONE). */
+const MY_POSTCODE = new RegExp(String.raw`\bmy\s+postcode(?:\s+is)?\s*:?\s+(?<code>${POSTCODE})(?![\p{L}\p{N}])`, 'dgiu')
+const POSTCODE_ALONE = new RegExp(String.raw`^${POSTCODE}$`, 'u')
+const POSTCODE_WORD = /postcode/i
+
+const ADDRESS_WORD = /address/i
+/** What every cue ends with (`live at`, `living at`, `staying at`, `I'm at`), `address` or `postcode`. */
+const HOME_WORDS = /(?:ve|ng|m)\s+at\s|address|postcode/i
+
+/** Where a house number may follow words saying it is the writer's home (LIVE_AT, MY_ADDRESS: true) or where they are (AM_AT: false). */
+function homeCues(text: string): Array<[after: number, home: boolean]> {
+  const cues: Array<[number, boolean]> = []
+  AT.lastIndex = 0
+  for (let at = AT.exec(text); at !== null; at = AT.exec(text)) {
+    // `at` itself starts after the space the match starts with.
+    const word = at.index + 1
+    AT.lastIndex = word + 2
+    // Every cue ends in `live`, `living`, `staying` or `I'm`: most `at`s (`read it at the`) end here.
+    if (!CUE_ENDS.test(text.slice(Math.max(0, at.index - 1), at.index + 1))) continue
+    const before = text.slice(Math.max(0, word - CUE_LENGTH), word)
+    const live = LIVE_AT.exec(before)
+    const cue = live ?? AM_AT.exec(before)
+    if (cue !== null && endsBefore(text, word - before.length + cue.index)) cues.push([word + 2, live !== null])
+  }
+  if (ADDRESS_WORD.test(text)) for (const m of text.matchAll(MY_ADDRESS)) cues.push([m.index + m[0].length, true])
+  return cues
+}
+
+/**
+ * A home address said as the member's own (`I live at 42 Oak Street, Springfield`, `I'm at 17 Marlborough
+ * Road, Leeds LS6 2AB`), and a postcode said as theirs: on an anonymous forum it leads anyone to their door.
+ * Held from the house number on.
+ */
+export function findHomeAddresses(text: string): Span[] {
+  // Cheap tests first: most posts say none of it.
+  if (!HOME_WORDS.test(text) || !/\d/u.test(text)) return []
+  const wide = foldWide(text)
+  const spans: Span[] = []
+  for (const [after, home] of homeCues(wide)) {
+    HOME_ADDRESS.lastIndex = after
+    const m = HOME_ADDRESS.exec(wide)
+    const g = m?.groups ?? {}
+    const kind = m?.indices?.groups?.kind
+    const number = m?.indices?.groups?.number
+    if (m === null || kind === undefined || number === undefined || !standsAlone(wide, kind[0], kind[1])) continue
+    const words = [...(g.name ?? '').trim().split(/\s+/u), g.kind ?? '']
+    const capitals = words.every((w) => /^\p{Lu}/u.test(w))
+    const everyday = STREET_WORDS.includes((g.kind ?? '').toLowerCase())
+    if ((!home || everyday) && !capitals) continue
+    let end = m.index + m[0].length
+    TOWN_AND_POSTCODE.lastIndex = end
+    const place = TOWN_AND_POSTCODE.exec(wide)
+    if (place !== null) end += place[0].length
+    spans.push({ start: number[0], end })
+  }
+  if (POSTCODE_WORD.test(wide)) {
+    for (const m of wide.matchAll(MY_POSTCODE)) {
+      const code = m.indices?.groups?.code
+      if (code !== undefined && POSTCODE_ALONE.test(m.groups?.code ?? '')) spans.push({ start: code[0], end: code[1] })
     }
   }
   return mergeSpans(spans)

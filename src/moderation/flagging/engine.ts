@@ -5,7 +5,7 @@
 import { AsciiScanner, scannerTables } from './ascii.js'
 import { CRISIS_NET, shippedCrisisModel } from './crisis-model.js'
 import type { SkimmerBounds } from './dfa.js'
-import { findEmails, findLinks, findPhones, overlaps, type PhoneGates } from './detectors.js'
+import { findEmails, findHomeAddresses, findLinks, findPhones, findProfiles, overlaps, type PhoneGates } from './detectors.js'
 import { WordAutomaton, type RawMatch } from './matcher.js'
 import { parsePattern } from './pattern.js'
 import { SOURCING_NET, shippedSourcingModel } from './sourcing-model.js'
@@ -103,11 +103,15 @@ function* compileSteps(rules: readonly FlagRule[], engine: EngineOptions): Steps
     // On the general path nothing is known about the text, so every detector runs its own tests.
     let gates = OPEN_GATES
     let emailLike = true
+    let profileLike = true
+    let homeLike = true
     if (raws === null) {
       raws = automaton.scan(tokenize(text))
     } else if (ascii !== null) {
       gates = GATES[(ascii.phoneLike ? 1 : 0) + (ascii.spelledLike ? 2 : 0)] ?? OPEN_GATES
       emailLike = ascii.emailLike
+      profileLike = ascii.profileLike
+      homeLike = ascii.homeLike
     }
     const matches: FlagMatch[] = []
     // Only a second match can repeat one; most posts have none at all.
@@ -135,6 +139,17 @@ function* compileSteps(rules: readonly FlagRule[], engine: EngineOptions): Steps
       }
       for (const span of findPhones(text, gates)) {
         matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'phone' })
+      }
+      // A handle with its platform and a home address reach the member as an e-mail address does, and are reported as one.
+      if (profileLike) {
+        for (const span of findProfiles(text)) {
+          matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'email' })
+        }
+      }
+      if (homeLike) {
+        for (const span of findHomeAddresses(text)) {
+          matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'email' })
+        }
       }
     }
     // Each model reads what no rule of its category caught, and only ever does what such a rule does. They read

@@ -5,13 +5,14 @@
  * tokenizer uses to decide where words start and end. Folding is compatibility
  * decomposition (NFKD: fullwidth, ligatures, mathematical alphabets, circled letters),
  * lower-casing, removal of combining marks (accents), then the Unicode confusables table
- * for look-alike letters from other scripts (Cyrillic, Greek, ...).
+ * for look-alike letters from other scripts (Cyrillic, Greek, ...). The emoji of the drug trade
+ * (TRADE_EMOJI) fold to reserved words; other emoji are boundaries.
  */
 import confusablesData from './confusables.json' with { type: 'json' }
 
 /** Plain numbers rather than an enum: the tokenizer's inner loop compares them millions of times. */
 export const CharClass = {
-  /** Hard boundary: punctuation, emoji, newline. */
+  /** Hard boundary: punctuation, emoji (other than TRADE_EMOJI), newline. */
   Other: 0,
   Letter: 1,
   Digit: 2,
@@ -69,10 +70,59 @@ function classify(ch: string): CharClass {
 const IGNORED: Folded = { codes: [], classes: [CharClass.Ignorable] }
 const MARK: Folded = { codes: [], classes: [CharClass.Mark] }
 
+/**
+ * Emoji that dealers write for what they sell and for themselves (`🔌 here, got 💊 and ❄️, tap in`), read as
+ * reserved words so that rules and the sourcing model can see them; every other emoji stays a boundary, as
+ * punctuation is (❤️ 🙏 😊 say nothing a rule needs). The words start with `emoji` so that no ordinary word
+ * is one. Hearts are left out though dealers use 💙 for blues: members sign off with them all the time. 💉
+ * is left out too: needles come up in harm reduction (exchanges, safer use) far more than in selling; and so
+ * are 🥦 🍇 🥤, slang for weed and lean but mostly food and drink.
+ * A variation selector after one (`❄️`) is invisible and dropped, as any other.
+ */
+export const TRADE_EMOJI: Readonly<Record<string, string>> = {
+  '🔌': 'emojiplug',
+  '💊': 'emojipill',
+  '❄': 'emojisnow',
+  '☃': 'emojisnow',
+  '⛄': 'emojisnow',
+  '🌨': 'emojisnow',
+  '🍃': 'emojileaf',
+  '🍁': 'emojileaf',
+  '🌿': 'emojileaf',
+  '💨': 'emojismoke',
+  '⛽': 'emojigas',
+  '🎱': 'emojieightball',
+  '🍄': 'emojishroom',
+  '🧊': 'emojiice',
+  '💎': 'emojicrystal',
+  '🐉': 'emojidragon',
+  '🍬': 'emojicandy',
+  '🍭': 'emojicandy',
+  '🅿': 'emojiperc',
+  '🔵': 'emojiblue',
+  '📦': 'emojipack'
+}
+
+/**
+ * An emoji of TRADE_EMOJI folds to its word between two hard boundaries (so that `got💊` is two words), all
+ * of it spanning the emoji, so that a match still points at what was written.
+ */
+const TRADE_EMOJI_FOLDS: ReadonlyMap<number, Folded> = new Map(
+  Object.entries(TRADE_EMOJI).map(([emoji, word]): [number, Folded] => {
+    const letters = [...word].map((ch) => ch.charCodeAt(0))
+    return [
+      emoji.codePointAt(0) ?? 0,
+      { codes: [0x20, ...letters, 0x20], classes: [CharClass.Other, ...letters.map(() => CharClass.Letter), CharClass.Other] }
+    ]
+  })
+)
+
 function foldUncached(cp: number): Folded {
   const ch = String.fromCodePoint(cp)
   // Lone surrogates have no properties; treating them as boundaries keeps scanning total.
   if (cp >= 0xd800 && cp <= 0xdfff) return { codes: [0xfffd], classes: [CharClass.Other] }
+  const emoji = TRADE_EMOJI_FOLDS.get(cp)
+  if (emoji !== undefined) return emoji
   if (IS_IGNORABLE.test(ch)) return IGNORED
   if (IS_MARK.test(ch)) return MARK
   const codes: number[] = []

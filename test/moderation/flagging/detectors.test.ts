@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { isDeepStrictEqual } from 'node:util'
-import { compileRules } from '../../../src/moderation/flagging/index.js'
+import { compileRules, loadDefaultRules } from '../../../src/moderation/flagging/index.js'
 import { compileEngine } from '../../../src/moderation/flagging/engine.js'
 import { findEmails } from '../../../src/moderation/flagging/detectors.js'
 
@@ -195,6 +195,89 @@ t.test('an address spelled letter by letter', async (t) => {
   ])
 })
 
+t.test('an address with the provider named first, a spaced at-sign, or the name spelled letter by letter', async (t) => {
+  expectFound(t, 'email', [
+    ['my gmail is janedoe1987', 'gmail is janedoe1987'],
+    ['hotmail: jane.doe, write any time', 'hotmail: jane.doe'],
+    ['my yahoo address is sober_sam.', 'yahoo address is sober_sam'],
+    ['janedoe @ gmail', 'janedoe @ gmail'],
+    ["it's janedoe [@] yahoo", 'janedoe [@] yahoo'],
+    ['j a n e d o e at g m a i l', 'j a n e d o e at g m a i l'],
+    ['write to j a n e d o e at gmail', 'j a n e d o e at gmail']
+  ])
+  // A provider named first is followed as often by a word of the sentence; `@` written for `at` in a sentence.
+  expectNone(t, [
+    'my gmail is full',
+    'my gmail is down again, 3rd time',
+    'gmail is v2 now',
+    'outlook: 50/50 on a good day',
+    'my outlook is better now, 2 years in',
+    "gmail's app is 2x faster",
+    'my account @ gmail got hacked',
+    'I work @ yahoo',
+    'email me @ gmail',
+    'a b c d e f g is how my kid sings it at school'
+  ])
+})
+
+t.test('a handle given with its platform', async (t) => {
+  expectFound(t, 'email', [
+    ['insta: jd_92', 'insta: jd_92'],
+    ['my IG is @sober.sarah.92', 'IG is @sober.sarah.92'],
+    ['tiktok @recoverywithkat', 'tiktok @recoverywithkat'],
+    ['my venmo is @Jenny-Walsh-7 if you want to chip in for the meeting coffee', 'venmo is @Jenny-Walsh-7'],
+    ["add me on snap, it's mikeyb2019", "snap, it's mikeyb2019"],
+    ['cash app $JaneD92 for the retreat', 'cash app $JaneD92'],
+    ['hit my tele @frostyvibes', 'tele @frostyvibes'],
+    ['signal: rave_supply', 'signal: rave_supply'],
+    ['threads: @sober.kat', 'threads: @sober.kat'],
+    ['my snapchat username is mikey.b', 'snapchat username is mikey.b']
+  ])
+  // Platforms that are everyday words, mentions of other members, money, and plain words after a platform.
+  expectNone(t, [
+    'therapy session today.',
+    'cold snap is brutal.',
+    'no signal up here, 3 bars at best',
+    'great session @sarah_k, thanks',
+    'read the old threads @mike',
+    'thanks @sober_sam and @moderators',
+    'Venmo Kara $12 for the group dinner',
+    'cash app $80 is fine',
+    'my insta is private',
+    'my discord is soberdan, add me',
+    'I left instagram 2 years ago',
+    'on facebook b4 the meeting',
+    'I blocked my old connect on snap today',
+    "the instagram's @jd_92 post"
+  ])
+})
+
+t.test('a home address said as the member\'s own', async (t) => {
+  expectFound(t, 'email', [
+    ["I'm John Miller, I live at 42 Oak Street, Springfield", '42 Oak Street'],
+    ["I'm at 17 Marlborough Road, Leeds LS6 2AB if anyone wants to drop by", '17 Marlborough Road, Leeds LS6 2AB'],
+    ['i live at 42 oak street, come say hi', '42 oak street'],
+    ['my address is 221B Baker Street, London NW1 6XE', '221B Baker Street, London NW1 6XE'],
+    ["we're staying at 9 Elm Close till Friday", '9 Elm Close'],
+    ['my postcode is LS6 2AB', 'LS6 2AB']
+  ])
+  // A meeting's hall, a time or a distance, `I'm at` a milestone, a street named without a number.
+  expectNone(t, [
+    'I met my sponsor at the Tuesday meeting at 1420 Main St',
+    'the meeting is at 1420 Main St',
+    'drop by 1420 Main St for coffee after',
+    'Tuesday meeting, St Marks Church Hall, Leeds LS6 2AB',
+    'I live in Leeds now, moved from Dayton last year',
+    'I live at the end of Oak Street',
+    'I live at 5 mins from the main road',
+    'I live at 10 mins drive from the hall',
+    "I'm at 90 days",
+    "I'm at 29 days so close",
+    "I'm at 12 Step Meeting Place tonight",
+    "i'm at 3 meetings a week, way better"
+  ])
+})
+
 t.test('everyday talk about times, places and numbers is not contact details', async (t) => {
   expectNone(t, [
     'meet me at the gym at 5',
@@ -231,6 +314,54 @@ t.test('helpline numbers are held like any other number, as before', async (t) =
   t.same(found('SAMHSA is 1-800-662-4357, free and confidential', 'phone'), ['1-800-662-4357'])
 })
 
+t.test('numbers split by line breaks or by marks between their groups', async (t) => {
+  expectFound(t, 'phone', [
+    ['text me\n415\n555\n0187', '415\n555\n0187'],
+    ['text me\r\n415\r\n555\r\n0187 anytime', '415\r\n555\r\n0187'],
+    ['call me: 415 | 555 | 0187', '415 | 555 | 0187'],
+    ['my number 415 ~ 555 ~ 0187', '415 ~ 555 ~ 0187'],
+    ['my # 415*555*0187', '415*555*0187'],
+    ['it is 415 : 555 : 0187', '415 : 555 : 0187'],
+    ['415=555=0187 ok', '415=555=0187'],
+    ['reach me 415 # 555 # 0187', '415 # 555 # 0187'],
+    ['uk: 07700 | 900 | 123', '07700 | 900 | 123'],
+    ['+44 | 7700 | 900123', '+44 | 7700 | 900123']
+  ])
+  // Times, years, sums, ratios and verses laid out so are not numbers.
+  expectNone(t, [
+    'Meetings:\n7:30\n8:15\n9:45',
+    'Years:\n2019\n2020\n2021\n2022',
+    'spent 1500 + 800 + 1200 on rehab',
+    '300 + 450 + 1200 = 1950 total',
+    'it costs 120*12 = 1440 a year',
+    'time 14:30:00 to 16:45:00',
+    'meds at 0800 | 1400 | 2000',
+    'Clean since 03/14/2019 | 1825 days | step 12',
+    'Day 120 | Week 17 | Month 4',
+    'John 3:16, Psalm 119:105, Romans 8:28',
+    'ratio 1:1000'
+  ])
+})
+
+t.test('numbers read aloud with teens, tens and hundreds among the digits', async (t) => {
+  expectFound(t, 'phone', [
+    ['my number is four fifteen, five five five, oh one eighty seven', 'four fifteen, five five five, oh one eighty seven'],
+    ['ring me on oh seven seven double oh, nine hundred, one two three', 'oh seven seven double oh, nine hundred, one two three'],
+    ['four fifteen, five fifty-five, oh one eighty seven', 'four fifteen, five fifty-five, oh one eighty seven']
+  ])
+  // Counting, ages, times and years say such words without digits said one by one among them.
+  expectNone(t, [
+    'one two three four five six seven eight nine ten',
+    'five, six, seven, eight, nine, ten, eleven, twelve',
+    'counting down: ten nine eight seven six five four three two one',
+    'I am forty two, sober nine years, three kids and two dogs',
+    'meetings at seven fifteen, six thirty, eight forty five, nine, ten',
+    'twenty twenty four was the year, nineteen ninety nine the worst',
+    'my kids are twelve, nine and seven, and the baby is one',
+    'scores: ninety one, eighty two, seventy five, sixty'
+  ])
+})
+
 t.test('on the new forms the fast path finds exactly what the general path finds', async (t) => {
   const fast = compileEngine([])
   const general = compileEngine([], { asciiFastPath: false })
@@ -247,6 +378,62 @@ t.test('on the new forms the fast path finds exactly what the general path finds
     ),
     // `@ $ !` and apostrophes next to a digit word join it to a word on the fast path (`$five`).
     fc.string({ unit: fc.constantFrom(...'0123456789oO_ .-@atdpe,$!\'fivnlgm'.split('')), maxLength: 10 })
+  )
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 25 }).map((parts) => parts.join('')), (text) =>
+      isDeepStrictEqual(fast.scan(text, { detectLinks: true }), general.scan(text, { detectLinks: true }))
+    ),
+    { numRuns: 3000 }
+  )
+  t.pass('3000 texts agree')
+})
+
+t.test('on dodged and read-out numbers, handles and home addresses the fast path finds exactly what the general path finds', async (t) => {
+  const rules = loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action }))
+  const fast = compileEngine(rules)
+  const general = compileEngine(rules, { asciiFastPath: false })
+  const piece = fc.oneof(
+    fc.constantFrom(
+      '415', '555', '0187', '07700', '900', '123', '+44', '1', '0800', '58', '1800', '459', ' | ', '|', ' ~ ', '~', '*', ':', ' : ', '=', '+', '#', ' # ',
+      '\n', '\r\n', ' ', '  ', '-', '.', ',', ', ', 'four', 'fifteen', 'five', 'oh', 'one', 'eighty', 'seven', 'nine', 'hundred', 'double', 'ten', 'twenty',
+      'fourteen', 'Fifty', 'my gmail is ', 'gmail', 'hotmail', 'yahoo', ': ', ' is ', 'janedoe1987', 'jane.doe', 'full', '@', ' @ ', '[@]', 'j a n e', ' at ',
+      'g m a i l', 'me', 'my', 'insta', 'IG', 'snap', 'snapchat', 'tele', 'session', 'threads', 'venmo', 'tik tok', 'tik', 'cash app', 'cash', '$JaneD',
+      '@jd_92', 'jd_92', "it's ", 'add me on ', 'I live at ', "I'm at ", "we're staying at ", 'my address is ', 'my postcode is ', '42', '17', '221B',
+      'Oak', 'oak', 'Street', 'St', 'St.', 'Road', 'Close', 'close', 'postcode', 'LS6 2AB', ', Leeds ', "'s", '$', '!', "'", '_', 'x', '🙂', 'é', '\u00b7',
+      '•', '２', '＠', 'ｉｎｓｔａ', '\u00a0'
+    ),
+    fc.string({ unit: fc.constantFrom(...'0145789 |~*:=+#\n@$_.\'-aefgilmnorstv'.split('')), maxLength: 10 }),
+    // Groups of digits joined by one mark, as dodged numbers, sums and lists are laid out.
+    fc
+      .tuple(
+        fc.constantFrom(['415', '555', '0187'], ['07700', '900', '123'], ['+44', '7700', '900123'], ['1', '415', '555', '0187'], ['300', '450', '1200'], ['7', '30', '15']),
+        fc.constantFrom('|', '~', '*', ':', '=', '+', '#', '\n', '\r\n', '-', '•'),
+        fc.constantFrom('', ' ', '  ', '\t')
+      )
+      .map(([groups, mark, pad]) => groups.join(pad + mark + pad)),
+    // Digits and numbers of two digits read out.
+    fc
+      .array(fc.tuple(fc.constantFrom('four', 'fifteen', 'five', 'oh', 'one', 'eighty seven', 'nine hundred', 'double oh', 'ten', 'twenty', 'seven', '415', '0187'), fc.constantFrom(' ', ', ', '-', ' dot ')), { minLength: 3, maxLength: 12 })
+      .map((items) => items.map(([item, gap]) => item + gap).join('')),
+    // A platform, what the writer says of it, and a handle or a word.
+    fc
+      .tuple(
+        fc.constantFrom('my ', 'add me on ', '', 'the '),
+        fc.constantFrom('insta', 'IG', 'snap', 'tele', 'session', 'threads', 'venmo', 'tik tok', 'cash app', 'gmail', 'hotmail', 'instagram\'s'),
+        fc.constantFrom(' ', ': ', ' is ', ' handle is ', ", it's ", ' - ', '  '),
+        fc.constantFrom('@jd_92', 'jd_92', '@sober.sarah.92', '$JaneD', '$12', 'mikeyb2019', 'jane.doe', 'private', '@mike')
+      )
+      .map((parts) => parts.join('')),
+    // Someone saying where they are or live, a house number, a street and its town.
+    fc
+      .tuple(
+        fc.constantFrom('I live at ', "I'm at ", 'Im at ', "I\u2019m at ", 'I am at ', 'my address is ', 'my address: ', "we're staying at ", 'the meeting is at ', 'my postcode is ', 'live  at '),
+        fc.constantFrom('42 ', '17 ', '221B ', '5 mins ', ''),
+        fc.constantFrom('Oak ', 'oak ', 'Marlborough ', 'the main ', '12 Step '),
+        fc.constantFrom('Street', 'St', 'St.', 'Road', 'Close', 'close', 'Way', 'LS6 2AB'),
+        fc.constantFrom('', ', Leeds LS6 2AB', "'s", ' LS6 2AB', '!')
+      )
+      .map((parts) => parts.join(''))
   )
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 25 }).map((parts) => parts.join('')), (text) =>

@@ -127,3 +127,25 @@ t.test('normalize exposes the normalised words and maps each character back to t
   t.equal(normalize("Don’t stop, I'm OK").text, 'dont stop im ok', 'apostrophes join a word')
   t.equal(normalize('help! $20 @ 3:30').text, 'help 20 3 30', 'symbols are letters only among letters')
 })
+
+t.test('emoji of the trade read as words, and a match shows the emoji as written; other emoji are nothing', async (t) => {
+  const trade = compileRules([
+    { id: 'plug-then-pill', pattern: 'emojiplug ** emojipill', category: 'sourcing', action: 'hold' },
+    { id: 'got-pill', pattern: 'got emojipill', category: 'sourcing', action: 'hold' },
+    { id: 'snow-tap-in', pattern: 'emojisnow tap in', category: 'sourcing', action: 'hold' }
+  ])
+  const found = (text: string) => trade.scan(text, { detectPersonalInfo: false }).map((m) => [m.ruleId, m.excerpt])
+  t.same(found('🔌 here, got 💊 and ❄️, tap in'), [
+    ['plug-then-pill', '🔌 here, got 💊'],
+    ['got-pill', 'got 💊'],
+    ['snow-tap-in', '❄️, tap in']
+  ])
+  t.same(found('got💊'), [['got-pill', 'got💊']], 'an emoji is a word of its own, even against a word')
+  t.same(found('G.O.T 💊'), [['got-pill', 'G.O.T 💊']])
+  t.same(found('got ❤️ 🙏 😊 💊'), [['got-pill', 'got ❤️ 🙏 😊 💊']], 'other emoji say nothing: a phrase reads through them as through punctuation')
+  t.equal(normalize('I ❤️ my group 🙏 got 💊').text, 'i my group got emojipill')
+  const snow = normalize('a ❄️ b')
+  const at = snow.text.indexOf('emojisnow')
+  t.equal('a ❄️ b'.slice(snow.starts[at] ?? -1, snow.ends[at + 'emojisnow'.length - 1] ?? -1), '❄', 'every letter of the word maps to the emoji')
+  t.equal(normalize('💉 🩸 💙').text, '', 'needles, blood and hearts are not read: members write them about harm reduction and love')
+})

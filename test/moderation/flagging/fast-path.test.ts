@@ -1,14 +1,17 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { isDeepStrictEqual } from 'node:util'
+import { AsciiScanner } from '../../../src/moderation/flagging/ascii.js'
 import { compileEngine } from '../../../src/moderation/flagging/engine.js'
 import { loadDefaultRules, type FlagRule } from '../../../src/moderation/flagging/index.js'
+import { WordAutomaton } from '../../../src/moderation/flagging/matcher.js'
+import { parsePattern } from '../../../src/moderation/flagging/pattern.js'
 
 const custom = (pattern: string, i: number): FlagRule => ({ id: `custom-${i}`, pattern, category: 'custom', action: 'flag' })
 const rules: FlagRule[] = [
   ...loadDefaultRules().map((r) => ({ id: r.key, pattern: r.pattern, category: r.category, action: r.action })),
-  // Shapes the defaults lack: a leading wildcard, digits inside words, one-letter words, a `1` that is an `l`, stretches, apostrophes.
-  ...['* for sale', 'a b c', 'k', 'x y', 'ki11', 'l33t', 'm30s please', 'zzz', 'too good', "can't stop", 'dot com', 'at home', 'one two'].map(custom)
+  // Shapes the defaults lack: a leading wildcard, digits inside words, one-letter words, a `1` that is an `l`, stretches, apostrophes, emoji words.
+  ...['* for sale', 'a b c', 'k', 'x y', 'ki11', 'l33t', 'm30s please', 'zzz', 'too good', "can't stop", 'dot com', 'at home', 'one two', 'k emojipill', 'emojisnow emojisnow', 'emojiplug * emojipill'].map(custom)
 ]
 const fast = compileEngine(rules)
 const general = compileEngine(rules, { asciiFastPath: false })
@@ -38,10 +41,12 @@ t.test('the ASCII fast path finds exactly what the general path finds', async (t
   t.pass('3000 texts agree')
 })
 
-/** Characters the fast path reads as one byte (accents, curly quotes, dashes, emoji) and ones it must leave to the general path. */
+/** Characters the fast path reads as one byte (accents, curly quotes, dashes, most emoji) and ones it must leave to the general path. */
 const unusual = fc.constantFrom(
   'é', 'É', 'ü', '’', '‘', '“', '”', '—', '–', '…', '\u00a0', '\u2003', '🙂', '❤️', '👩‍👩‍👧', 'ﬃ', 'ｋ', '𝐤', 'кill', 'ı', 'İ', 'ß', 'æ', 'ſ', '\u212a',
-  '\u200b', '\u200d', '\u00ad', '\ufe0f', '\u0301', '\ud800', '\udc00', '＠', '＄', '！', '１', '٣', '．', 'ａｔ', 'ｄｏｔ'
+  '\u200b', '\u200d', '\u00ad', '\ufe0f', '\u0301', '\ud800', '\udc00', '＠', '＄', '！', '１', '٣', '．', 'ａｔ', 'ｄｏｔ',
+  // Emoji of the trade, which fold.ts reads as words and the fast path as bytes of their own.
+  '🔌', '💊', '❄️', '❄', '⛽', '🎱 of ❄', 'got💊', '💊\u0301', 'k 💊 l'
 )
 const mixedText = fc.array(fc.oneof(piece, unusual), { maxLength: 30 }).map((parts) => parts.join(''))
 
@@ -85,5 +90,24 @@ t.test('small capitals as text generators write them read as the letters, `ғ` a
     for (const [name, engine] of Object.entries(paths)) {
       t.same(engine.scan(text).map((m) => m.ruleId), ['kill'], `${name}: ${text}`)
     }
+  }
+})
+
+t.test('a text with emoji of the trade is read on the fast path, each emoji a word of its own spanning it', async (t) => {
+  const automaton = new WordAutomaton()
+  const parsed = parsePattern('got emojipill')
+  if (!parsed.ok) throw new Error(parsed.error)
+  for (const words of parsed.variants) automaton.add(words, 0)
+  automaton.freeze()
+  const scanner = new AsciiScanner(automaton)
+  for (const [text, excerpt] of [
+    ['got 💊', 'got 💊'],
+    ['got💊 and ❄️', 'got💊'],
+    ['g o t ❄️💊', null],
+    ['🔌 here, got 💊💊 and ❄️', 'got 💊']
+  ] as const) {
+    const raws = scanner.scan(text)
+    t.not(raws, null, `read on the fast path: ${text}`)
+    t.same(raws?.map((m) => text.slice(m.start, m.end)), excerpt === null ? [] : [excerpt], text)
   }
 })

@@ -88,23 +88,34 @@ import { checkHeldOut, readSet, scanDefault, type HeldOutFloors } from '../../he
  * Set 14 (another writer, asked for many voices and regions, written while set 13 was measured and unseen until
  * the `r4-` rules were written) is the honest figure for the shipped rules and models: rules alone 52, 57 and 6
  * (without the `r4-` rules 52, 56 and 6); with the models 107, 88 and 11, with or without them.
+ *
+ * A red team's probes (2026-11-25, redteam-probes.test.ts) brought the `r5-` rules, the emoji of the trade read as
+ * words (fold.ts), three rules retired for narrower ones (sourcing-x-pressed-drug, sourcing-y-press-pills,
+ * gave-away-pets-belongings) and harm-reduction warnings left to the rules by the sourcing model; both models were
+ * trained again on the same sets, whose emoji posts now read otherwise. No post of any set was lost, and: set 4 119,
+ * 77 and 6; set 5 8 ordinary; set 6 76 sourcing; set 7 86 and 3; set 10 8 ordinary; set 12 10 ordinary (giving
+ * away "my old stuff after the move" no longer escalates); set 14 89 sourcing ("🍃❄️💊 available, Glasgow
+ * southside, snap me"). Training the models on the review's 11 ordinary posts that a model or a rule had caught was
+ * tried and not kept: those 11 cleared, rewordings of them did not, and sets 10 to 14 lost 5 crisis and 3 sourcing
+ * posts and had 2 more ordinary posts escalated or held, the everyday sets 3 more (adding posts reshuffles the
+ * training order of all of them).
  */
 
 /** Each set, what it was to the rules and models, and its floors (HeldOutFloors). */
 const SETS: Array<[number, string, HeldOutFloors]> = [
   [2, 'which the rules learnt from', { crisis: 130, sourcing: 88, benignFlagged: 4, pii: 50 }],
   [3, 'which the second round of rules learnt from', { crisis: 118, sourcing: 80, benignFlagged: 2 }],
-  [4, 'which stayed unseen until the models were trained on it', { crisis: 118, sourcing: 75, benignFlagged: 6 }],
-  [5, 'which the third round of rules and the models learnt from', { crisis: 129, sourcing: 106, benignFlagged: 9, pii: 40 }],
-  [6, 'which the models learnt from a session later', { crisis: 116, sourcing: 73, benignFlagged: 7 }],
-  [7, 'which the models learnt from', { crisis: 113, sourcing: 85, benignFlagged: 4, pii: 38 }],
+  [4, 'which stayed unseen until the models were trained on it', { crisis: 119, sourcing: 77, benignFlagged: 6 }],
+  [5, 'which the third round of rules and the models learnt from', { crisis: 129, sourcing: 106, benignFlagged: 8, pii: 40 }],
+  [6, 'which the models learnt from a session later', { crisis: 116, sourcing: 76, benignFlagged: 7 }],
+  [7, 'which the models learnt from', { crisis: 113, sourcing: 86, benignFlagged: 3, pii: 38 }],
   [8, 'which the models learnt from a session later', { crisis: 112, sourcing: 90, benignFlagged: 8 }],
   [9, 'which the models learnt from a session later', { crisis: 109, sourcing: 79, benignFlagged: 6 }],
-  [10, 'never trained on', { crisis: 88, sourcing: 69, benignFlagged: 9 }],
+  [10, 'never trained on', { crisis: 88, sourcing: 69, benignFlagged: 8 }],
   [11, 'never trained on', { crisis: 98, sourcing: 72, benignFlagged: 8 }],
-  [12, 'written after the gates were chosen', { crisis: 93, sourcing: 68, benignFlagged: 11 }],
+  [12, 'written after the gates were chosen', { crisis: 93, sourcing: 68, benignFlagged: 10 }],
   [13, 'never trained on; the fourth round of rules learnt from it', { crisis: 111, sourcing: 92, benignFlagged: 5 }],
-  [14, 'never trained on, nothing learnt from it', { crisis: 107, sourcing: 88, benignFlagged: 11 }]
+  [14, 'never trained on, nothing learnt from it', { crisis: 107, sourcing: 89, benignFlagged: 11 }]
 ]
 
 for (const [n, what, floors] of SETS) {

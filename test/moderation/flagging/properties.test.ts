@@ -6,7 +6,7 @@ const compiled = compileRules(loadDefaultRules().map((r) => ({ id: r.key, patter
 
 /** Text built from pieces that stress the tokenizer: surrogates, marks, invisibles, RTL, digits, leet. */
 const nasty = fc.constantFrom(
-  '\ud800', '\udfff', '\u200b', '\u200d', '\u00ad', '\ufeff', '\u0301', '\u202e', '🙂', '👩‍👩‍👧', 'ﷺ', 'ﬃ', 'İ',
+  '\ud800', '\udfff', '\u200b', '\u200d', '\u00ad', '\ufeff', '\u0301', '\u202e', '🙂', '👩‍👩‍👧', '💊', '❄️', '🔌', 'ﷺ', 'ﬃ', 'İ',
   'שלום', 'مرحبا', ' ', '.', '-', '_', '$', '@', '!', '1', '0', '3', 'kill', 'myself', 'k i l l', 'want to die', '(415) 555-2671', 'a@b.co', 'x.com'
 )
 const text = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), nasty), { maxLength: 40 }).map((parts) => parts.join(''))

@@ -8,7 +8,7 @@ import { InvalidPatternError, type FlagRule } from '../../../src/moderation/flag
 // hands them to the word loop mid-phrase; these rule sets and texts are dense in exactly that:
 // phrases that share words and prefixes, one-letter words in and out of patterns, wildcards
 // inside phrases, letters spelled out, and every kind of gap between words.
-const WORDS = ['i', 'a', 'k', 'x', 'to', 'too', 'die', 'want', 'wanna', 'end', 'it', 'all', 'my', 'myself', 'kill', 'so', 'soon', 'at', 'one', 'dot', 'kms']
+const WORDS = ['i', 'a', 'k', 'x', 'to', 'too', 'die', 'want', 'wanna', 'end', 'it', 'all', 'my', 'myself', 'kill', 'so', 'soon', 'at', 'one', 'dot', 'kms', 'emojipill', 'emojisnow']
 const word = fc.constantFrom(...WORDS)
 const pattern = fc
   .tuple(word, fc.array(fc.oneof({ weight: 4, arbitrary: word }, { weight: 1, arbitrary: fc.constant('*') }), { maxLength: 3 }))
@@ -20,6 +20,8 @@ const gap = fc.constantFrom(' ', ' ', ' ', '  ', '   ', '    ', '. ', ', ', '.',
 const textWord = fc.oneof(
   { weight: 6, arbitrary: word },
   { weight: 1, arbitrary: fc.constantFrom('Want', 'TO', 'DIE', 'killl', 'soooon', 'k1ll', "don't", 'm3', '42', 'skill', 'meeting', 'tomorrow', 'b', 'e') },
+  // Emoji of the trade, which the fast path reads as bytes of their own, handed to the word loop.
+  { weight: 1, arbitrary: fc.constantFrom('💊', '❄️', '❄', '🔌', 'k💊', '💊💊') },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'aikmostxy'.split('')), minLength: 1, maxLength: 6 }) }
 )
 const text = fc.array(fc.tuple(textWord, gap), { maxLength: 30 }).map((parts) => parts.map(([w, g]) => w + g).join(''))

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { compileRules, normalize, type FlagRule } from '../../../src/moderation/flagging/index.js'
 import { compileEngine } from '../../../src/moderation/flagging/engine.js'
-import { MIN_SOURCING_WORDS, SOURCING_CUES, shippedSourcingModel, sourcingScore } from '../../../src/moderation/flagging/sourcing-model.js'
+import { MIN_SOURCING_WORDS, SOURCING_CUES, readsAsHarmReductionWarning, shippedSourcingModel, sourcingScore } from '../../../src/moderation/flagging/sourcing-model.js'
 import { everyLabelledPost } from '../../helpers/corpus.js'
 
 const none: FlagRule[] = []
@@ -63,6 +63,32 @@ t.test('an ordinary offer or request that names nothing people deal is not read 
     t.same(engine.scan(text, { detectSourcing: true, detectPersonalInfo: false }), [], text)
   }
   t.ok(SOURCING_CUES.has('oxy') && SOURCING_CUES.has(normalize('m30s').text), 'cue words are kept as the text is normalised')
+})
+
+t.test('a harm-reduction warning is left to the rules; one that also offers, prices or asks is read', async (t) => {
+  const words = (text: string) => normalize(text).text.split(' ')
+  for (const text of [
+    'Be careful out there, pressed 30s around here are full of fent and xylazine',
+    'need to warn everyone, pressed blues here are fent',
+    'warning: pressed xans going round Glasgow are bromazolam, 3 ODs this week'
+  ]) {
+    t.ok(readsAsHarmReductionWarning(words(text)), text)
+    t.equal(sourcingScore(shippedSourcingModel, text), null, `not read: ${text}`)
+  }
+  for (const text of [
+    'careful, my blues are the real deal, no fent, tap in',
+    'stay safe, got 30s for anyone dopesick',
+    'pressed bars going round are strong, be careful. $5 each',
+    'will trade my ps4 for an ounce'
+  ]) {
+    t.notOk(readsAsHarmReductionWarning(words(text)), text)
+  }
+})
+
+t.test('the plug and pill emoji are cue words, read as fold.ts reads them', async (t) => {
+  t.ok(SOURCING_CUES.has(normalize('🔌').text) && SOURCING_CUES.has('emojipill'))
+  t.notOk(SOURCING_CUES.has(normalize('❄️').text), 'a snowflake is weather more often than not')
+  t.not(sourcingScore(shippedSourcingModel, 'anyone near Leicester got any spare 💊 they can part with'), null)
 })
 
 t.test('the excerpt is a whole sentence: a disguised word is not cut at its dots', async (t) => {
