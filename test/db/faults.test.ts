@@ -1,28 +1,15 @@
 import { eq, sql } from 'drizzle-orm'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { systemClock } from '../../src/clock.js'
-import { openDatabase, rows } from '../../src/db/client.js'
-import { prepareDatabase } from '../../src/db/prepare.js'
+import { rows } from '../../src/db/client.js'
 import { posts } from '../../src/db/schema.js'
-import { testConfig } from '../helpers/app.js'
-import { postgresBin, throwawayCluster } from '../helpers/cluster.js'
+import { appOnThrowawayCluster, postgresBin } from '../helpers/cluster.js'
 import { sleep } from '../helpers/live.js'
 
 t.test(
   'with PostgreSQL stopped, requests answer 503 quickly; when it is back, the same process serves again',
   { skip: postgresBin() ? false : 'needs the PostgreSQL server binaries (initdb, pg_ctl)' },
   async (t) => {
-    const cluster = await throwawayCluster()
-    const database = await openDatabase({ url: cluster.url, poolSize: 5 })
-    await prepareDatabase(database, systemClock)
-    const app = await buildApp({ config: testConfig({ logLevel: 'silent' }), database })
-    t.teardown(async () => {
-      await app.close()
-      await database.close()
-      await cluster.destroy()
-    })
-    await app.ready()
+    const { app, database, cluster } = await appOnThrowawayCluster(t, { poolSize: 5 })
     const signup = await app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { handle: 'steady-wren', password: 'a long enough password', circle: 'recovery' } })
     const auth = { authorization: `Bearer ${signup.json().token}` }
     const thread = await app.inject({ method: 'POST', url: '/api/v1/boards/general/threads', headers: auth, payload: { title: 'Through the outage', body: 'first' } })

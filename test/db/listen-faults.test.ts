@@ -2,13 +2,13 @@
  * The LISTEN connection under faults: its backend terminated, the connection gone silent (a partition behind a
  * middlebox that keeps TCP up), and connections that die as soon as they are made.
  */
-import net from 'node:net'
 import pg from 'pg'
 import t from 'tap'
 import { openDatabase } from '../../src/db/client.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDatabase } from '../helpers/database.js'
 import { sleep } from '../helpers/live.js'
+import { pgProxy } from '../helpers/proxy.js'
 
 const real = { skip: process.env.TEST_DATABASE_URL ? false : 'needs real PostgreSQL' }
 
@@ -36,37 +36,23 @@ async function within(ms: number, done: () => boolean | Promise<boolean>): Promi
  * byte of those, both ways, with TCP kept up; `cutAfter` destroys each connection that many ms after its LISTEN.
  */
 async function listeningProxy(databaseUrl: string, options: { cutAfter?: number } = {}) {
-  const target = new URL(databaseUrl)
-  const connections: Array<{ frozen: boolean; listens: boolean; sockets: net.Socket[] }> = []
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname)
-    const connection = { frozen: false, listens: false, sockets: [client, upstream] }
+  const connections: Array<{ frozen: boolean; listens: boolean }> = []
+  const proxy = await pgProxy(databaseUrl, ({ end }) => {
+    const connection = { frozen: false, listens: false }
     connections.push(connection)
-    const end = () => {
-      client.destroy()
-      upstream.destroy()
-    }
-    client.on('data', (chunk) => {
-      if (!connection.listens && chunk.toString('latin1').toLowerCase().includes('listen')) {
-        connection.listens = true
-        if (options.cutAfter !== undefined) setTimeout(end, options.cutAfter)
-      }
-      if (!connection.frozen) upstream.write(chunk)
-    })
-    upstream.on('data', (chunk) => {
-      if (!connection.frozen) client.write(chunk)
-    })
-    for (const s of [client, upstream]) {
-      s.on('error', end)
-      s.on('close', end)
+    return {
+      toServer(chunk) {
+        if (!connection.listens && chunk.toString('latin1').toLowerCase().includes('listen')) {
+          connection.listens = true
+          if (options.cutAfter !== undefined) setTimeout(end, options.cutAfter)
+        }
+        return !connection.frozen
+      },
+      toClient: () => !connection.frozen
     }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = new URL(databaseUrl)
-  url.hostname = '127.0.0.1'
-  url.port = String((server.address() as net.AddressInfo).port)
   return {
-    url: url.toString(),
+    url: proxy.url,
     /** How many connections sent a LISTEN so far. */
     get listens() {
       return connections.filter((c) => c.listens).length
@@ -74,10 +60,7 @@ async function listeningProxy(databaseUrl: string, options: { cutAfter?: number 
     freeze() {
       for (const c of connections) if (c.listens) c.frozen = true
     },
-    close() {
-      for (const c of connections) for (const s of c.sockets) s.destroy()
-      server.close()
-    }
+    close: proxy.close
   }
 }
 

@@ -5,6 +5,12 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { type AppOptions, buildApp } from '../../src/app.js'
+import { systemClock } from '../../src/clock.js'
+import { openDatabase } from '../../src/db/client.js'
+import { prepareDatabase } from '../../src/db/prepare.js'
+import { testConfig } from './app.js'
+import { sleep } from './live.js'
 
 const run = promisify(execFile)
 
@@ -70,4 +76,26 @@ export async function throwawayCluster(): Promise<Cluster> {
   }
   await cluster.start()
   return cluster
+}
+
+/**
+ * A test app (logs silent) on a throwaway cluster of its own, prepared, for a test that stops and starts PostgreSQL
+ * under it. The cluster is destroyed when the test ends, even if the app never came up; `closeWithinMs`, if set,
+ * bounds how long the teardown waits for app.close() (a test that closes the app itself, or may leave it hung).
+ */
+export async function appOnThrowawayCluster(
+  t: { teardown(fn: () => unknown): void },
+  options: { poolSize: number; live?: AppOptions['live']; closeWithinMs?: number }
+) {
+  const cluster = await throwawayCluster()
+  t.teardown(() => cluster.destroy())
+  const database = await openDatabase({ url: cluster.url, poolSize: options.poolSize })
+  await prepareDatabase(database, systemClock)
+  const app = await buildApp({ config: testConfig({ logLevel: 'silent' }), database, live: options.live })
+  t.teardown(async () => {
+    await (options.closeWithinMs === undefined ? app.close() : Promise.race([app.close(), sleep(options.closeWithinMs)]))
+    await database.close()
+  })
+  await app.ready()
+  return { app, database, cluster }
 }

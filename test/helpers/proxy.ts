@@ -3,30 +3,37 @@ import { openDatabase } from '../../src/db/client.js'
 import { buildTestApp } from './app.js'
 import { createTestDatabase } from './database.js'
 
+/** What a pgProxy caller decides for one connection: whether each chunk is passed on, to the server or back. */
+export interface ProxyHooks {
+  /** Whether this chunk the client sent reaches the server. */
+  toServer(chunk: Buffer): boolean
+  /** Whether this chunk the server answered reaches the client. */
+  toClient(chunk: Buffer): boolean
+}
+
 /**
- * A TCP proxy in front of PostgreSQL that can stop passing the server's answers back, as a host that froze or a
- * network cut just then would: `cut(chunk)` is asked of every chunk the client sends, and from the first it says
- * yes to, that connection's answers are dropped (`forward` decides whether that chunk still reaches the server).
+ * A TCP proxy in front of PostgreSQL on a port of its own: `hooks` is called for each new connection, with `end()`,
+ * which destroys both of its sockets, and decides the fate of that connection's bytes. A socket that errs or closes
+ * ends its connection; `close()` destroys every socket and stops listening.
  */
-export async function cuttingProxy(databaseUrl: string, options: { cut: (sent: string) => boolean; forward: boolean }) {
+export async function pgProxy(databaseUrl: string, hooks: (connection: { end(): void }) => ProxyHooks) {
   const target = new URL(databaseUrl)
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 5432), target.hostname)
     sockets.add(client)
     sockets.add(upstream)
-    let cut = false
-    client.on('data', (chunk) => {
-      if (!cut && options.cut(chunk.toString('latin1').toLowerCase())) cut = true
-      if (!cut || options.forward) upstream.write(chunk)
-    })
-    upstream.on('data', (chunk) => {
-      if (!cut) client.write(chunk)
-    })
     const end = () => {
       client.destroy()
       upstream.destroy()
     }
+    const decide = hooks({ end })
+    client.on('data', (chunk: Buffer) => {
+      if (decide.toServer(chunk)) upstream.write(chunk)
+    })
+    upstream.on('data', (chunk: Buffer) => {
+      if (decide.toClient(chunk)) client.write(chunk)
+    })
     for (const s of [client, upstream]) {
       s.on('error', end)
       s.on('close', end)
@@ -43,6 +50,24 @@ export async function cuttingProxy(databaseUrl: string, options: { cut: (sent: s
       server.close()
     }
   }
+}
+
+/**
+ * A TCP proxy in front of PostgreSQL that can stop passing the server's answers back, as a host that froze or a
+ * network cut just then would: `cut(chunk)` is asked of every chunk the client sends, and from the first it says
+ * yes to, that connection's answers are dropped (`forward` decides whether that chunk still reaches the server).
+ */
+export function cuttingProxy(databaseUrl: string, options: { cut: (sent: string) => boolean; forward: boolean }) {
+  return pgProxy(databaseUrl, () => {
+    let cut = false
+    return {
+      toServer(chunk) {
+        if (!cut && options.cut(chunk.toString('latin1').toLowerCase())) cut = true
+        return !cut || options.forward
+      },
+      toClient: () => !cut
+    }
+  })
 }
 
 /**

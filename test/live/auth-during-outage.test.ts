@@ -1,26 +1,12 @@
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { systemClock } from '../../src/clock.js'
-import { openDatabase } from '../../src/db/client.js'
-import { prepareDatabase } from '../../src/db/prepare.js'
-import { testConfig } from '../helpers/app.js'
-import { postgresBin, throwawayCluster } from '../helpers/cluster.js'
+import { appOnThrowawayCluster, postgresBin } from '../helpers/cluster.js'
 import { LiveSocket, liveUrl } from '../helpers/live.js'
 
 t.test(
   'an auth message while the database is down is told to come back later (1013) at once, never that its session ended (4401)',
   { skip: postgresBin() ? false : 'needs the PostgreSQL server binaries (initdb, pg_ctl)' },
   async (t) => {
-    const cluster = await throwawayCluster()
-    const database = await openDatabase({ url: cluster.url, poolSize: 3 })
-    await prepareDatabase(database, systemClock)
-    const app = await buildApp({ config: testConfig({ logLevel: 'silent' }), database, live: { authTimeoutMs: 5000 } })
-    t.teardown(async () => {
-      await app.close()
-      await database.close()
-      await cluster.destroy()
-    })
-    await app.ready()
+    const { app, cluster } = await appOnThrowawayCluster(t, { poolSize: 3, live: { authTimeoutMs: 5000 } })
     const signup = await app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { handle: 'steady-wren', password: 'a long enough password', circle: 'recovery' } })
     const token = signup.json().token as string
     const url = await liveUrl(app)

@@ -1,12 +1,8 @@
 import pg from 'pg'
 import WebSocket from 'ws'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { systemClock } from '../../src/clock.js'
-import { openDatabase } from '../../src/db/client.js'
-import { prepareDatabase } from '../../src/db/prepare.js'
-import { buildTestApp, testConfig } from '../helpers/app.js'
-import { postgresBin, throwawayCluster } from '../helpers/cluster.js'
+import { buildTestApp } from '../helpers/app.js'
+import { appOnThrowawayCluster, postgresBin } from '../helpers/cluster.js'
 import { liveUrl, sleep } from '../helpers/live.js'
 
 /** A client that is refused, reads the answer, and hangs up (as a browser does); resolves with the status. */
@@ -37,16 +33,8 @@ t.test(
   'upgrades refused while the database is down (503 from the session lookup) leave no socket open, and the instance still shuts down',
   { skip: postgresBin() ? false : 'needs the PostgreSQL server binaries (initdb, pg_ctl)' },
   async (t) => {
-    const cluster = await throwawayCluster()
-    t.teardown(() => cluster.destroy())
-    const database = await openDatabase({ url: cluster.url, poolSize: 3 })
-    await prepareDatabase(database, systemClock)
-    const app = await buildApp({ config: testConfig({ logLevel: 'silent' }), database })
-    t.teardown(async () => {
-      await Promise.race([app.close(), sleep(2000)])
-      await database.close()
-    })
-    await app.ready()
+    // The test closes the app itself; a teardown after a failure never waits more than 2 s on a hung one.
+    const { app, cluster } = await appOnThrowawayCluster(t, { poolSize: 3, closeWithinMs: 2000 })
     const signup = await app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { handle: 'steady-wren', password: 'a long enough password', circle: 'recovery' } })
     const token = signup.json().token as string
     const url = await liveUrl(app)
