@@ -207,7 +207,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
                 start: Type.Integer(),
                 end: Type.Integer(),
                 excerpt: Type.String(),
-                detector: Type.Optional(Type.String({ description: 'for a match without a rule: phone, email, link, crisis_model or sourcing_model' })),
+                detector: Type.Optional(Type.String({ description: 'for a match without a rule: phone, email, handle, address, link, crisis_model or sourcing_model' })),
                 score: Type.Optional(Type.Number({ description: "a model's probability for the whole text, for its matches" }))
               })
             )

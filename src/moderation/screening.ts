@@ -2,8 +2,16 @@ import type { AccountRow } from '../accounts/model.js'
 import type { QueueReason } from '../db/schema.js'
 import { DomainError } from '../errors.js'
 import type { CrisisResource } from './crisis-resources.js'
-import type { FlagMatch } from './flagging/index.js'
+import type { FlagMatch, PersonalInfoDetector } from './flagging/index.js'
 import type { RuleRow } from './rules.js'
+
+/** How a queue reason names what a contact-details detector found. */
+const PERSONAL_INFO_NAMES: Record<PersonalInfoDetector, string> = {
+  phone: 'phone number',
+  email: 'e-mail address',
+  handle: 'handle on another platform',
+  address: 'home address'
+}
 
 /** The queue's priorities, from the contract: a crisis never waits behind spam. */
 export const PRIORITY = { crisis: 0, sourcing: 1, personal_info: 1, harassment: 2, report: 2, custom: 2, spam: 3, new_account: 3 } as const
@@ -123,7 +131,7 @@ export function screen(input: ScreeningInput): Screening {
       const readsAs = match.category === 'crisis' ? 'a crisis' : match.category
       give({ source: 'rule', category: match.category, detail: `reads as ${readsAs} (model, ${Math.round((match.score ?? 0) * 100)} %): "${match.excerpt}"`, at })
     } else if (match.detector) {
-      give({ source: 'pii', category: 'personal_info', detail: `${match.detector === 'phone' ? 'phone number' : 'e-mail address'}: ${match.excerpt}`, at })
+      give({ source: 'pii', category: 'personal_info', detail: `${PERSONAL_INFO_NAMES[match.detector]}: ${match.excerpt}`, at })
     } else {
       give({ source: 'rule', category: match.category, detail: `matched "${match.excerpt}" (rule "${rule?.pattern ?? match.ruleId}")`, ruleId: match.ruleId, at })
     }

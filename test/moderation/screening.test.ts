@@ -79,6 +79,27 @@ t.test('a thread whose opening post is held does not exist for others', async (t
   t.equal((await h.as(writer, { url: `/api/v1/threads/${threadId}` })).statusCode, 200, 'its author still sees it')
 })
 
+t.test('the queue names the contact detail found: a phone number, an e-mail address, a handle on another platform, a home address', async (t) => {
+  const h = await buildTestApp(t)
+  const moderator = await h.signUp({ role: 'moderator' })
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member)
+  const writer = await h.signUp()
+  await h.reply(writer, threadId, 'first words, so the new-account hold is behind me')
+  const cases: Array<[string, string]> = [
+    ['Text me on 212-555-0187 if you need anything.', 'phone number: 212-555-0187'],
+    ['email me at jane.doe@gmail.com please', 'e-mail address: jane.doe@gmail.com'],
+    ['my IG is @sober.sarah.92 if you want to talk', 'handle on another platform: IG is @sober.sarah.92'],
+    ['i live at 42 oak street, come say hi', 'home address: 42 oak street']
+  ]
+  for (const [body, detail] of cases) {
+    const res = await h.as(writer, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })
+    t.same(res.json().moderation, { state: 'held', flags: [{ category: 'personal_info', action: 'hold' }], crisisResources: [] }, body)
+    const item = (await queue(h, moderator)).find((i: { post: { id: string } }) => i.post.id === res.json().post.id)
+    t.match(item, { priority: 1, reasons: [{ source: 'pii', category: 'personal_info', detail }] }, detail)
+  }
+})
+
 t.test('actions of custom rules', async (t) => {
   const h = await buildTestApp(t)
   const admin = await h.signUp({ role: 'admin' })

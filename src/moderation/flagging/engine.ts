@@ -140,15 +140,14 @@ function* compileSteps(rules: readonly FlagRule[], engine: EngineOptions): Steps
       for (const span of findPhones(text, gates)) {
         matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'phone' })
       }
-      // A handle with its platform and a home address reach the member as an e-mail address does, and are reported as one.
       if (profileLike) {
         for (const span of findProfiles(text)) {
-          matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'email' })
+          matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'handle' })
         }
       }
       if (homeLike) {
         for (const span of findHomeAddresses(text)) {
-          matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'email' })
+          matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'address' })
         }
       }
     }

@@ -12,7 +12,7 @@
 import { compileEngine, compileEngineInSlices } from './engine.js'
 import type { CompiledRules, FlagRule } from './types.js'
 
-export type { CompiledRules, FlagMatch, FlagRule, RuleAction, RuleCategory, ScanOptions } from './types.js'
+export type { CompiledRules, FlagMatch, FlagRule, PersonalInfoDetector, RuleAction, RuleCategory, ScanOptions } from './types.js'
 export { InvalidPatternError } from './types.js'
 export { MAX_PATTERN_LENGTH, validatePattern } from './pattern.js'
 export { normalize, type Normalized } from './tokenize.js'

@@ -8,8 +8,11 @@ export interface FlagRule {
   action: RuleAction
 }
 
+/** The detectors of contact details a member may give away by accident: a handle comes with its platform (`insta: jd_92`), an address is said as the member's own (`I live at 42 Oak Street`). */
+export type PersonalInfoDetector = 'phone' | 'email' | 'handle' | 'address'
+
 export interface FlagMatch {
-  /** null for the built-in detectors (phone, e-mail, link) and the two models. */
+  /** null for the built-in detectors (phone, e-mail, handle, home address, link) and the two models. */
   ruleId: string | null
   category: RuleCategory
   action: RuleAction
@@ -18,7 +21,8 @@ export interface FlagMatch {
   end: number
   /** Exactly `text.slice(start, end)`. */
   excerpt: string
-  detector?: 'phone' | 'email' | 'link' | 'crisis_model' | 'sourcing_model'
+  /** Which built-in detector or model found it; unset for a rule's match. */
+  detector?: PersonalInfoDetector | 'link' | 'crisis_model' | 'sourcing_model'
   /** The model's probability, for a model's matches. */
   score?: number
 }
@@ -26,7 +30,7 @@ export interface FlagMatch {
 export interface ScanOptions {
   /** Report links (category spam, action flag). Default false: the caller enables it for new accounts. */
   detectLinks?: boolean
-  /** Report phone numbers and e-mail addresses (category personal_info, action hold). Default true. */
+  /** Report phone numbers, e-mail addresses, handles and home addresses (category personal_info, action hold). Default true. */
   detectPersonalInfo?: boolean
   /** Ask the crisis model about a text no crisis rule escalated (category crisis, action escalate). Default false: the caller enables it (screening, unless CRISIS_MODEL is off). */
   detectCrisis?: boolean

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { compileRules, loadDefaultRules } from '../../../src/moderation/flagging/index.js'
 import { compileEngine } from '../../../src/moderation/flagging/engine.js'
 import { findEmails } from '../../../src/moderation/flagging/detectors.js'
+import type { PersonalInfoDetector } from '../../../src/moderation/flagging/types.js'
 
 const none = compileRules([])
 const found = (text: string, detector: 'phone' | 'email' | 'link') =>
@@ -62,7 +63,7 @@ t.test('e-mail addresses, plain and spelled out, are held as personal info', asy
 })
 
 /** Each text must give exactly these excerpts, each at an offset into the text as written. */
-function expectFound(t: Test, detector: 'phone' | 'email', cases: ReadonlyArray<[string, string]>): void {
+function expectFound(t: Test, detector: PersonalInfoDetector, cases: ReadonlyArray<[string, string]>): void {
   for (const [text, excerpt] of cases) {
     const matches = none.scan(text).filter((m) => m.detector === detector)
     t.same(matches.map((m) => m.excerpt), [excerpt], JSON.stringify(text))
@@ -221,7 +222,7 @@ t.test('an address with the provider named first, a spaced at-sign, or the name 
 })
 
 t.test('a handle given with its platform', async (t) => {
-  expectFound(t, 'email', [
+  expectFound(t, 'handle', [
     ['insta: jd_92', 'insta: jd_92'],
     ['my IG is @sober.sarah.92', 'IG is @sober.sarah.92'],
     ['tiktok @recoverywithkat', 'tiktok @recoverywithkat'],
@@ -253,7 +254,7 @@ t.test('a handle given with its platform', async (t) => {
 })
 
 t.test('a home address said as the member\'s own', async (t) => {
-  expectFound(t, 'email', [
+  expectFound(t, 'address', [
     ["I'm John Miller, I live at 42 Oak Street, Springfield", '42 Oak Street'],
     ["I'm at 17 Marlborough Road, Leeds LS6 2AB if anyone wants to drop by", '17 Marlborough Road, Leeds LS6 2AB'],
     ['i live at 42 oak street, come say hi', '42 oak street'],
