@@ -135,17 +135,19 @@ export interface PostContext {
   post: PostRow
   thread: ThreadRow
   board: BoardRow
+  /** The rule book's revision, read in the same query: what an edit's or a report note's screening needs (RuleBook.get). */
+  rulesRevision: number
 }
 
 async function postWithContext(db: Db, postId: string): Promise<PostContext | undefined> {
   const [row] = await db
-    .select({ post: posts, thread: threads, board: boards })
+    .select({ post: posts, thread: threads, board: boards, rulesRevision: ruleRevisionOf })
     .from(posts)
     .innerJoin(threads, eq(threads.id, posts.threadId))
     .innerJoin(boards, eq(boards.slug, threads.boardSlug))
     .where(eq(posts.id, postId))
     .limit(1)
-  return row
+  return row && { ...row, rulesRevision: Number(row.rulesRevision) }
 }
 
 /**
@@ -476,7 +478,7 @@ export async function editPost(deps: Deps, editor: AccountRow, postId: string, w
 async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: PostEdit) {
   const now = deps.clock.now()
   assertCanWrite(editor, now)
-  const { post, thread, board } = await readablePost(deps.db, editor, postId)
+  const { post, thread, board, rulesRevision } = await readablePost(deps.db, editor, postId)
   if (post.authorId !== editor.id) throw forbidden('Only the author can edit a post.')
   if (post.state === 'deleted') throw notFound('That post')
   if (post.state === 'removed') throw forbidden('A moderator removed this post; it cannot be edited.')
@@ -491,7 +493,8 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     text: screenedText({ title: post.opening ? thread.title : undefined, body: bodySource, bodyHtml }),
     body: bodySource,
     contentWarning,
-    currentState: post.state === 'held' ? 'held' : 'visible'
+    currentState: post.state === 'held' ? 'held' : 'visible',
+    rulesRevision
   })
   return deps.db.transaction(async (tx) => {
     // Locks in the order every other writer takes them, the post's open queue item before the post (a moderator's

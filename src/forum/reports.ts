@@ -58,16 +58,17 @@ export async function reportPost(
 ): Promise<ReportAnswer> {
   const now = deps.clock.now()
   assertCanWrite(reporter, now)
-  const { post, board } = await reportablePost(deps.db, reporter, postId)
+  const { post, board, rulesRevision } = await reportablePost(deps.db, reporter, postId)
+  const readsAsCrisis = (text: string | null) => noteReadsAsCrisis(deps, text, rulesRevision)
   const note = cleanNote(input.note)
   const mine = and(eq(reports.postId, post.id), eq(reports.reporterId, reporter.id))
   const [earlier] = await deps.db.select().from(reports).where(mine)
   // The same account reporting again gets its report as it is, whatever became of the post since, unless its author
   // edited it since: a report of words no longer there would leave the moderator nothing to read.
   const renewing = earlier !== undefined && editedSince(post, earlier) && !gone(post)
-  if (earlier && !renewing) return answer(deps, earlier, false, note, await noteReadsAsCrisis(deps, note))
+  if (earlier && !renewing) return answer(earlier, false, note, await readsAsCrisis(note), readsAsCrisis, deps.crisisResources)
   if (!earlier) assertReportable(post, reporter)
-  const crisis = await noteReadsAsCrisis(deps, note)
+  const crisis = await readsAsCrisis(note)
   const outcome = await deps.db.transaction(async (tx) => {
     await lockReporter(tx, reporter.id, now)
     // The post's open queue item first, before this report's row takes a key-share lock on the post: the order
@@ -110,16 +111,23 @@ export async function reportPost(
     // A renewal answers 200 with the renewed report, as any report made again does; only a first report is created.
     return { report: stored, created: !renewing }
   })
-  return answer(deps, outcome.report, outcome.created, note, crisis)
+  return answer(outcome.report, outcome.created, note, crisis, readsAsCrisis, deps.crisisResources)
 }
 
 /**
  * The answer, with the crisis lines when the note sent now reads as a crisis (`sentReadsAsCrisis`), or the note of
  * the report answered with does (a report made again answers with the first one, and so with its help).
  */
-async function answer(deps: Deps, report: ReportRow, created: boolean, sentNote: string | null, sentReadsAsCrisis: boolean): Promise<ReportAnswer> {
-  const crisis = sentReadsAsCrisis || (report.note !== sentNote && (await noteReadsAsCrisis(deps, report.note)))
-  return { report: reportView(report), created, crisisResources: crisis ? deps.crisisResources : [] }
+async function answer(
+  report: ReportRow,
+  created: boolean,
+  sentNote: string | null,
+  sentReadsAsCrisis: boolean,
+  readsAsCrisis: (note: string | null) => Promise<boolean>,
+  crisisResources: CrisisResource[]
+): Promise<ReportAnswer> {
+  const crisis = sentReadsAsCrisis || (report.note !== sentNote && (await readsAsCrisis(report.note)))
+  return { report: reportView(report), created, crisisResources: crisis ? crisisResources : [] }
 }
 
 /** A note as it is kept: without the characters that reorder text, as bodies are; one that shows nothing is no note. */
@@ -134,9 +142,9 @@ function cleanNote(note: string | undefined): string | null {
  * words in a post ("he told me he will kill himself tonight"). Only that is read: the note is the reporter's private
  * word to staff, so a phone number or a dealer's name in it is what they tell the moderators, nothing to hold.
  */
-async function noteReadsAsCrisis(deps: Deps, note: string | null): Promise<boolean> {
+async function noteReadsAsCrisis(deps: Deps, note: string | null, rulesRevision: number): Promise<boolean> {
   if (note === null) return false
-  const book = await deps.rules.get(deps.db)
+  const book = await deps.rules.get(deps.db, rulesRevision)
   const matches = book.compiled.scan(note, { detectLinks: false, detectPersonalInfo: false, detectCrisis: deps.config.crisisModel, detectSourcing: false })
   return matches.some((m) => m.action === 'escalate')
 }
