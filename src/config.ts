@@ -16,6 +16,8 @@ export interface Config {
   cookieSecure: boolean
   newAccountHoldPosts: number
   reportHideThreshold: number
+  /** How many of one account's reports in an hour rank as a crisis (priority 0); later ones rank as ordinary reports. */
+  reportCrisisPerHour: number
   claimLeaseSeconds: number
   logLevel: string
   /**
@@ -233,6 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: boolean(env, 'COOKIE_SECURE', false),
     newAccountHoldPosts: integer(env, 'NEW_ACCOUNT_HOLD_POSTS', 1, 0, 1000),
     reportHideThreshold: integer(env, 'REPORT_HIDE_THRESHOLD', 3, 1, 1000),
+    reportCrisisPerHour: integer(env, 'REPORT_CRISIS_PER_HOUR', 5, 1, 1000),
     claimLeaseSeconds: integer(env, 'CLAIM_LEASE_SECONDS', 600, 10, 86400),
     logLevel,
     trustProxy: trustProxy(env, 'TRUST_PROXY'),

@@ -48,6 +48,7 @@ t.test('a bad value stops start-up naming the variable', async (t) => {
     ['CRISIS_MODEL', 'sometimes'],
     ['NEW_ACCOUNT_HOLD_POSTS', '-1'],
     ['REPORT_HIDE_THRESHOLD', '0'],
+    ['REPORT_CRISIS_PER_HOUR', '0'],
     ['CLAIM_LEASE_SECONDS', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'everyone']

@@ -163,6 +163,8 @@ export const reports = pgTable(
       enum: ['crisis', 'triggering', 'harassment', 'sourcing', 'personal_info', 'spam', 'other']
     }).notNull(),
     note: text('note'),
+    /** Whether the report ranked its post's item as a crisis (its reason, or a note that reads as one): REPORT_CRISIS_PER_HOUR counts these. */
+    rankedAsCrisis: boolean('ranked_as_crisis').notNull().default(false),
     createdAt: at('created_at').notNull()
   },
   (t) => [

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, count, eq, gt, ne } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { assertCanWrite } from '../accounts/service.js'
 import { isStaff, type AccountRow } from '../accounts/model.js'
@@ -68,9 +68,12 @@ export async function reportPost(
   const renewing = earlier !== undefined && editedSince(post, earlier) && !gone(post)
   if (earlier && !renewing) return answer(earlier, false, note, await readsAsCrisis(note), readsAsCrisis, deps.crisisResources)
   if (!earlier) assertReportable(post, reporter)
-  const crisis = await readsAsCrisis(note)
+  const readAsCrisis = await readsAsCrisis(note)
   const outcome = await deps.db.transaction(async (tx) => {
     await lockReporter(tx, reporter.id, now)
+    // Ranked as a crisis while the account has made fewer than REPORT_CRISIS_PER_HOUR such reports in the last hour.
+    const asCrisis = input.reason === 'crisis' || readAsCrisis
+    const crisis = asCrisis && (await crisisReportsWithinHour(tx, reporter.id, earlier?.id, now)) < deps.config.reportCrisisPerHour
     // The post's open queue item first, before this report's row takes a key-share lock on the post: the order
     // an author's edit and a moderator's decision take them (src/forum/posts.ts editOnce), so they never deadlock.
     await lockOpenItem(tx, post.id)
@@ -79,22 +82,24 @@ export async function reportPost(
     const current = read ?? { state: 'deleted' as const, authorId: null, editedAt: null }
     if (!earlier) assertReportable(current, reporter)
     let stored: ReportRow | undefined
-    if (!earlier) stored = await insertReport(tx, post.id, reporter.id, input.reason, note, now)
+    if (!earlier) stored = await insertReport(tx, post.id, reporter.id, input.reason, note, crisis, now)
     // A post removed meanwhile keeps an earlier report as it was.
-    else if (!gone(current)) stored = await renewReport(tx, earlier, input.reason, note, now)
+    else if (!gone(current)) stored = await renewReport(tx, earlier, input.reason, note, crisis, now)
     if (!stored) {
       const [existing] = await tx.select().from(reports).where(mine)
       return { report: existing!, created: false }
     }
     const reason: QueueReason = {
       source: 'report',
-      // The report keeps the reason its member chose; the queue reads a note that speaks of a crisis as one.
-      category: crisis ? 'crisis' : input.reason,
-      detail: reportDetail(input.reason, note, { crisis, renewed: renewing }),
+      // The report keeps the reason its member chose; the queue reads a note that speaks of a crisis as one. Past
+      // the account's crisis reports for the hour, it is an ordinary report: it neither ranks first nor keeps reports
+      // from holding the post (reportsHold), so one account cannot bury real crises or shield a post that way.
+      category: reportCategory(input.reason, { crisis, asCrisis }),
+      detail: reportDetail(input.reason, note, { crisis: readAsCrisis, renewed: renewing, overCrisisLimit: asCrisis && !crisis }),
       reportId: stored.id,
       at: now.toISOString()
     }
-    const { item, created: newItem } = await enqueue(tx, { postId: post.id, boardSlug: board.slug, priority: reportPriority(input.reason, crisis), reasons: [reason], now })
+    const { item, created: newItem } = await enqueue(tx, { postId: post.id, boardSlug: board.slug, priority: reportPriority(reason.category), reasons: [reason], now })
     const live: LiveEvent[] = [await queueEvent(tx, item, newItem, now)]
     if (post.state === 'visible' && (await reportsHold(tx, deps.config.reportHideThreshold, item, { id: post.id, ...current }))) {
       const [held] = await tx.update(posts).set({ state: 'held' }).where(and(eq(posts.id, post.id), eq(posts.state, 'visible'))).returning()
@@ -111,7 +116,7 @@ export async function reportPost(
     // A renewal answers 200 with the renewed report, as any report made again does; only a first report is created.
     return { report: stored, created: !renewing }
   })
-  return answer(outcome.report, outcome.created, note, crisis, readsAsCrisis, deps.crisisResources)
+  return answer(outcome.report, outcome.created, note, readAsCrisis, readsAsCrisis, deps.crisisResources)
 }
 
 /**
@@ -149,23 +154,66 @@ async function noteReadsAsCrisis(deps: Deps, note: string | null, rulesRevision:
   return matches.some((m) => m.action === 'escalate')
 }
 
-/** A crisis goes to the top; sourcing and personal information next; any other report as a report. */
-function reportPriority(reason: ReportReason, crisisNote: boolean): number {
-  if (crisisNote) return PRIORITY.crisis
-  return priorityOf(reason === 'crisis' || reason === 'sourcing' || reason === 'personal_info' ? reason : 'report')
+/**
+ * The category a report gives its item: `crisis` for a crisis report or a note that reads as one (`crisis`), unless the
+ * account's crisis reports for the hour are used up (`asCrisis` only): then `report`; otherwise the reason chosen.
+ */
+function reportCategory(reason: ReportReason, how: { crisis: boolean; asCrisis: boolean }): string {
+  if (how.crisis) return 'crisis'
+  return how.asCrisis ? 'report' : reason
 }
 
-/** What the moderator reads of a report in its item: the note, or else the reason; and why it came again or ranks as a crisis. */
-function reportDetail(reason: ReportReason, note: string | null, how: { crisis: boolean; renewed: boolean }): string {
-  if (note === null) return how.renewed ? `reported again as ${reason.replace('_', ' ')} after an edit` : `reported as ${reason.replace('_', ' ')}`
-  const why = [how.renewed ? 'again after an edit' : null, how.crisis ? 'the note reads as a crisis' : null].filter((w) => w !== null)
+/** A crisis goes to the top; sourcing and personal information next; any other report as a report. */
+function reportPriority(category: string): number {
+  return category === 'crisis' ? PRIORITY.crisis : priorityOf(category === 'sourcing' || category === 'personal_info' ? category : 'report')
+}
+
+/**
+ * What the moderator reads of a report in its item: the note, or else the reason; and why it came again, ranks as a
+ * crisis, or does not although it is one (the account's crisis reports for the hour were used up).
+ */
+function reportDetail(reason: ReportReason, note: string | null, how: { crisis: boolean; renewed: boolean; overCrisisLimit: boolean }): string {
+  const limit = how.overCrisisLimit ? 'ranked as a report: this account reached its crisis reports for the hour' : null
+  if (note === null) {
+    const what = how.renewed ? `reported again as ${reason.replace('_', ' ')} after an edit` : `reported as ${reason.replace('_', ' ')}`
+    return limit ? `${what}; ${limit}` : what
+  }
+  const why = [how.renewed ? 'again after an edit' : null, how.crisis ? 'the note reads as a crisis' : null, limit].filter((w) => w !== null)
   return why.length ? `${why.join('; ')}: ${note}` : note
 }
 
-function insertReport(tx: Db, postId: string, reporterId: string, reason: ReportReason, note: string | null, now: Date): Promise<ReportRow | undefined> {
+/**
+ * How many of the account's reports made in the hour before `now` ranked as a crisis, besides `renewing` (the report
+ * being made again, which counts once). The reporter's row lock (lockReporter) makes the count exact: two reports by
+ * one account wait for each other.
+ */
+async function crisisReportsWithinHour(tx: Db, reporterId: string, renewing: string | undefined, now: Date): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(reports)
+    .where(
+      and(
+        eq(reports.reporterId, reporterId),
+        eq(reports.rankedAsCrisis, true),
+        gt(reports.createdAt, new Date(now.getTime() - 60 * 60 * 1000)),
+        renewing === undefined ? undefined : ne(reports.id, renewing)
+      )
+    )
+  return row?.n ?? 0
+}
+
+function insertReport(
+  tx: Db,
+  postId: string,
+  reporterId: string,
+  reason: ReportReason,
+  note: string | null,
+  rankedAsCrisis: boolean,
+  now: Date
+): Promise<ReportRow | undefined> {
   return tx
     .insert(reports)
-    .values({ id: uuidv7(), postId, reporterId, reason, note, createdAt: now })
+    .values({ id: uuidv7(), postId, reporterId, reason, note, rankedAsCrisis, createdAt: now })
     .onConflictDoNothing({ target: [reports.postId, reports.reporterId] })
     .returning()
     .then(([row]) => row)
@@ -175,10 +223,10 @@ function insertReport(tx: Db, postId: string, reporterId: string, reason: Report
  * The report made again, as sent now, if it is still as it was read: the same renewal from another tab at the same
  * moment renewed (and queued) it first, and this one then answers with it.
  */
-function renewReport(tx: Db, earlier: ReportRow, reason: ReportReason, note: string | null, now: Date): Promise<ReportRow | undefined> {
+function renewReport(tx: Db, earlier: ReportRow, reason: ReportReason, note: string | null, rankedAsCrisis: boolean, now: Date): Promise<ReportRow | undefined> {
   return tx
     .update(reports)
-    .set({ reason, note, createdAt: now })
+    .set({ reason, note, rankedAsCrisis, createdAt: now })
     .where(and(eq(reports.id, earlier.id), eq(reports.createdAt, earlier.createdAt)))
     .returning()
     .then(([row]) => row)
@@ -195,14 +243,15 @@ const editedSince = (post: Pick<PostRow, 'editedAt'>, report: Pick<ReportRow, 'c
   post.editedAt !== null && post.editedAt.getTime() >= report.createdAt.getTime()
 
 /**
- * The reporter as they are now, under a key-share lock, as an edit takes its author's (src/forum/posts.ts editOnce):
- * a deletion from another tab takes the account's row lock first, so it either commits before and is seen here, or
+ * The reporter as they are now, under a lock that lets their own posts' writes go on (no key update, which a key-share
+ * lock such as an edit's on its author does not wait for) but makes two reports by one account wait for each other
+ * (so crisisReportsWithinHour counts exactly): a deletion from another tab takes the account's row lock first, so it either commits before and is seen here, or
  * waits for this report and then unlinks it with the account's others. A deleted account is refused as its ended
  * session would be (401), a suspended one as any of its writes (403 `suspended`): neither leaves a report behind, nor
  * counts towards holding the post.
  */
 async function lockReporter(tx: Db, reporterId: string, now: Date): Promise<void> {
-  const [account] = await tx.select().from(accounts).where(eq(accounts.id, reporterId)).for('key share')
+  const [account] = await tx.select().from(accounts).where(eq(accounts.id, reporterId)).for('no key update')
   if (!account || account.status === 'deleted') throw new DomainError('unauthenticated', 'This account has been deleted.')
   assertCanWrite(account, now)
 }
