@@ -36,7 +36,10 @@ export const docs = fp(async function docs(app: FastifyInstance, options: DocsOp
           '- Queue `status=open` lists unclaimed or lease-expired items, `claimed` those with a live lease; resolving needs the item unclaimed or claimed by you (else 409 `already_claimed`); a resolved item answers 409 `already_resolved`.\n' +
           '- A retry with an Idempotency-Key whose first request is still running (or was cut off) gets 409 `request_in_progress`.\n' +
           '- Live: besides the contract\'s messages the server sends `{"type":"authenticated"}` after an auth message and `{"type":"unsubscribed"}`; `thread.updated` also goes to `thread:<id>` when a thread is locked, held or removed. Close codes: 4401 session ended, 1013 try again later (an auth message whose session could not be checked: the database is unavailable), 4008 slow consumer, 1009 message too large.\n' +
-          '- `resync_required` (HTTP-less) is also answered for a `since` newer than any event.'
+          '- `resync_required` (HTTP-less) is also answered for a `since` newer than any event.\n' +
+          '- Ids are opaque: a path naming something in a form this server never gives out is 404 `not_found`, as any missing thing. Unknown query parameters are ignored; an empty body sent as JSON is no body; a body that is not JSON is 415 `unsupported_media_type`.\n' +
+          '- Pages served from one of `ALLOWED_ORIGINS` may call the API across origins (CORS, credentials allowed).\n' +
+          '- One account\'s crisis reports rank their post first only up to `REPORT_CRISIS_PER_HOUR` an hour; later ones are ordinary reports.'
       },
       components: {
         securitySchemes: {

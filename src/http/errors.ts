@@ -124,6 +124,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 function toDomainError(error: FastifyError | DomainError | Error): DomainError {
   if (error instanceof DomainError) return error
   const fe = error as FastifyError & { statusCode?: number }
+  // Ids are opaque to clients (the contract): a path naming something in a form this server never gives out names
+  // nothing here, 404 as for any other missing thing, never a lesson in what its ids look like.
+  if (fe.validation && fe.validationContext === 'params') return new DomainError('not_found', 'There is nothing here by that name.')
   if (fe.validation) {
     const context = fe.validationContext ?? 'body'
     return new DomainError(

@@ -121,13 +121,14 @@ export const Report = Type.Object(
 export const Id = Type.String({ minLength: 36, maxLength: 36, pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' })
 export const Slug = Type.String({ minLength: 2, maxLength: 40, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' })
 
-export const PageQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
-  },
-  { additionalProperties: false }
-)
+/**
+ * A page of a list. Unknown query parameters are ignored, as on the web at large (a cache buster, `?_=1700000000`,
+ * must not break a list); bodies still refuse unknown properties, as the contract says.
+ */
+export const PageQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+})
 export type PageQuery = Static<typeof PageQuery>
 
 /** The body of a route that takes none: no unknown properties, so only `{}` (which clients and proxies send) or nothing. */

@@ -1,3 +1,4 @@
+import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
@@ -87,6 +88,19 @@ export const security = fp(async function security(
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-origin' }
   })
+  // A web client served from one of ALLOWED_ORIGINS (not the server's own) calls the API across origins: the browser
+  // asks first (a preflight) and reads answers only with these headers. Cookie writes from it still pass the Origin
+  // check (auth.ts); any other origin gets no CORS headers, so its pages can neither read answers nor send JSON.
+  if (config.allowedOrigins.length) {
+    await app.register(cors, {
+      origin: config.allowedOrigins,
+      credentials: true,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['content-type', 'authorization', 'idempotency-key'],
+      exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      maxAge: 600
+    })
+  }
   await app.register(rateLimit, {
     global: false,
     // After authentication, so limits on writes can be keyed by account.

@@ -110,7 +110,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
         querystring: Type.Composite([
           PageQuery,
           Type.Object({ category: Type.Optional(Category), action: Type.Optional(Action), enabled: Type.Optional(Type.Boolean()) })
-        ], { additionalProperties: false }),
+        ]),
         response: { 200: Type.Object({ rules: Type.Array(Rule), nextCursor: Nullable(Type.String()) }), ...errorResponses(400, 401, 403) }
       }
     },
@@ -232,7 +232,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
             board: Type.Optional(Slug),
             category: Type.Optional(Type.String({ minLength: 1, maxLength: 40 }))
           })
-        ], { additionalProperties: false }),
+        ]),
         response: { 200: Type.Object({ items: Type.Array(QueueItem), nextCursor: Nullable(Type.String()) }), ...errorResponses(400, 401, 403) }
       }
     },
