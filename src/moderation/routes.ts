@@ -121,6 +121,8 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     '/moderation/rules',
     {
       ...writesRules,
+      // A rule is created content: a retry after a lost answer must not add it twice.
+      config: { idempotent: true },
       schema: {
         tags,
         summary: 'Add a rule; it applies to the next post on every instance',
