@@ -1,6 +1,6 @@
 import { sha256 } from '@oslojs/crypto/sha2'
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
-import { eq, lt, sql } from 'drizzle-orm'
+import { and, eq, lt, ne, sql } from 'drizzle-orm'
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/client.js'
@@ -61,10 +61,17 @@ export interface SessionDeps {
   generateToken?: TokenGenerator
 }
 
+/**
+ * Opens a session for the account, or answers null if the account is deleted (or gone). The insert reads the
+ * account under a key-share lock: a sign-in whose password was checked just before the account's deletion either
+ * stores its session first (the deletion, which locks the account's row, then ends it with the others), or waits
+ * for the deletion and, reading the account again as it committed, stores nothing. Read without the lock, the
+ * account would still look active, and the session would outlive the deletion.
+ */
 export async function createSession(
   deps: SessionDeps,
   accountId: string
-): Promise<{ token: string; session: SessionRecord }> {
+): Promise<{ token: string; session: SessionRecord } | null> {
   const token = (deps.generateToken ?? generateSessionToken)()
   const now = deps.clock.now()
   const session = {
@@ -72,8 +79,22 @@ export async function createSession(
     accountId,
     expiresAt: new Date(now.getTime() + deps.ttlDays * 86_400_000)
   }
-  await deps.db.insert(sessions).values({ ...session, createdAt: now })
-  return { token, session }
+  const stored = await deps.db
+    .insert(sessions)
+    .select(
+      deps.db
+        .select({
+          id: sql<string>`${session.id}::text`.as('id'),
+          accountId: accounts.id,
+          createdAt: sql<Date>`${now.toISOString()}::timestamptz`.as('created_at'),
+          expiresAt: sql<Date>`${session.expiresAt.toISOString()}::timestamptz`.as('expires_at')
+        })
+        .from(accounts)
+        .where(and(eq(accounts.id, accountId), ne(accounts.status, 'deleted')))
+        .for('key share')
+    )
+    .returning({ id: sessions.id })
+  return stored.length ? { token, session } : null
 }
 
 /**

@@ -48,6 +48,10 @@ export const RESERVATION_LEASE_MS = 60_000
 /** Bookkeeping that failed (the database was away) is tried again after these delays, all within the lease. */
 const SETTLE_RETRY_MS = [1_000, 2_000, 4_000, 8_000, 16_000]
 
+/** A 422 blocked_by_rule: its details hold the words a rule refused. */
+const blockedByRule = (status: number, body: unknown) =>
+  status === 422 && (body as { error?: { code?: unknown } } | null)?.error?.code === 'blocked_by_rule'
+
 /** How many times a request tries to reserve a key that other requests keep reserving and freeing. */
 const RESERVE_ATTEMPTS = 3
 
@@ -74,7 +78,7 @@ const inProgress = () =>
  * key whose first request is still within its lease: the client waits, or checks the thread and, if nothing is
  * there, posts with a new key.
  *
- * The bookkeeping after the answer (storing it, or freeing the key after a 429 or 5xx) never changes the
+ * The bookkeeping after the answer (storing it, or freeing the key after a 429, a 5xx or a block) never changes the
  * answer: a write that committed is answered as it was, and a refusal stays the contract's refusal. If the
  * database fails it, it is logged (through errorForLog: no parameters), tried again a few times, and the
  * reservation is left to its lease.
@@ -105,7 +109,7 @@ export const idempotency = fp(async function idempotency(app: FastifyInstance, {
       if (reserved) break
       const [existing] = await deps.db.select().from(idempotencyKeys).where(where)
       if (!existing) {
-        // Freed between the INSERT and the SELECT (its request failed with a 429 or 5xx): reserve it afresh.
+        // Freed between the INSERT and the SELECT (its request failed with a 429, a 5xx or a block): reserve it afresh.
         // Never run unreserved: a third retry could reserve the key and run as well.
         if (attempt < RESERVE_ATTEMPTS) continue
         throw inProgress()
@@ -132,7 +136,7 @@ export const idempotency = fp(async function idempotency(app: FastifyInstance, {
     request.idempotency = { accountId: account.id, key: header, reservedAt: now }
   })
 
-  /** Stores the answer under the reservation, or frees it after a 429 or 5xx. Throws if the database does. */
+  /** Stores the answer under the reservation, or frees it after a 429, a 5xx or a block. Throws if the database does. */
   async function settle(claim: Claim, status: number, body: unknown) {
     const mine = and(
       eq(idempotencyKeys.accountId, claim.accountId),
@@ -143,8 +147,10 @@ export const idempotency = fp(async function idempotency(app: FastifyInstance, {
     // A write whose outcome is unknown (the database never answered its COMMIT) may have landed: the key stays reserved,
     // so a retry is told the request is in progress rather than run again, until the reservation's lease ends.
     if (status === 503 && (body as { error?: { details?: { outcome?: unknown } } } | null)?.error?.details?.outcome === 'unknown') return
-    // Throttling and server trouble say nothing about the request itself: the key stays usable.
-    if (status === 429 || status >= 500) {
+    // Throttling and server trouble say nothing about the request itself: the key stays usable. A post a rule blocks
+    // is not stored, as the contract says, and its refusal quotes the writer's words (details.body): not kept either,
+    // so a retry is screened again and refused again.
+    if (status === 429 || status >= 500 || blockedByRule(status, body)) {
       await deps.db.delete(idempotencyKeys).where(mine)
       return
     }
