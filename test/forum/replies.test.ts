@@ -43,11 +43,11 @@ t.test('the reply route checks its session as every route does', async (t) => {
     t.equal((await post(member.auth)).statusCode, 401)
   })
 
-  t.test('an id that is not a uuid is 400 before anything is read, an unknown thread 404', async (t) => {
+  t.test('an id that is not a uuid is 404 before anything is read (ids are opaque), as an unknown thread is', async (t) => {
     const member = await h.signUp()
     const bad = await post(member.auth, 'not-a-uuid')
-    t.equal(bad.statusCode, 400)
-    t.equal(bad.json().error.code, 'validation_failed')
+    t.equal(bad.statusCode, 404)
+    t.equal(bad.json().error.code, 'not_found')
     const unknown = await post(member.auth, '0190a5d4-0000-7000-8000-000000000000')
     t.equal(unknown.statusCode, 404)
   })
