@@ -19,6 +19,12 @@ import { seed, type SeedData } from './lib/seed.js'
 const PARTS = ['flagging', 'http', 'live'] as const
 type Part = (typeof PARTS)[number]
 
+const USAGE = `usage: npm run bench [-- --only ${PARTS.join(',')}] [--quick] [--cpu-prof]
+  --only      run only these parts (comma-separated)
+  --quick     shorter runs, for a quick look (figures less steady)
+  --cpu-prof  write CPU profiles of the server under test
+Results print as a table and go to bench/results.json; see the README's Benchmarks section.`
+
 function parseArgs(argv: string[]) {
   let only: Part[] = [...PARTS]
   let cpuProf = false
@@ -33,7 +39,13 @@ function parseArgs(argv: string[]) {
       only = wanted as Part[]
     } else if (arg === '--cpu-prof') cpuProf = true
     else if (arg === '--quick') quick = true
-    else throw new Error(`unknown argument ${arg}; use --only ${PARTS.join(',')}, --cpu-prof or --quick`)
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE)
+      process.exit(0)
+    } else {
+      console.error(`unknown argument ${arg}\n${USAGE}`)
+      process.exit(64)
+    }
   }
   return { only, cpuProf, quick }
 }
