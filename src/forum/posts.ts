@@ -16,7 +16,7 @@ import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
 import { ruleRevisionOf } from '../moderation/rules.js'
 import { type ModerationOutcome, type Screening, heldOnlyAsNewAccount, screen, screenEditOfHeld } from '../moderation/screening.js'
 import { hiddenThreadAudience, postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
-import { openingPostNews, publishPost } from '../moderation/queue/service.js'
+import { openingPostNews, postNews, publishPost } from '../moderation/queue/service.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import { renderBody, showsSomething, visibleText, withoutBidiControls } from './sanitize.js'
 import { type BoardRow, type PostRow, type ThreadRow, postView, selectThreads, threadView } from './views.js'
@@ -555,7 +555,7 @@ async function editOnce(deps: Deps, editor: AccountRow, postId: string, edit: Po
     }
     const nowHeld = post.state === 'visible' && state === 'held'
     await writeEvents(tx, now, [
-      ...(nowHeld ? postHeldEvents(updated!, editor.handle, board.slug) : [postEvent('post.updated', updated!, editor.handle, board.slug)]),
+      ...(nowHeld ? postHeldEvents(updated!, editor.handle, board.slug) : [postNews(post, updated!, editor.handle, board.slug)]),
       // The board's list shows the opening post's content warning, and a held opening post hides its thread: the
       // thread's news says so (a thread no longer visible is then news only for its author and staff; one published
       // is new for everyone else).

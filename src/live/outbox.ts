@@ -10,6 +10,11 @@ export interface LiveEvent {
   data: unknown
   restrictedTo?: string | null
   boardSlug?: string | null
+  /**
+   * News that publishes a post or a thread its readers never saw (a held one approved): a creation for them
+   * (`post.created`, `thread.created`), which also rewrites its earlier copies, as news that changes it does (supersede).
+   */
+  publishes?: boolean
 }
 
 /** The NOTIFY channel every instance listens on. */
@@ -54,7 +59,7 @@ const SUPERSEDING = new Set(['post.updated', 'post.removed', 'post.deleted', 'th
  * on that channel, instead of waiting for it while every other round waits for the round.
  */
 async function supersede(tx: Db, event: LiveEvent): Promise<void> {
-  if (!SUPERSEDING.has(event.event)) return
+  if (!SUPERSEDING.has(event.event) && !event.publishes) return
   const id = (event.data as { id?: unknown } | null)?.id
   if (typeof id !== 'string') return
   const earlier = and(eq(events.channel, event.channel), sql`(${events.data}->>'id') = ${id}`)

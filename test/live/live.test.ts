@@ -89,7 +89,8 @@ t.test('a held post reaches only its author and staff, until it is approved', as
 
   const item = (alert.data as { id: string }).id
   await h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${item}/resolve`, payload: { decision: 'approve' } })
-  const published = await sockets.reader.waitFor((m) => m.event === 'post.updated' && m.data?.id === postId)
+  const published = await sockets.reader.waitFor((m) => m.data?.id === postId)
+  t.equal(published.event, 'post.created', 'new to readers: a post they never saw is created for them, as the contract names it')
   t.equal(published.data?.state, 'visible', 'once approved, readers get it')
   const approved = await sockets.author.waitFor((m) => m.channel === 'me' && m.event === 'post.approved')
   t.equal(approved.data?.id, postId)

@@ -65,7 +65,7 @@ t.test("a new account's reply held for being new, edited into a crisis, is publi
 
   const news = await h.db.database.db.select().from(events).where(and(gt(events.id, since), eq(events.channel, `thread:${threadId}`)))
   t.equal(news.length, 1, 'one post event')
-  t.match(news[0], { event: 'post.updated', restrictedTo: null, data: { id: postId, state: 'visible', bodyHtml: /wake up tomorrow/ } }, "the thread's live readers get the post, as REST shows it")
+  t.match(news[0], { event: 'post.created', restrictedTo: null, data: { id: postId, state: 'visible', bodyHtml: /wake up tomorrow/ } }, "the thread's live readers get the post, as REST shows it")
 
   // A moderator's approval afterwards has nothing left to publish, and does not fail.
   const approved = await h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${(await itemOf(h, moderator, postId))!.id}/resolve`, payload: { decision: 'approve' } })

@@ -326,7 +326,19 @@ export async function publishPost(tx: Db, post: PostRow, now: Date): Promise<Pos
  */
 export async function openingPostNews(tx: Db, before: Pick<PostRow, 'state' | 'threadId' | 'authorId'>): Promise<LiveEvent[]> {
   const thread = await threadViewById(tx, before.threadId)
-  return threadEvent(before.state === 'held' && thread.state === 'visible' ? 'thread.created' : 'thread.updated', thread, before.authorId)
+  if (before.state === 'held' && thread.state === 'visible') return threadEvent('thread.created', thread, before.authorId).map((e) => ({ ...e, publishes: true }))
+  return threadEvent('thread.updated', thread, before.authorId)
+}
+
+/**
+ * The news of a post after a change, as it was before (`before`): a post its readers never saw (held, never
+ * published) and now visible is new for them (`post.created`); any other change is an update.
+ */
+export function postNews(before: Pick<PostRow, 'state' | 'publishedAt'>, after: PostRow, authorHandle: string | null, boardSlug: string): LiveEvent {
+  if (before.state === 'held' && before.publishedAt === null && after.state === 'visible') {
+    return { ...postEvent('post.created', after, authorHandle, boardSlug), publishes: true }
+  }
+  return postEvent('post.updated', after, authorHandle, boardSlug)
 }
 
 /**
@@ -438,7 +450,7 @@ export async function resolveItem(deps: Deps, staff: AccountRow, id: string, dec
     } else if (decision.decision === 'remove') {
       live.push(postEvent('post.removed', after!, handle, item.boardSlug), ...meEvent(post.authorId, 'post.removed', ownPostView(after!, handle)))
     } else if (post.state === 'held' || decision.decision === 'redact') {
-      live.push(postEvent('post.updated', after!, handle, item.boardSlug))
+      live.push(postNews(post, after!, handle, item.boardSlug))
       if (post.state === 'held') live.push(...meEvent(post.authorId, 'post.approved', ownPostView(after!, handle)))
     }
     // A thread's news when its state changed, or when a redaction changed its title or warning (the news then
