@@ -12,7 +12,7 @@ import { accounts, events, idempotencyKeys } from '../../src/db/schema.js'
 import { createReply } from '../../src/forum/posts.js'
 import { createThread } from '../../src/forum/threads.js'
 import { buildTestApp, TEST_PASSWORD, type TestAccount, type TestApp } from '../helpers/app.js'
-import { writerWhile } from '../helpers/meanwhile.js'
+import { beforeInsertInto, writerWhile } from '../helpers/meanwhile.js'
 import { createTestDatabase } from '../helpers/database.js'
 
 async function nothingNames(t: Test, h: TestApp, reader: TestAccount, leaving: TestAccount, threadId: string) {
@@ -97,38 +97,8 @@ t.test("a reply racing its thread author's deletion tells the board of a former 
 
 t.test('a deletion between a request\'s session check and its idempotency reservation leaves no stored response (found by the session review)', async (t) => {
   const real = await createTestDatabase()
-  let beforeReserve: (() => Promise<void>) | null = null
-  const wrapBuilder = (b: object): object =>
-    new Proxy(b, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown
-        if (typeof value !== 'function') return value
-        if (prop === 'then') {
-          return async (ok: (v: unknown) => unknown, ko: (e: unknown) => unknown) => {
-            const run = beforeReserve
-            beforeReserve = null
-            if (run) await run()
-            return (target as unknown as Promise<unknown>).then(ok, ko)
-          }
-        }
-        return (...args: unknown[]) => {
-          const r = (value as (...a: unknown[]) => unknown).apply(target, args)
-          return r && typeof r === 'object' ? wrapBuilder(r) : r
-        }
-      }
-    })
-  const db = new Proxy(real.database.db, {
-    get(target, prop) {
-      if (prop === 'insert') return (table: unknown) => {
-        const b = (target.insert as (t: unknown) => object)(table)
-        return table === idempotencyKeys ? wrapBuilder(b) : b
-      }
-      const value = Reflect.get(target, prop, target) as unknown
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
-    }
-  })
-  const database = new Proxy(real.database, { get: (target, prop) => (prop === 'db' ? db : Reflect.get(target, prop, target)) })
-  const h = await buildTestApp(t, {}, { ...real, database, drop: () => real.drop() })
+  const before: { run: (() => Promise<void>) | null } = { run: null }
+  const h = await buildTestApp(t, {}, { ...beforeInsertInto(real, idempotencyKeys, before), drop: () => real.drop() })
   t.teardown(() => real.drop())
   const leaving = await h.signUp()
   const reader = await h.signUp()
@@ -136,7 +106,7 @@ t.test('a deletion between a request\'s session check and its idempotency reserv
   // The other tab deletes the account right after this request's session was checked.
   const other = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { handle: leaving.handle, password: TEST_PASSWORD } })
   const otherToken = other.json().token as string
-  beforeReserve = async () => {
+  before.run = async () => {
     const res = await h.app.inject({ method: 'DELETE', url: '/api/v1/me', headers: { authorization: `Bearer ${otherToken}` }, payload: { password: TEST_PASSWORD } })
     if (res.statusCode !== 204) throw new Error(`${res.statusCode} ${res.body}`)
   }

@@ -8,50 +8,14 @@ import pg from 'pg'
 import t from 'tap'
 import { accounts, sessions } from '../../src/db/schema.js'
 import { buildTestApp, TEST_PASSWORD } from '../helpers/app.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-
-/** The database, with `before` run just before the statement that stores a session is sent. */
-function beforeSessionInsert(real: TestDatabase, before: { run: (() => Promise<void>) | null }): TestDatabase {
-  const wrap = (builder: object): object =>
-    new Proxy(builder, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown
-        if (typeof value !== 'function') return value
-        if (prop === 'then') {
-          return async (ok: (v: unknown) => unknown, ko: (e: unknown) => unknown) => {
-            const run = before.run
-            before.run = null
-            if (run) await run()
-            return (target as unknown as Promise<unknown>).then(ok, ko)
-          }
-        }
-        return (...args: unknown[]) => {
-          const result = (value as (...a: unknown[]) => unknown).apply(target, args)
-          return result && typeof result === 'object' ? wrap(result) : result
-        }
-      }
-    })
-  const db = new Proxy(real.database.db, {
-    get(target, prop) {
-      if (prop === 'insert') {
-        return (table: unknown) => {
-          const builder = (target.insert as (t: unknown) => object)(table)
-          return table === sessions ? wrap(builder) : builder
-        }
-      }
-      const value = Reflect.get(target, prop, target) as unknown
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
-    }
-  })
-  const database = new Proxy(real.database, { get: (target, prop) => (prop === 'db' ? db : Reflect.get(target, prop, target)) })
-  return { ...real, database }
-}
+import { createTestDatabase } from '../helpers/database.js'
+import { beforeInsertInto } from '../helpers/meanwhile.js'
 
 t.test('the account deleted between the password check and the session: 401, and no session row', async (t) => {
   const real = await createTestDatabase()
   t.teardown(() => real.drop())
   const before: { run: (() => Promise<void>) | null } = { run: null }
-  const h = await buildTestApp(t, {}, beforeSessionInsert(real, before))
+  const h = await buildTestApp(t, {}, beforeInsertInto(real, sessions, before))
   const leaving = await h.signUp()
   before.run = async () => {
     const res = await h.as(leaving, { method: 'DELETE', url: '/api/v1/me', payload: { password: TEST_PASSWORD } })

@@ -113,3 +113,20 @@ export function holdReads<T extends object>(db: T, holds: (fields: object | unde
   })
   return { db: stand, answered, release }
 }
+
+/**
+ * A resume from the start of a channel (`since` 0) as `token`, until `count` of its events have come (of `about`, the
+ * id of a post or a thread, when given): answers those.
+ */
+export async function replayFromStart(url: string, token: string, channel: string, count: number, about?: string): Promise<Message[]> {
+  const s = await LiveSocket.open(url, { token })
+  try {
+    const subscribed = await s.subscribe(channel, '0')
+    if (subscribed.type !== 'subscribed') throw new Error(`not subscribed to ${channel}: ${JSON.stringify(subscribed)}`)
+    const mine = () => s.events(channel).filter((m) => about === undefined || m.data?.id === about)
+    await s.waitFor(() => mine().length >= count)
+    return mine()
+  } finally {
+    s.close()
+  }
+}

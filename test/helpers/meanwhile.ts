@@ -3,6 +3,7 @@ import type { Db } from '../../src/db/client.js'
 import { accounts } from '../../src/db/schema.js'
 import { RuleBook } from '../../src/moderation/rules.js'
 import type { TestAccount, TestApp } from './app.js'
+import type { TestDatabase } from './database.js'
 
 /**
  * Deps for calling a write's domain function directly, with `meanwhile` run once when its screening first reads
@@ -24,4 +25,44 @@ export async function writerWhile(h: TestApp, writer: TestAccount, meanwhile: ()
   const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, writer.id))
   if (!row) throw new Error('no account')
   return { deps, row }
+}
+
+/**
+ * The test database, with `before.run` run once just before the first statement inserting into `table` is sent (and
+ * then cleared): a race with another request (an account's deletion from another device) lands exactly there.
+ */
+export function beforeInsertInto(real: TestDatabase, table: unknown, before: { run: (() => Promise<void>) | null }): TestDatabase {
+  const wrap = (builder: object): object =>
+    new Proxy(builder, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown
+        if (typeof value !== 'function') return value
+        if (prop === 'then') {
+          return async (ok: (v: unknown) => unknown, ko: (e: unknown) => unknown) => {
+            const run = before.run
+            before.run = null
+            if (run) await run()
+            return (target as unknown as Promise<unknown>).then(ok, ko)
+          }
+        }
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args)
+          return result && typeof result === 'object' ? wrap(result) : result
+        }
+      }
+    })
+  const db = new Proxy(real.database.db, {
+    get(target, prop) {
+      if (prop === 'insert') {
+        return (into: unknown) => {
+          const builder = (target.insert as (t: unknown) => object)(into)
+          return into === table ? wrap(builder) : builder
+        }
+      }
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+    }
+  })
+  const database = new Proxy(real.database, { get: (target, prop) => (prop === 'db' ? db : Reflect.get(target, prop, target)) })
+  return { ...real, database }
 }

@@ -6,21 +6,12 @@
  */
 import t from 'tap'
 import { buildTestApp, type TestAccount, type TestApp } from '../helpers/app.js'
-import { LiveSocket, liveUrl, type Message } from '../helpers/live.js'
+import { LiveSocket, liveUrl, replayFromStart } from '../helpers/live.js'
 
 const PHONE = '415 555 0187'
 
-/** A resume from the start of the channel, until `about` has had `count` events. */
-async function replay(url: string, who: TestAccount, channel: string, about: string, count: number): Promise<Message[]> {
-  const s = await LiveSocket.open(url, { token: who.token })
-  try {
-    t.equal((await s.subscribe(channel, '0')).type, 'subscribed')
-    await s.waitFor(() => s.events(channel).filter((m) => m.data?.id === about).length >= count)
-    return s.events(channel).filter((m) => m.data?.id === about)
-  } finally {
-    s.close()
-  }
-}
+/** A resume from the start of the channel as `who`, until `about` has had `count` events. */
+const replay = (url: string, who: TestAccount, channel: string, about: string, count: number) => replayFromStart(url, who.token, channel, count, about)
 
 async function heldReply(h: TestApp, author: TestAccount, threadId: string, body: string): Promise<string> {
   const res = await h.as(author, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body } })

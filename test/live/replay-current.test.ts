@@ -5,18 +5,9 @@
  */
 import t from 'tap'
 import { buildTestApp, TEST_PASSWORD } from '../helpers/app.js'
-import { LiveSocket, liveUrl, type Message } from '../helpers/live.js'
+import { LiveSocket, liveUrl, replayFromStart } from '../helpers/live.js'
 
-async function replay(url: string, token: string, channel: string, count: number): Promise<Message[]> {
-  const s = await LiveSocket.open(url, { token })
-  try {
-    t.equal((await s.subscribe(channel, '0')).type, 'subscribed')
-    await s.waitFor(() => s.events(channel).length >= count)
-    return s.events(channel)
-  } finally {
-    s.close()
-  }
-}
+const replay = replayFromStart
 
 t.test('a resume replays posts as they are now', async (t) => {
   const h = await buildTestApp(t)
