@@ -74,6 +74,8 @@ export interface HubOptions {
 /** Largest replay served on resume; a client further behind resyncs from the REST API instead. */
 const MAX_REPLAY = 5000
 const BATCH = 500
+/** A read of the outbox longer than this is logged: live news on this instance waited for it. */
+const SLOW_POLL_MS = 5000
 /** The shortest time between two wakes (a round, an outbox read and a NOTIFY) after local writes. */
 const WAKE_MS = 5
 
@@ -300,6 +302,7 @@ export class LiveHub {
       return this.polling
     }
     this.polling = (async () => {
+      const started = Date.now()
       try {
         do {
           this.pollAgain = false
@@ -317,6 +320,10 @@ export class LiveHub {
         this.options.log.warn({ err: { message: (err as Error).message } }, 'live: reading the outbox failed; will retry')
       } finally {
         this.polling = null
+        // Every delivery on this instance waited for this round: say so when it was long (a round waiting on a lock,
+        // a database slow to answer), as nothing else would show that live news came late.
+        const took = Date.now() - started
+        if (took > SLOW_POLL_MS) this.options.log.warn({ ms: took }, 'live: reading the outbox took long; live news was late meanwhile')
       }
     })()
     return this.polling

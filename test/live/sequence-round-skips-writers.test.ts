@@ -140,3 +140,25 @@ t.test("a round numbers what it can lock, and keeps a post's or thread's news in
   t.ok(pa > Math.max(pb, pd), 'numbered after its writer ended, above every id given meanwhile')
   t.ok(pc > pa, 'the news of that post keeps its order')
 })
+
+t.test('a read of the outbox that waited long is logged, and its news then arrives', real, async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member)
+  const socket = await LiveSocket.open(url, { token: member.token })
+  t.teardown(() => socket.close())
+  t.equal((await socket.subscribe(`thread:${threadId}`)).type, 'subscribed')
+  const [gate] = (await connect(t, h.db.url!, 1)) as [pg.Client]
+  // Rounds wait behind this lock: the reply's news waits with them.
+  await gate.query('begin')
+  await gate.query('select pg_advisory_xact_lock($1)', [ROUND_LOCK])
+  const { postId } = await h.reply(member, threadId, 'written while every round waits')
+  await new Promise((resolve) => setTimeout(resolve, 5500))
+  t.notOk(socket.events(`thread:${threadId}`).some((m) => m.data?.id === postId), 'not delivered while the round waits')
+  await gate.query('commit')
+  await socket.waitFor((m) => m.event === 'post.created' && m.data?.id === postId, 5000)
+  const warned = h.logs.filter((line) => line.includes('live: reading the outbox took long'))
+  t.ok(warned.length >= 1, 'the long read is logged')
+  t.match(JSON.parse(warned[0]!), { level: 40, ms: Number })
+})
