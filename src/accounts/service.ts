@@ -12,6 +12,7 @@ import { postEvent, queueEvent } from '../live/events.js'
 import { forgetAuthorInEvents, type LiveEvent, writeEvents } from '../live/outbox.js'
 import { recordAction } from '../moderation/log.js'
 import { releaseLostClaims } from '../moderation/queue/claims.js'
+import { revisionsByPost } from '../forum/revisions.js'
 
 export interface AccountDeps extends Deps {
   generateToken?: TokenGenerator
@@ -242,13 +243,7 @@ export async function exportAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
       .orderBy(asc(moderationLog.createdAt), asc(moderationLog.id)),
     deps.db.select({ board: moderatorBoards.boardSlug }).from(moderatorBoards).where(eq(moderatorBoards.accountId, account.id)).orderBy(moderatorBoards.boardSlug)
   ])
-  const revisions = ownPosts.length
-    ? await deps.db
-        .select()
-        .from(postRevisions)
-        .where(inArray(postRevisions.postId, ownPosts.map((p) => p.id)))
-        .orderBy(postRevisions.createdAt)
-    : []
+  const revisions = await revisionsByPost(deps.db, ownPosts.map((p) => p.id))
   const iso = (d: Date | null) => (d ? d.toISOString() : null)
   return {
     exportedAt: now.toISOString(),
@@ -277,9 +272,7 @@ export async function exportAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
       removalReason: p.removalReason,
       createdAt: p.createdAt.toISOString(),
       editedAt: iso(p.editedAt),
-      revisions: revisions
-        .filter((r) => r.postId === p.id)
-        .map((r) => ({
+      revisions: (revisions.get(p.id) ?? []).map((r) => ({
           body: r.bodySource,
           contentWarning: r.contentWarning,
           kind: r.kind,

@@ -9,7 +9,8 @@ import type { Deps } from '../deps.js'
 import type { RuleRow } from '../moderation/rules.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
-import { accounts, boards, events, postRevisions, posts, queueItems, sessions, threads } from '../db/schema.js'
+import { accounts, boards, events, posts, queueItems, sessions, threads } from '../db/schema.js'
+import { keepRevision } from './revisions.js'
 import { DomainError, forbidden, invalid, notFound } from '../errors.js'
 import { audienceAllows, readerOn } from './audience.js'
 import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
@@ -432,20 +433,6 @@ function replyValues(post: PostRow, now: Date, news: LiveEvent[]): Record<string
     values[`boardSlug${i}`] = e.boardSlug ?? null
   })
   return values
-}
-
-/** Keeps the post as it was before an edit or a moderator's redaction. */
-export async function keepRevision(tx: Db, post: PostRow, kind: 'edit' | 'redaction', editorId: string, now: Date) {
-  await tx.insert(postRevisions).values({
-    id: uuidv7(),
-    postId: post.id,
-    bodySource: post.bodySource,
-    bodyHtml: post.bodyHtml,
-    contentWarning: post.contentWarning,
-    kind,
-    editorId,
-    createdAt: now
-  })
 }
 
 export interface PostEdit {

@@ -6,13 +6,13 @@ import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import { accounts, posts, type QueueReason, reports, threads } from '../db/schema.js'
 import { DomainError } from '../errors.js'
-import { postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
+import { postHeldEvents, queueEvent } from '../live/events.js'
 import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import type { CrisisResource } from '../moderation/crisis-resources.js'
 import { enqueue, lockOpenItem, type QueueItemRow } from '../moderation/queue/enqueue.js'
-import { approvedAsItIs } from '../moderation/queue/service.js'
+import { approvedAsItIs, openingPostNews } from '../moderation/queue/service.js'
 import { PRIORITY, priorityOf } from '../moderation/screening.js'
-import { assertReportable, reportablePost, threadViewById } from './posts.js'
+import { assertReportable, reportablePost } from './posts.js'
 import type { PostRow } from './views.js'
 import { showsSomething, withoutBidiControls } from './sanitize.js'
 
@@ -59,20 +59,25 @@ export async function reportPost(
   const now = deps.clock.now()
   assertCanWrite(reporter, now)
   const { post, board, rulesRevision } = await reportablePost(deps.db, reporter, postId)
-  const readsAsCrisis = (text: string | null) => noteReadsAsCrisis(deps, text, rulesRevision)
   const note = cleanNote(input.note)
+  const noteIsCrisis = await noteReadsAsCrisis(deps, note, rulesRevision)
+  // The answer carries the crisis lines when the note sent now reads as a crisis, or the note of the report answered
+  // with does (a report made again answers with the first one, and so with its help).
+  const answer = async (report: ReportRow, created: boolean): Promise<ReportAnswer> => {
+    const crisis = noteIsCrisis || (report.note !== note && (await noteReadsAsCrisis(deps, report.note, rulesRevision)))
+    return { report: reportView(report), created, crisisResources: crisis ? deps.crisisResources : [] }
+  }
   const mine = and(eq(reports.postId, post.id), eq(reports.reporterId, reporter.id))
   const [earlier] = await deps.db.select().from(reports).where(mine)
   // The same account reporting again gets its report as it is, whatever became of the post since, unless its author
   // edited it since: a report of words no longer there would leave the moderator nothing to read.
   const renewing = earlier !== undefined && editedSince(post, earlier) && !gone(post)
-  if (earlier && !renewing) return answer(earlier, false, note, await readsAsCrisis(note), readsAsCrisis, deps.crisisResources)
+  if (earlier && !renewing) return answer(earlier, false)
   if (!earlier) assertReportable(post, reporter)
-  const readAsCrisis = await readsAsCrisis(note)
   const outcome = await deps.db.transaction(async (tx) => {
     await lockReporter(tx, reporter.id, now)
     // Ranked as a crisis while the account has made fewer than REPORT_CRISIS_PER_HOUR such reports in the last hour.
-    const asCrisis = input.reason === 'crisis' || readAsCrisis
+    const asCrisis = input.reason === 'crisis' || noteIsCrisis
     const crisis = asCrisis && (await crisisReportsWithinHour(tx, reporter.id, earlier?.id, now)) < deps.config.reportCrisisPerHour
     // The post's open queue item first, before this report's row takes a key-share lock on the post: the order
     // an author's edit and a moderator's decision take them (src/forum/posts.ts editOnce), so they never deadlock.
@@ -95,7 +100,7 @@ export async function reportPost(
       // the account's crisis reports for the hour, it is an ordinary report: it neither ranks first nor keeps reports
       // from holding the post (reportsHold), so one account cannot bury real crises or shield a post that way.
       category: reportCategory(input.reason, { crisis, asCrisis }),
-      detail: reportDetail(input.reason, note, { crisis: readAsCrisis, renewed: renewing, overCrisisLimit: asCrisis && !crisis }),
+      detail: reportDetail(input.reason, note, { crisisNote: noteIsCrisis, renewed: renewing, overCrisisLimit: asCrisis && !crisis }),
       reportId: stored.id,
       at: now.toISOString()
     }
@@ -109,30 +114,14 @@ export async function reportPost(
         if (post.opening) await tx.update(threads).set({ state: 'held' }).where(eq(threads.id, post.threadId))
         const [author] = post.authorId ? await tx.select({ handle: accounts.handle }).from(accounts).where(eq(accounts.id, post.authorId)) : []
         live.push(...postHeldEvents(held, author?.handle ?? null, board.slug))
-        if (post.opening) live.push(...threadEvent('thread.updated', await threadViewById(tx, post.threadId), post.authorId))
+        if (post.opening) live.push(...(await openingPostNews(tx, post)))
       }
     }
     await writeEvents(tx, now, live)
     // A renewal answers 200 with the renewed report, as any report made again does; only a first report is created.
     return { report: stored, created: !renewing }
   })
-  return answer(outcome.report, outcome.created, note, readAsCrisis, readsAsCrisis, deps.crisisResources)
-}
-
-/**
- * The answer, with the crisis lines when the note sent now reads as a crisis (`sentReadsAsCrisis`), or the note of
- * the report answered with does (a report made again answers with the first one, and so with its help).
- */
-async function answer(
-  report: ReportRow,
-  created: boolean,
-  sentNote: string | null,
-  sentReadsAsCrisis: boolean,
-  readsAsCrisis: (note: string | null) => Promise<boolean>,
-  crisisResources: CrisisResource[]
-): Promise<ReportAnswer> {
-  const crisis = sentReadsAsCrisis || (report.note !== sentNote && (await readsAsCrisis(report.note)))
-  return { report: reportView(report), created, crisisResources: crisis ? crisisResources : [] }
+  return answer(outcome.report, outcome.created)
 }
 
 /** A note as it is kept: without the characters that reorder text, as bodies are; one that shows nothing is no note. */
@@ -172,13 +161,13 @@ function reportPriority(category: string): number {
  * What the moderator reads of a report in its item: the note, or else the reason; and why it came again, ranks as a
  * crisis, or does not although it is one (the account's crisis reports for the hour were used up).
  */
-function reportDetail(reason: ReportReason, note: string | null, how: { crisis: boolean; renewed: boolean; overCrisisLimit: boolean }): string {
+function reportDetail(reason: ReportReason, note: string | null, how: { crisisNote: boolean; renewed: boolean; overCrisisLimit: boolean }): string {
   const limit = how.overCrisisLimit ? 'ranked as a report: this account reached its crisis reports for the hour' : null
   if (note === null) {
     const what = how.renewed ? `reported again as ${reason.replace('_', ' ')} after an edit` : `reported as ${reason.replace('_', ' ')}`
     return limit ? `${what}; ${limit}` : what
   }
-  const why = [how.renewed ? 'again after an edit' : null, how.crisis ? 'the note reads as a crisis' : null, limit].filter((w) => w !== null)
+  const why = [how.renewed ? 'again after an edit' : null, how.crisisNote ? 'the note reads as a crisis' : null, limit].filter((w) => w !== null)
   return why.length ? `${why.join('; ')}: ${note}` : note
 }
 

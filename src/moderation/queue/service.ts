@@ -4,10 +4,11 @@ import { isStaff, type AccountRow } from '../../accounts/model.js'
 import { assertCanWrite } from '../../accounts/service.js'
 import type { Deps } from '../../deps.js'
 import type { Db } from '../../db/client.js'
-import { accounts, boards, postRevisions, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
+import { accounts, boards, posts, queueItems, threads, type QueueResolution } from '../../db/schema.js'
 import { DomainError, forbidden, invalid, notFound } from '../../errors.js'
 import { isIsoTime } from '../../forum/cursor.js'
-import { cleanWriting, keepRevision, prepareBody, threadViewById } from '../../forum/posts.js'
+import { cleanWriting, prepareBody, threadViewById } from '../../forum/posts.js'
+import { keepRevision, type RevisionRow, revisionsByPost } from '../../forum/revisions.js'
 import { meEvent, ownPostView, postEvent, queueEvent, threadEvent } from '../../live/events.js'
 import { type LiveEvent, writeEvents } from '../../live/outbox.js'
 import { type PostRow, type ThreadRow, postView, threadView } from '../../forum/views.js'
@@ -35,8 +36,6 @@ export function itemVersion(item: Pick<QueueItemRow, 'reasons'>, post: Pick<Post
     .slice(0, 22)
 }
 
-type RevisionRow = typeof postRevisions.$inferSelect
-
 /** An earlier text of a post, as staff read it in the queue: what it said, and when an edit or a redaction replaced it. */
 const revisionView = (r: RevisionRow) => ({
   body: r.bodySource,
@@ -45,18 +44,6 @@ const revisionView = (r: RevisionRow) => ({
   kind: r.kind,
   replacedAt: r.createdAt.toISOString()
 })
-
-/** Each post's earlier texts, oldest first. */
-async function revisionsOf(db: Db, postIds: string[]): Promise<Map<string, ReturnType<typeof revisionView>[]>> {
-  const rows = await db.select().from(postRevisions).where(inArray(postRevisions.postId, postIds)).orderBy(asc(postRevisions.createdAt), asc(postRevisions.id))
-  const byPost = new Map<string, ReturnType<typeof revisionView>[]>()
-  for (const row of rows) {
-    const kept = byPost.get(row.postId)
-    if (kept) kept.push(revisionView(row))
-    else byPost.set(row.postId, [revisionView(row)])
-  }
-  return byPost
-}
 
 /**
  * Queue items with the post (body included: staff read removed posts here), thread and author. The post carries its
@@ -68,7 +55,7 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
   const postIds = items.map((i) => i.postId)
   const postRows = await db.select().from(posts).where(inArray(posts.id, postIds))
   const postById = new Map(postRows.map((p) => [p.id, p]))
-  const revisionsByPost = await revisionsOf(db, postIds)
+  const revisions = await revisionsByPost(db, postIds)
   const threadRows = await db
     .select({ thread: threads })
     .from(threads)
@@ -101,7 +88,7 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
         // Staff see what was written even after removal, and the writer's source text.
         bodyHtml: post.bodyHtml,
         body: post.bodySource,
-        revisions: revisionsByPost.get(post.id) ?? []
+        revisions: (revisions.get(post.id) ?? []).map(revisionView)
       },
       thread: threadView({ thread: thread.thread, authorHandle: handleOf(thread.thread.authorId) }),
       author: author
