@@ -76,6 +76,8 @@ const MAX_REPLAY = 5000
 const BATCH = 500
 /** A read of the outbox longer than this is logged: live news on this instance waited for it. */
 const SLOW_POLL_MS = 5000
+/** How soon a round that failed while a write waited for it is tried again. */
+const RETRY_POLL_MS = 200
 /** The shortest time between two wakes (a round, an outbox read and a NOTIFY) after local writes. */
 const WAKE_MS = 5
 
@@ -303,6 +305,7 @@ export class LiveHub {
     }
     this.polling = (async () => {
       const started = Date.now()
+      let failed = false
       try {
         do {
           this.pollAgain = false
@@ -317,9 +320,15 @@ export class LiveHub {
           }
         } while (this.pollAgain)
       } catch (err) {
+        failed = true
         this.options.log.warn({ err: { message: (err as Error).message } }, 'live: reading the outbox failed; will retry')
       } finally {
         this.polling = null
+        // A write that committed during the failed round asked for another (pollAgain): it gets one soon, not at the
+        // next periodic poll. A round that failed with no one waiting is retried by that poll only, so an outage
+        // costs one warning every two seconds, not a loop.
+        if (failed && this.pollAgain && !this.closed) setTimeout(() => void this.poll(), RETRY_POLL_MS).unref()
+        this.pollAgain = false
         // Every delivery on this instance waited for this round: say so when it was long (a round waiting on a lock,
         // a database slow to answer), as nothing else would show that live news came late.
         const took = Date.now() - started
