@@ -82,8 +82,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
   app.delete(
     '/sessions/current',
     {
-      // Signing out always works, however many writes the account made.
-      config: { accountWriteLimit: false },
+      // Signing out always works, however many writes the account or its address made.
+      config: { writeLimits: false },
       preValidation: absentBodyIsEmpty,
       schema: { tags: ['accounts'], summary: 'Sign out', body: NoBody, response: { 204: Type.Null(), ...errorResponses(400, 401) } }
     },
@@ -119,7 +119,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
   app.delete(
     '/me',
     {
-      config: { rateLimit: passwordCheckLimit(deps.config), accountWriteLimit: false },
+      config: { rateLimit: passwordCheckLimit(deps.config), writeLimits: false },
       // Each try checks the password: it counts against the address's sign-in attempts too.
       preHandler: loginsPerAddress,
       schema: {

@@ -10,8 +10,9 @@ import type { Config } from '../config.js'
 import { DomainError } from '../errors.js'
 
 /**
- * Security headers and rate limits. Limits are per instance (in memory); behind several instances each
- * enforces its own share, which is enough to blunt guessing and flooding.
+ * Security headers and rate limits. Limits are counted in this process's memory: behind N instances a client gets
+ * up to N times each limit (the operator divides the limits, or puts a shared store in front), and a restart
+ * starts every count again. Enough to blunt guessing and flooding.
  */
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,14 +21,31 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /**
-     * False for the writes an account must always be able to make, however many it made: signing out, and deleting
-     * the account (which has its own limit on password checks). Every other write counts against the account.
+     * False for the writes an account must always be able to make, however many writes it or its address made:
+     * signing out, and deleting the account (which has its own limits on password checks). Neither the account's
+     * nor the address's write count applies to them; every other write that is not public counts against both.
      */
-    accountWriteLimit?: false
+    writeLimits?: false
   }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/**
+ * How many keys each in-memory limiter keeps. @fastify/rate-limit's store is an LRU of 5,000 keys by default: past
+ * that, the key counted least recently is forgotten and starts again at zero, so under churn the limits fail open.
+ * A counter still inside its window is now forgotten only once 50,000 other keys were counted after it: for the
+ * per-minute limits, over 800 distinct accounts or addresses a second for a whole minute (about one instance's
+ * write ceiling, far above a forum's busiest hour); for sign-ups, 50,000 addresses within the hour. The cost,
+ * measured: 200–320 bytes a key (key, counter and LRU entry), so 10–16 MB for a full store; there are six (writes
+ * per address and per account, sign-in per address and per address and handle, sign-up, password checks), under
+ * 100 MB if all filled. A store never shrinks: it holds the keys seen since start-up, up to this bound.
+ */
+const LIMITER_KEYS = 50_000
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>
+/** One count: what a limiter says after counting a request (the plugin's own result, when not on an allow list). */
+type Count = Extract<Awaited<ReturnType<Limiter>>, { isAllowed: false }>
 
 /** The eight 16-bit groups of a valid IPv6 address (without zone id), a trailing dotted quad included. */
 function ipv6Groups(address: string): number[] {
@@ -70,7 +88,8 @@ export const security = fp(async function security(
 ) {
   app.decorateRequest('clientId', {
     getter(this: FastifyRequest) {
-      return hashIp(this.ip)
+      // A request whose socket has no address (closed before it was read; an injected websocket) counts as no address.
+      return hashIp((this.ip as string | undefined) ?? '')
     }
   })
   // Shed load while the event loop lags: a quick 503 beats a slow timeout, and nothing is half done.
@@ -111,13 +130,15 @@ export const security = fp(async function security(
       })
   })
   // Every write also counts against its client address, whichever account makes it (generous: a clinic or
-  // a family may share one address).
+  // a family may share one address). Not sign-up and sign-in (public routes, with their own per-address limits):
+  // anyone at an address, without an account, could otherwise spend the writes of every member behind it. Nor
+  // signing out and deleting the account (writeLimits: false), which must work however busy the address is.
   const perAddressWrites = addressLimit(app, 'write', config.rateLimit.writesPerIpPerMinute, 'Too many writes from this address')
   // And against its account: one count across every write route (posts, edits, reports, deletions, staff
   // actions), so an account's allowance is the same however it spreads its writes. Staff clear queues in bursts:
   // five times the members' allowance. Sign-up and sign-in (public) are limited by their own route limits.
   const perAccountWrites = checkedLimit(
-    app.createRateLimit({
+    createLimiter(app, {
       timeWindow: 60_000,
       max: (request) => config.rateLimit.writesPerMinute * (request.account && isStaff(request.account) ? 5 : 1),
       keyGenerator: (request) => `account:${request.account?.id ?? ''}`
@@ -126,22 +147,50 @@ export const security = fp(async function security(
   )
   app.addHook('preHandler', async (request, reply) => {
     if (!UNSAFE.has(request.method) || !request.routeOptions.url?.startsWith('/api/')) return
-    await perAddressWrites(request, reply)
     const { config: route } = request.routeOptions
-    if (request.account && !route.public && route.accountWriteLimit !== false) await perAccountWrites(request, reply)
+    if (route.public || route.writeLimits === false) return
+    const address = await perAddressWrites(request, reply)
+    const account = request.account ? await perAccountWrites(request, reply) : null
+    // The x-ratelimit-* headers describe the count closer to its limit: the one the client runs into first.
+    const tightest = address && account ? (closerToLimit(account, address) ? account : address) : (address ?? account)
+    if (tightest) sendLimitHeaders(reply, tightest)
   })
 })
 
-/** A limiter from app.createRateLimit, answering 429 in the contract's shape with Retry-After when exceeded. */
-function checkedLimit(check: ReturnType<FastifyInstance['createRateLimit']>, message: string) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+/** Fewer requests left, or as few and the later reset (the client waits for both). */
+const closerToLimit = (a: Count, b: Count) => a.remaining < b.remaining || (a.remaining === b.remaining && a.ttlInSeconds > b.ttlInSeconds)
+
+/** The headers the plugin's route limits send, with the same values (the reset in seconds). */
+function sendLimitHeaders(reply: FastifyReply, count: Count) {
+  reply.header('x-ratelimit-limit', count.max)
+  reply.header('x-ratelimit-remaining', count.remaining)
+  reply.header('x-ratelimit-reset', count.ttlInSeconds)
+}
+
+/**
+ * app.createRateLimit with its store sized to LIMITER_KEYS: the plugin hands a limiter's `cache` option on to its
+ * store (index.js, createLimiterArgs → store.child), though its types leave the option out of createRateLimit's.
+ */
+function createLimiter(app: FastifyInstance, options: Parameters<FastifyInstance['createRateLimit']>[0]): Limiter {
+  return app.createRateLimit({ ...options, cache: LIMITER_KEYS } as Parameters<FastifyInstance['createRateLimit']>[0])
+}
+
+/**
+ * A limiter from createLimiter, answering 429 in the contract's shape, with Retry-After and the x-ratelimit-*
+ * headers, when exceeded; otherwise the count, for the caller to report.
+ */
+function checkedLimit(check: Limiter, message: string) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<Count | null> => {
     const result = await check(request)
-    if (!result.isAllowed && result.isExceeded) {
+    if (result.isAllowed) return null
+    if (result.isExceeded) {
+      sendLimitHeaders(reply, result)
       reply.header('retry-after', String(result.ttlInSeconds))
       throw new DomainError('rate_limited', `${message}; try again in ${result.ttlInSeconds} s.`, {
         retryAfterSeconds: result.ttlInSeconds
       })
     }
+    return result
   }
 }
 
@@ -150,13 +199,14 @@ function checkedLimit(check: ReturnType<FastifyInstance['createRateLimit']>, mes
  * and some routes need two (per account or handle, and per address).
  */
 export function addressLimit(app: FastifyInstance, name: string, max: number, message: string) {
-  return checkedLimit(app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: (request) => `${name}:${request.clientId}` }), message)
+  return checkedLimit(createLimiter(app, { max, timeWindow: 60_000, keyGenerator: (request) => `${name}:${request.clientId}` }), message)
 }
 
 /** Sign-in attempts per address and handle: slows guessing one member's password without locking them out elsewhere. */
 export const loginLimit = (config: Config) => ({
   max: config.rateLimit.loginPerMinute,
   timeWindow: '1 minute',
+  cache: LIMITER_KEYS,
   keyGenerator: (request: FastifyRequest) => {
     const handle = (request.body as { handle?: unknown } | undefined)?.handle
     return `login:${request.clientId}:${typeof handle === 'string' ? handle.toLowerCase() : ''}`
@@ -170,12 +220,14 @@ export const loginLimit = (config: Config) => ({
 export const passwordCheckLimit = (config: Config) => ({
   max: config.rateLimit.loginPerMinute,
   timeWindow: '1 minute',
+  cache: LIMITER_KEYS,
   keyGenerator: (request: FastifyRequest) => (request.account ? `password:${request.account.id}` : `password-ip:${request.clientId}`)
 })
 
 export const signupLimit = (config: Config) => ({
   max: config.rateLimit.signupPerHour,
   timeWindow: '1 hour',
+  cache: LIMITER_KEYS,
   keyGenerator: (request: FastifyRequest) => `signup:${request.clientId}`
 })
 

@@ -108,7 +108,7 @@ t.test('addressKey: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 by its /64', asyn
 })
 
 t.test('per-address write limits count an IPv6 client by its /64, and a mapped address with its IPv4 address', async (t) => {
-  // The sign-ups and the thread (from 127.0.0.1) use 4 of that address's 5.
+  // The sign-ups and the thread come from 127.0.0.1: the addresses below start clean.
   const h = await buildTestApp(t, limits({ writesPerIpPerMinute: 5 }))
   const accounts = [await h.signUp(), await h.signUp(), await h.signUp()]
   const { threadId } = await h.startThread(accounts[0]!)
