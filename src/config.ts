@@ -18,6 +18,12 @@ export interface Config {
   reportHideThreshold: number
   /** How many of one account's reports in an hour rank as a crisis (priority 0); later ones rank as ordinary reports. */
   reportCrisisPerHour: number
+  /**
+   * How old, in days, an account must be for its reports to count towards holding a post (REPORT_HIDE_THRESHOLD) and
+   * for its crisis report to keep reports from holding one; a younger account's reports are queued all the same. 0:
+   * every account counts.
+   */
+  reportHoldMinAccountDays: number
   claimLeaseSeconds: number
   logLevel: string
   /**
@@ -236,6 +242,8 @@ export function loadConfig(env: Env = process.env): Config {
     newAccountHoldPosts: integer(env, 'NEW_ACCOUNT_HOLD_POSTS', 1, 0, 1000),
     reportHideThreshold: integer(env, 'REPORT_HIDE_THRESHOLD', 3, 1, 1000),
     reportCrisisPerHour: integer(env, 'REPORT_CRISIS_PER_HOUR', 5, 1, 1000),
+    // Seven days by default: the age below which an account's links are flagged (src/forum/posts.ts NEW_ACCOUNT_MS).
+    reportHoldMinAccountDays: integer(env, 'REPORT_HOLD_MIN_ACCOUNT_DAYS', 7, 0, 3650),
     claimLeaseSeconds: integer(env, 'CLAIM_LEASE_SECONDS', 600, 10, 86400),
     logLevel,
     trustProxy: trustProxy(env, 'TRUST_PROXY'),

@@ -243,6 +243,12 @@ export interface QueueReason {
   detail: string
   ruleId?: string | null
   reportId?: string
+  /**
+   * A report made by an account younger than REPORT_HOLD_MIN_ACCOUNT_DAYS (set only then): it does not count towards
+   * holding the post, and as a crisis it ranks the post first without keeping reports from holding it. Kept for the
+   * server's own reading; the queue's views leave it out.
+   */
+  newReporter?: true
   at: string
 }
 

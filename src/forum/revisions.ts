@@ -1,4 +1,4 @@
-import { asc, inArray } from 'drizzle-orm'
+import { asc, count, eq, inArray, sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import type { Db } from '../db/client.js'
 import { postRevisions } from '../db/schema.js'
@@ -31,4 +31,24 @@ export async function revisionsByPost(db: Db, postIds: string[]): Promise<Map<st
     else byPost.set(row.postId, [row])
   }
   return byPost
+}
+
+/**
+ * When the post's author last edited it, or null if never: a moderator's redaction changes the post too (editedAt),
+ * but it is staff's text, not a change by its author (a report is renewed after the author's edits only). Read from
+ * the revisions each change keeps, by their kind. A post with no revision kept although edited (a former member's:
+ * deleting an account forgets its posts' earlier texts) is taken as edited by its author when it last changed: in
+ * doubt, a reporter may report what is there now.
+ */
+export async function lastAuthorEdit(db: Db, post: Pick<PostRow, 'id' | 'editedAt'>): Promise<Date | null> {
+  if (post.editedAt === null) return null
+  const [row] = await db
+    .select({
+      edited: sql<Date | null>`max(${postRevisions.createdAt}) filter (where ${postRevisions.kind} = 'edit')`.mapWith(postRevisions.createdAt),
+      kept: count()
+    })
+    .from(postRevisions)
+    .where(eq(postRevisions.postId, post.id))
+  if (!row || row.kept === 0) return post.editedAt
+  return row.edited ?? null
 }

@@ -240,7 +240,10 @@ export const forumRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
       schema: {
         headers: IdempotencyHeaders,
         tags: ['forum'],
-        summary: 'Report a post to the moderators; reporting it again returns the first report, renewed if the post was edited since',
+        summary:
+          'Report a post to the moderators; reporting it again returns the first report: renewed if its author edited the post since, amended (reason, note) if it says something new',
+        description:
+          "Reporting the same post again answers 200 with the report as it is now: renewed (reason, note and time as sent now, and queued again) if the post's author edited it since (a moderator's redaction is no such edit); amended (its reason, its note when one is sent, its time; a line added to the post's queue item, at the head of the queue when it ranks as a crisis) if it says something new; otherwise unchanged. It counts once towards a hold. Reports from accounts younger than `REPORT_HOLD_MIN_ACCOUNT_DAYS` (default 7) are queued for the moderators but do not count towards holding the post, and their crisis reports rank it first without keeping other reports from holding it.",
         params: IdParams,
         body: Type.Object(
           {

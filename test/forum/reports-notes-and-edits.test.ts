@@ -131,12 +131,17 @@ t.test('a member who reports a post again after it was edited gets their report 
   t.match(again, { priority: 1, reasons: [{ source: 'report', category: 'personal_info', detail: 'again after an edit: he put it back', reportId: first.json().report.id }] }, 'queued again')
 
   h.clock.advance(1000)
-  const unchanged = await report(h, reporter, postId, { reason: 'spam', note: 'anything' })
+  // The same report sent again; one that says something new amends it (test/forum/reports-said-again.test.ts).
+  const unchanged = await report(h, reporter, postId, { reason: 'personal_info', note: 'he put it back' })
   t.equal(unchanged.statusCode, 200)
   t.same(unchanged.json().report, renewed.json().report, 'unedited since: the report as it is')
   t.equal((await itemOf(h, moderator, postId))?.reasons.length, 1, 'and nothing queued')
   const [kept] = await h.db.database.db.select().from(reports).where(eq(reports.reporterId, reporter.id))
   t.equal(kept?.note, 'he put it back')
+  const amended = await report(h, reporter, postId, { reason: 'spam', note: 'anything' })
+  t.equal(amended.statusCode, 200)
+  t.same(amended.json().report, { ...renewed.json().report, reason: 'spam', note: 'anything', createdAt: h.clock.now().toISOString() }, 'something new, unedited since: the report amended')
+  t.match((await itemOf(h, moderator, postId))?.reasons, [{ detail: 'again after an edit: he put it back' }, { category: 'spam', detail: 'added to an earlier report: anything' }])
 })
 
 t.test('a report renewed after an edit counts once towards the hold', async (t) => {

@@ -56,6 +56,8 @@ export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   // Tests would trip the production limits; a test of a limit sets its own.
   rateLimit: { loginPerMinute: 10_000, loginPerIpPerMinute: 10_000, signupPerHour: 10_000, writesPerMinute: 10_000, writesPerIpPerMinute: 100_000 },
   newAccountHoldPosts: 0,
+  // As newAccountHoldPosts: every test's accounts are made moments before they report; a test of the age sets its own.
+  reportHoldMinAccountDays: 0,
   // PGlite runs queries on the event loop, and a loaded CI machine lags: shedding is tested on its own.
   maxEventLoopDelayMs: 0,
   ...overrides

@@ -82,7 +82,8 @@ export async function queueItemViews(db: Db, items: QueueItemRow[], now: Date) {
       priority: item.priority,
       status: statusOf(item, now),
       board: item.boardSlug,
-      reasons: item.reasons,
+      // The server's own marks stay out of the view (newReporter: reportsHold reads it), as the contract has it.
+      reasons: item.reasons.map(({ newReporter: _newReporter, ...reason }) => reason),
       post: {
         ...postView({ post, authorHandle: handleOf(post.authorId) }, 'privileged'),
         // Staff see what was written even after removal, and the writer's source text.
@@ -266,24 +267,32 @@ export interface Decision {
 }
 
 /**
- * Whether staff approved the post as it is: an item about it was resolved with approve after its last edit (or it was
- * never edited). A redaction is staff's own text, not an approval. An edit in the same millisecond as the approval
- * counts as after it: in doubt, staff did not read those words.
+ * Whether staff judged the post as it is: an item about it was resolved after its author's last edit (`authorEditedAt`,
+ * lastAuthorEdit; or it was never edited) with approve (staff read that text) or redact (staff wrote it; the redaction
+ * itself is not an edit of the author's). An author's edit in the same millisecond as an approval counts as after it:
+ * in doubt, staff did not read those words. A redaction made in the same millisecond as the author's edit replaced it
+ * (it locks the post), so it counts.
  */
-export async function approvedAsItIs(db: Db, postId: string, editedAt: Date | null): Promise<boolean> {
-  const [approval] = await db
+export async function approvedAsItIs(db: Db, postId: string, authorEditedAt: Date | null): Promise<boolean> {
+  const since = authorEditedAt?.toISOString()
+  const decidedAt = sql`(${queueItems.resolution}->>'at')::timestamptz`
+  const [judged] = await db
     .select({ id: queueItems.id })
     .from(queueItems)
     .where(
       and(
         eq(queueItems.postId, postId),
         eq(queueItems.status, 'resolved'),
-        sql`${queueItems.resolution}->>'decision' = 'approve'`,
-        editedAt ? sql`(${queueItems.resolution}->>'at')::timestamptz > ${editedAt.toISOString()}::timestamptz` : undefined
+        since === undefined
+          ? sql`${queueItems.resolution}->>'decision' in ('approve', 'redact')`
+          : or(
+              sql`${queueItems.resolution}->>'decision' = 'approve' and ${decidedAt} > ${since}::timestamptz`,
+              sql`${queueItems.resolution}->>'decision' = 'redact' and ${decidedAt} >= ${since}::timestamptz`
+            )
       )
     )
     .limit(1)
-  return approval !== undefined
+  return judged !== undefined
 }
 
 /**
