@@ -12,8 +12,9 @@ import { preparedOn } from '../db/prepared.js'
 import { accounts, boards, events, posts, queueItems, sessions, threads } from '../db/schema.js'
 import { keepRevision } from './revisions.js'
 import { DomainError, forbidden, invalid, notFound } from '../errors.js'
-import { audienceAllows, readerOn } from './audience.js'
+import { audienceAllows, readerOn, readsAsStaff, type StaffFacts } from './audience.js'
 import { enqueue, lockOpenItem } from '../moderation/queue/enqueue.js'
+import { boardsOfModerator } from '../moderation/queue/scope.js'
 import { ruleRevisionOf } from '../moderation/rules.js'
 import { type ModerationOutcome, type Screening, heldOnlyAsNewAccount, screen, screenEditOfHeld } from '../moderation/screening.js'
 import { hiddenThreadAudience, postEvent, postHeldEvents, queueEvent, threadEvent } from '../live/events.js'
@@ -120,15 +121,15 @@ export function prepareBody(body: string): string {
   return html
 }
 
-type Viewer = Pick<AccountRow, 'id' | 'role' | 'circle' | 'moderates'>
+type Viewer = Pick<AccountRow, 'id' | 'circle'> & StaffFacts
 
-/** May this viewer see this thread at all? Held or removed threads exist only for their author and staff. */
+/** May this viewer see this thread at all? Held or removed threads exist only for their author and staff (not suspended). */
 export function threadVisibleTo(thread: ThreadRow, viewer: Viewer): boolean {
-  return thread.state === 'visible' || isStaff(viewer) || (thread.authorId !== null && thread.authorId === viewer.id)
+  return thread.state === 'visible' || readsAsStaff(viewer) || (thread.authorId !== null && thread.authorId === viewer.id)
 }
 
 export function postVisibleTo(post: PostRow, viewer: Viewer): boolean {
-  if (isStaff(viewer) || (post.authorId !== null && post.authorId === viewer.id)) return true
+  if (readsAsStaff(viewer) || (post.authorId !== null && post.authorId === viewer.id)) return true
   return post.publishedAt !== null && post.state !== 'held'
 }
 
@@ -235,7 +236,7 @@ const prepareReplyTarget = (db: Db) =>
 
 const prepareSessionWithReplyTarget = (db: Db) =>
   db
-    .select({ session: sessions, account: accounts, ...targetColumns })
+    .select({ session: sessions, account: accounts, moderates: boardsOfModerator, ...targetColumns })
     .from(sessions)
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))
     .leftJoin(threads, eq(threads.id, sql.placeholder('threadId')))
@@ -260,7 +261,7 @@ export function sessionWithReplyTarget(threadId: string, found: (target: ReplyTa
     const [row] = await preparedOn(db, 'session_reply_target', prepareSessionWithReplyTarget).execute({ id, threadId })
     if (!row) return undefined
     found(toTarget(row))
-    return { session: row.session, account: row.account }
+    return { session: row.session, account: { ...row.account, moderates: row.moderates } }
   }
 }
 

@@ -1,12 +1,17 @@
 import cookie from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { eq, sql } from 'drizzle-orm'
 import type { AccountRow } from '../accounts/model.js'
-import { isStaff } from '../accounts/model.js'
+import { effectiveStatus, isStaff } from '../accounts/model.js'
 import { deleteExpiredSessions, type SessionLookup, type SessionRecord, validateSessionToken } from '../accounts/sessions.js'
+import type { Db } from '../db/client.js'
+import { preparedOn } from '../db/prepared.js'
+import { accounts, sessions } from '../db/schema.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
-import { moderatedBoards } from '../moderation/queue/scope.js'
+import type { StaffFacts } from '../forum/audience.js'
+import { boardsOfModerator, roleAndBoards } from '../moderation/queue/scope.js'
 
 export const SESSION_COOKIE = 'lantern_session'
 
@@ -64,6 +69,38 @@ export function requireStaff(request: FastifyRequest): AccountRow {
   return account
 }
 
+// Every request looks its session up: the account's boards as a moderator come in the same statement as its role
+// (scope.ts boardsOfModerator), so that no read of the boards made after a demotion meets the role read before it.
+const prepareSessionWithBoards = (db: Db) =>
+  db
+    .select({ session: sessions, account: accounts, moderates: boardsOfModerator })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('lantern_session_with_boards')
+
+const sessionWithBoards: SessionLookup = async (db, id) => {
+  const [row] = await preparedOn(db, 'session_with_boards', prepareSessionWithBoards).execute({ id })
+  return row && { session: row.session, account: { ...row.account, moderates: row.moderates } }
+}
+
+/**
+ * The account as the reading rules take it (src/forum/audience.ts): a moderator's boards, read with its role (on
+ * other boards they read as a member of their circle), and whether it is suspended (then it reads as a member
+ * everywhere). A route's own lookup that did not bring the boards costs a moderator one more read, of the role and
+ * the boards together, and both are taken from it.
+ */
+async function withStaffFacts(deps: Deps, found: AccountRow): Promise<AccountRow> {
+  let account: AccountRow & StaffFacts = found
+  if (found.moderates === undefined && found.role === 'moderator') {
+    const read = await roleAndBoards(deps.db, found.id)
+    account = { ...found, role: read?.role ?? 'member', moderates: read?.moderates ?? null }
+  }
+  if (isStaff(account)) account = { ...account, suspended: effectiveStatus(account, deps.clock.now()) === 'suspended' }
+  return account
+}
+
 /**
  * Resolves the session (cookie or bearer) onto request.account, refuses cross-origin cookie writes
  * (CSRF), and answers 401 on routes that need a session before their body is even validated.
@@ -90,11 +127,9 @@ export const authentication = fp(async function authentication(app: FastifyInsta
     const fromCookie = bearer ? undefined : request.cookies[SESSION_COOKIE]
     const token = bearer ?? fromCookie
     if (token) {
-      const result = await validateSessionToken(sessionDeps, token, request.routeOptions.config.sessionLookup?.(request) ?? undefined)
+      const result = await validateSessionToken(sessionDeps, token, request.routeOptions.config.sessionLookup?.(request) ?? sessionWithBoards)
       if (result) {
-        // A moderator's boards come with their account: on other boards they read as a member of their circle
-        // (src/forum/audience.ts). One more read, for moderators only.
-        request.account = result.account.role === 'moderator' ? { ...result.account, moderates: await moderatedBoards(deps.db, result.account) } : result.account
+        request.account = await withStaffFacts(deps, result.account)
         request.session = result.session
         request.authVia = bearer ? 'bearer' : 'cookie'
         if (result.renewed && !bearer) setSessionCookie(reply, deps.config.cookieSecure, token, result.session.expiresAt)

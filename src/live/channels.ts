@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm'
-import { isStaff, type AccountRow } from '../accounts/model.js'
+import { isStaff, type AccountRow, type Role } from '../accounts/model.js'
 import type { Db } from '../db/client.js'
 import { boards, threads } from '../db/schema.js'
 import { DomainError, notFound } from '../errors.js'
-import { audienceAllows, readerOn } from '../forum/audience.js'
+import { audienceAllows, readerOn, readsAsStaff } from '../forum/audience.js'
 import { threadVisibleTo } from '../forum/posts.js'
-import { moderatedBoards } from '../moderation/queue/scope.js'
+import { roleAndBoards } from '../moderation/queue/scope.js'
 
 /** Internal channel names; `me` is per account inside the server. */
 export const channel = {
@@ -55,20 +55,20 @@ export async function authoriseChannel(
   // A name that is no channel is not_found before anything is read.
   const internal = channelOf(account.id, name)
   if (name === 'me') return { internal, scope: null, staff: false }
+  const reader = await staffReading(db, account)
   if (name === 'moderation') {
     // A suspended moderator has no moderation tools, live ones included.
-    if (!isStaff(account) || account.suspended) throw new DomainError('not_found', 'There is no such channel.')
-    return { internal: channel.moderation, scope: await moderatedBoards(db, account), staff: true }
+    if (!readsAsStaff(reader)) throw new DomainError('not_found', 'There is no such channel.')
+    return { internal: channel.moderation, scope: reader.role === 'admin' ? null : reader.moderates, staff: true }
   }
-  // A moderator reads a board's channels as staff only if they moderate that board, as over HTTP.
-  const moderates = isStaff(account) ? await moderatedBoards(db, account) : null
   const [kind, key] = name.split(/:(.*)/s) as [string, string]
   if (kind === 'board') {
     const [board] = await db.select().from(boards).where(eq(boards.slug, key)).limit(1)
     if (!board) throw notFound('That channel')
-    const reader = readerOn({ ...account, moderates }, board.slug)
-    if (!audienceAllows(board, reader)) throw notFound('That channel')
-    return { internal: channel.board(board.slug), scope: null, staff: isStaff(reader) }
+    // A moderator reads a board's channels as staff only if they moderate that board, as over HTTP.
+    const onBoard = readerOn(reader, board.slug)
+    if (!audienceAllows(board, onBoard)) throw notFound('That channel')
+    return { internal: channel.board(board.slug), scope: null, staff: readsAsStaff(onBoard) }
   }
   const [row] = await db
     .select({ thread: threads, audience: boards.audience })
@@ -77,9 +77,23 @@ export async function authoriseChannel(
     .where(eq(threads.id, key))
     .limit(1)
   if (!row) throw notFound('That channel')
-  const reader = readerOn({ ...account, moderates }, row.thread.boardSlug)
-  if (!audienceAllows({ slug: row.thread.boardSlug, audience: row.audience }, reader) || !threadVisibleTo(row.thread, reader)) {
+  const onBoard = readerOn(reader, row.thread.boardSlug)
+  if (!audienceAllows({ slug: row.thread.boardSlug, audience: row.audience }, onBoard) || !threadVisibleTo(row.thread, onBoard)) {
     throw notFound('That channel')
   }
-  return { internal: channel.thread(row.thread.id), scope: null, staff: isStaff(reader) }
+  return { internal: channel.thread(row.thread.id), scope: null, staff: readsAsStaff(onBoard) }
+}
+
+/**
+ * The account as the reading rules take it (src/forum/audience.ts). The socket's copy of the account is current
+ * only once this instance has read the account's news; the boards, read now, may already be past it. So the role
+ * and the boards come from one read, never the copy's role with boards read fresh: a demotion deletes a moderator's
+ * boards, and a moderator with no boards moderates every board. A copy that says member, or suspended, is not read
+ * again: no read could give it more before its news arrives (and the news authorises its channels again).
+ */
+async function staffReading(db: Db, account: Pick<AccountRow, 'id' | 'role' | 'circle'> & { suspended?: boolean }) {
+  const reader = { id: account.id, circle: account.circle, role: 'member' as Role, moderates: null as string[] | null }
+  if (!isStaff(account) || account.suspended) return reader
+  const read = await roleAndBoards(db, account.id)
+  return read ? { ...reader, role: read.role, moderates: read.moderates } : reader
 }
