@@ -183,7 +183,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options
   // loadConfig refuses TRUST_PROXY=true (every hop trusted: any client picks the address its limits count); a
   // Config built by hand may not pass it either.
-  if ((config.trustProxy as unknown) === true) throw new Error('trustProxy must be a hop count or proxy addresses, not true')
+  if (config.trustProxy !== false && typeof config.trustProxy !== 'string') {
+    throw new Error('trustProxy must be false or the proxies\' addresses, not true or a hop count (Fastify trusts no hop of a count)')
+  }
   const clock = options.clock ?? systemClock
   // Client addresses are logged only as a keyed hash: enough to follow one client through the logs,
   // useless for finding the member behind it. The key lives and dies with the process.
@@ -206,8 +208,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       ...(options.logStream ? { stream: options.logStream } : {})
     },
-    // A hop count is valid for Fastify (proxy-addr) though its types leave numbers out.
-    trustProxy: config.trustProxy as false | string,
+    trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     // Unknown properties are refused, not silently dropped: the contract asks for no unknown properties.
     // strictNumbers: a query string's "Infinity" or "1e400" is coerced to Infinity, which integer, minimum and
@@ -276,6 +277,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log: app.log,
     retentionHours: config.eventRetentionHours,
     maxBufferedBytes: config.liveMaxBufferedBytes,
+    limits: {
+      socketsPerAccount: config.liveSockets.perAccount,
+      socketsPerAddress: config.liveSockets.perAddress,
+      unauthenticatedPerAddress: config.liveSockets.unauthenticatedPerAddress
+    },
     ...(options.live?.sessionCheckMs ? { sessionCheckMs: options.live.sessionCheckMs } : {}),
     ...(options.live?.heartbeatMs ? { heartbeatMs: options.live.heartbeatMs } : {})
   })

@@ -30,7 +30,7 @@ export interface Config {
    * Which proxies' X-Forwarded-For to believe: a hop count, or the proxies' addresses/CIDRs (comma-separated);
    * false trusts none. Never `true`: trusting every hop would let any client name its own address.
    */
-  trustProxy: false | string | number
+  trustProxy: false | string
   /** Timeouts on the PostgreSQL connections (ignored for the embedded database). */
   database: DatabaseTimeouts
   /** Lucia's design: sessions live 30 days and slide forward when used in their second half. */
@@ -54,6 +54,8 @@ export interface Config {
   eventRetentionHours: number
   /** Bytes queued for one live socket before it is dropped as a slow consumer. */
   liveMaxBufferedBytes: number
+  /** Open live sockets an instance allows one account, one client address, and one address before they authenticate. */
+  liveSockets: { perAccount: number; perAddress: number; unauthenticatedPerAddress: number }
   /** The support lines shown with crisis posts: CRISIS_RESOURCES_FILE's list, read at start-up, or the built-in one. */
   crisisResources: CrisisResource[]
   /** Whether the crisis model (src/moderation/flagging/crisis-model.ts) reads what no crisis rule caught. */
@@ -140,7 +142,7 @@ function origins(env: Env, name: string): string[] {
  * silent guess at the hop count could be wrong either way (too few: every client shares the proxy's limit; too
  * many: the client chooses again), so the operator says which proxies to believe.
  */
-function trustProxy(env: Env, name: string): false | string | number {
+function trustProxy(env: Env, name: string): false | string {
   const raw = env[name]
   if (raw === undefined || raw.trim() === '') return false
   const value = raw.trim()
@@ -149,15 +151,25 @@ function trustProxy(env: Env, name: string): false | string | number {
     throw new ConfigError(
       name,
       'true would trust every X-Forwarded-For hop, letting any client choose the address its rate limits count. ' +
-        'Give the number of proxies in front of Lantern (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8,127.0.0.1)'
+        'Give the addresses/CIDRs of the proxies in front of Lantern (e.g. 10.0.0.0/8,127.0.0.1, or loopback)'
     )
   }
-  if (/^\d+$/.test(value)) return Number(value)
+  if (value === '0') return false
+  if (/^\d+$/.test(value)) {
+    // Fastify 5.12 reads a hop count as "trust no hop" (it cannot tell the proxy from a client that connects directly
+    // and writes the hops itself): every client would count as the proxy's address, sharing one allowance, and the
+    // proxy's X-Forwarded-Proto would be ignored. Refused, not silently ignored.
+    throw new ConfigError(
+      name,
+      `a hop count ("${value}") is not trusted by Fastify (it cannot tell the proxy from a client that connects directly). ` +
+        'Give the addresses/CIDRs of the proxies in front of Lantern (e.g. 10.0.0.0/8,127.0.0.1, or loopback)'
+    )
+  }
   const entries = value.split(',').map((s) => s.trim()).filter(Boolean)
   if (entries.length > 0 && entries.every(proxyAddress)) return entries.join(',')
   throw new ConfigError(
     name,
-    `must be false, a hop count (e.g. 1) or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal), got "${raw}"`
+    `must be false or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal), got "${raw}"`
   )
 }
 
@@ -260,6 +272,11 @@ export function loadConfig(env: Env = process.env): Config {
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     eventRetentionHours: integer(env, 'EVENT_RETENTION_HOURS', 24, 1, 24 * 90),
     liveMaxBufferedBytes: integer(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+    liveSockets: {
+      perAccount: integer(env, 'LIVE_SOCKETS_PER_ACCOUNT', 20, 1, 1_000_000),
+      perAddress: integer(env, 'LIVE_SOCKETS_PER_ADDRESS', 100, 1, 1_000_000),
+      unauthenticatedPerAddress: integer(env, 'LIVE_UNAUTHENTICATED_SOCKETS_PER_ADDRESS', 10, 1, 1_000_000)
+    },
     crisisResources: crisisResources(env, 'CRISIS_RESOURCES_FILE'),
     crisisModel: boolean(env, 'CRISIS_MODEL', true),
     sourcingModel: boolean(env, 'SOURCING_MODEL', true)

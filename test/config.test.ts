@@ -18,7 +18,8 @@ t.test('defaults follow the contract', async (t) => {
     logLevel: 'info',
     trustProxy: false,
     crisisModel: true,
-    sourcingModel: true
+    sourcingModel: true,
+    liveSockets: { perAccount: 20, perAddress: 100, unauthenticatedPerAddress: 10 }
   })
 })
 
@@ -29,11 +30,15 @@ t.test('values are read and typed', async (t) => {
     ALLOWED_ORIGINS: 'https://a.example, https://b.example',
     COOKIE_SECURE: 'true',
     NEW_ACCOUNT_HOLD_POSTS: '3',
-    TRUST_PROXY: '1',
+    TRUST_PROXY: '10.0.0.1',
     CRISIS_MODEL: 'false',
-    SOURCING_MODEL: 'no'
+    SOURCING_MODEL: 'no',
+    LIVE_SOCKETS_PER_ACCOUNT: '5',
+    LIVE_SOCKETS_PER_ADDRESS: '500',
+    LIVE_UNAUTHENTICATED_SOCKETS_PER_ADDRESS: '40'
   })
-  t.match(config, { port: 8080, databaseUrl: 'postgres://u@db:5432/lantern', cookieSecure: true, newAccountHoldPosts: 3, trustProxy: 1, crisisModel: false, sourcingModel: false })
+  t.match(config, { port: 8080, databaseUrl: 'postgres://u@db:5432/lantern', cookieSecure: true, newAccountHoldPosts: 3, trustProxy: '10.0.0.1', crisisModel: false, sourcingModel: false })
+  t.same(config.liveSockets, { perAccount: 5, perAddress: 500, unauthenticatedPerAddress: 40 })
   t.same(config.allowedOrigins, ['https://a.example', 'https://b.example'])
 })
 
@@ -50,6 +55,8 @@ t.test('a bad value stops start-up naming the variable', async (t) => {
     ['REPORT_HIDE_THRESHOLD', '0'],
     ['REPORT_CRISIS_PER_HOUR', '0'],
     ['CLAIM_LEASE_SECONDS', '1.5'],
+    ['LIVE_SOCKETS_PER_ACCOUNT', '0'],
+    ['LIVE_SOCKETS_PER_ADDRESS', 'many'],
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'everyone']
   ]
@@ -79,7 +86,18 @@ t.test('TRUST_PROXY=true is refused: it would let any client choose its rate-lim
     t.match((error as ConfigError).message, /hop count|addresses/, 'the message says what to give instead')
   }
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
-  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+  t.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false)
+  // Fastify 5.12 trusts no hop of a count: every client would count as the proxy, so a count is refused.
+  for (const value of ['1', '2']) {
+    let error: unknown
+    try {
+      loadConfig({ TRUST_PROXY: value })
+    } catch (e) {
+      error = e
+    }
+    t.ok(error instanceof ConfigError, `TRUST_PROXY=${value} is refused`)
+    t.match((error as ConfigError).message, /addresses\/CIDRs/, 'the message says what to give instead')
+  }
   t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1')
   t.equal(loadConfig({ TRUST_PROXY: 'loopback,fd00::/8,::1' }).trustProxy, 'loopback,fd00::/8,::1')
   for (const value of ['10.0.0.0/33', '10.0.0', '::1/129', '1.2.3.4/8/8', 'everyone,10.0.0.1', ',']) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { and, asc, eq, gt, inArray, lt, max, sql } from 'drizzle-orm'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { and, asc, eq, gt, inArray, isNull, lt, lte, max, or, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import { effectiveStatus, type AccountRow, type AccountView } from '../accounts/model.js'
@@ -9,6 +10,16 @@ import { preparedOn } from '../db/prepared.js'
 import { accounts, eventRetention, events, sessions } from '../db/schema.js'
 import { DomainError } from '../errors.js'
 import { type Authorised, authoriseChannel, channelOf, publicName } from './channels.js'
+import {
+  LIVE_LIMITS,
+  type LiveLimits,
+  REPLAY_DRAIN_BELOW_BYTES,
+  REPLAY_PAGE_BYTES,
+  REPLAY_PAGE_ROWS,
+  REPLAY_STALL_MS,
+  ReplayGate,
+  SocketCounts
+} from './limits.js'
 import { EVENTS_CHANNEL } from './outbox.js'
 
 type EventRow = typeof events.$inferSelect
@@ -26,6 +37,8 @@ interface Subscription {
    * it visible: its author's id, and the hold's last release decides, with the authorisation's answer in hand.
    */
   hiddenPending?: string
+  /** A paged replay waiting for another hold (a re-authorisation) to end, or for the subscription to end. */
+  wake?: () => void
 }
 
 /**
@@ -66,6 +79,8 @@ export interface HubOptions {
   log: FastifyBaseLogger
   retentionHours: number
   maxBufferedBytes: number
+  /** Sockets per account and per address (the LIVE_SOCKETS_* settings); the rest of LIVE_LIMITS otherwise. */
+  limits?: Partial<LiveLimits>
   /** How often sessions behind open sockets are re-checked (ms). */
   sessionCheckMs?: number
   heartbeatMs?: number
@@ -115,6 +130,11 @@ const prepareOutboxAfter = (db: Db) =>
     .prepare('lantern_outbox_after')
 
 export class LiveHub {
+  /** This instance's live limits (src/live/limits.ts, the LIVE_SOCKETS_* settings); one object, read where they apply. */
+  readonly limits: LiveLimits
+  /** Open sockets per account and per address (src/live/routes.ts refuses upgrades over them). */
+  readonly sockets: SocketCounts
+  private readonly replays: ReplayGate
   private readonly channels = new Map<string, Set<LiveClient>>()
   private readonly clients = new Set<LiveClient>()
   private lastSeen = 0
@@ -129,7 +149,11 @@ export class LiveHub {
   constructor(
     private readonly database: Database,
     private readonly options: HubOptions
-  ) {}
+  ) {
+    this.limits = { ...LIVE_LIMITS, ...options.limits }
+    this.sockets = new SocketCounts(this.limits)
+    this.replays = new ReplayGate(this.limits)
+  }
 
   private get db(): Db {
     return this.database.db
@@ -375,14 +399,16 @@ export class LiveHub {
   send(client: LiveClient, message: string): void {
     const socket = client.socket
     if (socket.readyState !== socket.OPEN) return
-    if (socket.bufferedAmount > this.options.maxBufferedBytes) {
-      this.options.log.info('live: dropping a slow consumer')
-      this.remove(client)
-      socket.close(4008, 'slow consumer: too many unsent events')
-      setTimeout(() => socket.terminate(), 1000).unref()
-      return
-    }
+    if (socket.bufferedAmount > this.options.maxBufferedBytes) return this.dropSlowConsumer(client)
     socket.send(message)
+  }
+
+  private dropSlowConsumer(client: LiveClient): void {
+    const socket = client.socket
+    this.options.log.info('live: dropping a slow consumer')
+    this.remove(client)
+    socket.close(4008, 'slow consumer: too many unsent events')
+    setTimeout(() => socket.terminate(), 1000).unref()
   }
 
   /**
@@ -431,35 +457,157 @@ export class LiveHub {
         this.releaseHold(client, sub)
         return
       }
-      const from = Number(since)
-      const gone = () => new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
-      const latest = await this.latestId()
-      if (ended()) return
-      if (from > latest) throw gone()
-      const replay = await this.db
-        .select()
-        .from(events)
-        .where(and(eq(events.channel, internal), gt(events.position, from)))
-        .orderBy(asc(events.position))
-        .limit(MAX_REPLAY + 1)
-      // The retention bound is read after the replay: a purge that committed before the replay's read also
-      // shows here, so a replay it cut short is never taken for a whole one.
-      const [retention] = await this.db.select().from(eventRetention).where(eq(eventRetention.id, 1))
-      if (ended()) return
-      if (from < (retention?.purgedThrough ?? 0)) throw gone()
-      if (replay.length > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
-      this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
-      sub.lastSent = from
-      // Another hold (the channel authorised again after news of the account) decides whether the replay may be
-      // read at all: it waits with the live events, ahead of them, and goes out with them or not at all.
-      if (sub.holds > 1) sub.buffer = [...replay, ...(sub.buffer ?? [])]
-      else for (const row of replay) this.sendIfNew(client, sub, row)
-      this.releaseHold(client, sub)
+      // A resume takes a turn (src/live/limits.ts): its reads, and its one page in memory, wait for it.
+      const release = await this.replays.acquire(account.id)
+      try {
+        if (!ended()) await this.replay(client, key, sub, since, ended)
+      } finally {
+        release()
+      }
     } catch (error) {
       if (ended()) return
       this.unsubscribe(client, key)
       throw error
     }
+  }
+
+  /**
+   * Sends a resume's events, `from` excluded, then what was held meanwhile. Nothing of the replay is loaded to decide
+   * that it is too long (a count over at most MAX_REPLAY + 1 rows), what the subscriber may not read is left in the
+   * database, and the rest is read and sent a page at a time, each page once the client has read most of the last:
+   * a resume holds one page in memory, however long it is, and a large one is never dropped as a slow consumer.
+   * It reads only what this instance's hub has read (lastSeen, L3 in the live review): account news and thread
+   * hides are applied in that order before anything after them is sent, and what comes later reaches the held
+   * subscription through deliver, in order (sendIfNew drops what the replay already sent).
+   */
+  private async replay(client: LiveClient, key: string, sub: Subscription, since: string, ended: () => boolean): Promise<void> {
+    const accountId = client.account!.id
+    const from = Number(since)
+    const gone = () => new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
+    const latest = await this.latestId()
+    if (ended()) return
+    if (from > latest) throw gone()
+    const cap = this.lastSeen
+    const [counted] = await rows<{ n: string | number }>(
+      this.db,
+      sql`select count(*) as n from (select 1 from ${events} where ${this.replayable(sub.auth, accountId, from, cap)} limit ${MAX_REPLAY + 1}) kept`
+    )
+    // The retention bound is read after the count: a purge that committed before the count's read also shows here,
+    // so a replay it cut short is never taken for a whole one.
+    const purged = await this.purgedThrough()
+    if (ended()) return
+    if (from < purged) throw gone()
+    if (Number(counted?.n ?? 0) > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
+    this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
+    sub.lastSent = from
+    const below = Math.min(REPLAY_DRAIN_BELOW_BYTES, this.options.maxBufferedBytes / 4)
+    for (;;) {
+      if (!(await this.drained(client, below)) || !(await this.settled(sub, ended))) return
+      if (this.hiddenFrom(client, sub)) return this.endHidden(client, key)
+      const auth = sub.auth
+      const page = await this.replayPage(auth, accountId, sub.lastSent, cap)
+      if (ended()) return
+      let more = page.length === REPLAY_PAGE_ROWS
+      for (const row of page) {
+        if (!row.included) break
+        if (client.socket.bufferedAmount > below && (!(await this.drained(client, below)) || ended())) return
+        // Authorised again meanwhile (or being so): the rest is read again, from what was sent, under the new answer.
+        if (sub.holds > 1 || sub.auth !== auth) {
+          more = true
+          break
+        }
+        this.sendIfNew(client, sub, row)
+      }
+      if (!more && page.every((row) => row.included)) break
+    }
+    // A purge that ran while the pages were read may have taken some before they were read: the client reloads.
+    const purgedSince = await this.purgedThrough()
+    if (ended()) return
+    if (purgedSince > purged && purgedSince > from) {
+      this.unsubscribe(client, key)
+      this.send(client, frame({ type: 'error', code: 'resync_required', message: 'Those events are no longer kept; reload and subscribe again.', channel: key }))
+      return
+    }
+    this.releaseHold(client, sub)
+  }
+
+  private async purgedThrough(): Promise<number> {
+    const [retention] = await this.db.select().from(eventRetention).where(eq(eventRetention.id, 1))
+    return Number(retention?.purgedThrough ?? 0)
+  }
+
+  /** The channel's events after `from`, up to `cap`, that this authorisation may read: allowed()'s rules, in SQL. */
+  private replayable(auth: Authorised, accountId: string, from: number, cap: number) {
+    return and(
+      eq(events.channel, auth.internal),
+      gt(events.position, from),
+      lte(events.position, cap),
+      auth.staff ? undefined : or(isNull(events.restrictedTo), eq(events.restrictedTo, accountId)),
+      auth.scope ? or(isNull(events.boardSlug), inArray(events.boardSlug, auth.scope)) : undefined
+    )
+  }
+
+  /**
+   * One page of a replay: up to REPLAY_PAGE_ROWS events, cut after about REPLAY_PAGE_BYTES of data (the first always
+   * included). The events past the cut come without their data (`included` false), so the caller knows more follow.
+   */
+  private async replayPage(auth: Authorised, accountId: string, after: number, cap: number): Promise<Array<EventRow & { included: boolean }>> {
+    const page = await rows<{
+      id: string | number
+      position: string | number
+      channel: string
+      event: string
+      data: unknown
+      restricted_to: string | null
+      board_slug: string | null
+      created_at: Date | string
+      included: boolean
+    }>(
+      this.db,
+      sql`select id, position, channel, event, case when included then data end as data, restricted_to, board_slug, created_at, included
+        from (select ${events}.*, coalesce(sum(octet_length(data::text)) over (order by position rows between unbounded preceding and 1 preceding), 0) < ${REPLAY_PAGE_BYTES} as included
+                from ${events} where ${this.replayable(auth, accountId, after, cap)} order by position limit ${REPLAY_PAGE_ROWS}) page
+        order by position`
+    )
+    return page.map((r) => ({
+      id: Number(r.id),
+      position: Number(r.position),
+      channel: r.channel,
+      event: r.event,
+      data: r.data,
+      restrictedTo: r.restricted_to,
+      boardSlug: r.board_slug,
+      createdAt: new Date(r.created_at),
+      included: r.included
+    }))
+  }
+
+  /**
+   * Waits until the client has read its socket down to `below` bytes unsent: false if the socket closed, or was
+   * dropped as a slow consumer after reading nothing for REPLAY_STALL_MS.
+   */
+  private async drained(client: LiveClient, below: number): Promise<boolean> {
+    const socket = client.socket
+    let waited = 0
+    let unsent = socket.bufferedAmount
+    while (socket.readyState === socket.OPEN && socket.bufferedAmount > below) {
+      if (socket.bufferedAmount < unsent) waited = 0
+      unsent = socket.bufferedAmount
+      if (waited >= REPLAY_STALL_MS) {
+        this.dropSlowConsumer(client)
+        return false
+      }
+      await sleep(10)
+      waited += 10
+    }
+    return socket.readyState === socket.OPEN
+  }
+
+  /** Waits while another hold (a re-authorisation) is on the subscription: false if it ended meanwhile. */
+  private async settled(sub: Subscription, ended: () => boolean): Promise<boolean> {
+    while (sub.holds > 1 && !ended()) await new Promise<void>((resolve) => (sub.wake = resolve))
+    sub.wake = undefined
+    return !ended()
   }
 
   private hold(sub: Subscription): void {
@@ -469,7 +617,7 @@ export class LiveHub {
 
   /** The last holder sends what waited, in order. */
   private releaseHold(client: LiveClient, sub: Subscription): void {
-    if (--sub.holds > 0) return
+    if (--sub.holds > 0) return sub.wake?.()
     if (this.hiddenFrom(client, sub)) {
       this.endHidden(client, publicName(sub.auth.internal))
       return
@@ -490,6 +638,7 @@ export class LiveHub {
     const sub = client.subs.get(name)
     if (!sub) return false
     client.subs.delete(name)
+    sub.wake?.()
     const set = this.channels.get(sub.auth.internal)
     set?.delete(client)
     if (set?.size === 0) this.channels.delete(sub.auth.internal)

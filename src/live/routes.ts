@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import { originAllowed } from '../http/auth.js'
 import { frame, liveAccount, type LiveAccount, type LiveClient, type LiveHub } from './hub.js'
+import { type AddressCount, PING_ALLOWANCE, SUBSCRIBE_ALLOWANCE, TokenBucket } from './limits.js'
 
 export interface LiveRouteOptions {
   deps: Deps
@@ -61,8 +62,14 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       config: { public: true },
       schema: { tags: ['live'], summary: 'Websocket: subscribe to board:<slug>, thread:<id>, moderation (staff) and me' },
       // A plain HTTP request (no upgrade) gets the contract's error shape, not @fastify/websocket's empty 404.
-      preValidation: async (request) => {
+      // Sockets per account and per address (src/live/limits.ts) are refused before the upgrade, in the contract's shape.
+      preValidation: async (request, reply) => {
         if (!request.ws) throw new DomainError('not_found', 'GET /api/v1/live is a websocket; open it with an upgrade request.')
+        const refusal = hub.sockets.refusal(request.clientId, request.account?.id ?? null)
+        if (refusal) {
+          reply.header('retry-after', String(RETRY_SOCKET_AFTER_S))
+          throw new DomainError('rate_limited', `${refusal} Close one, or try again later.`)
+        }
       },
       // A cross-site page must not open a socket with the member's cookie, and a cookie needs an Origin to
       // show it is not one (as a state-changing request does); a token-only client may send none.
@@ -80,7 +87,14 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       const tcp = request.raw.socket as { _httpMessage?: { detachSocket(s: unknown): void } | null }
       tcp._httpMessage?.detachSocket(tcp)
       const account = request.account ? liveAccount(request.account, deps.clock.now()) : null
-      openSocket(socket, account, request.session?.id ?? null, context)
+      // Upgrades that passed the check side by side may have filled the allowance meanwhile.
+      const refusal = hub.sockets.refusal(request.clientId, account?.id ?? null)
+      if (refusal) {
+        socket.send(frame({ type: 'error', code: 'rate_limited', message: `${refusal} Close one, or try again later.` }))
+        socket.close(1008, 'too many live connections')
+        return
+      }
+      openSocket(socket, account, request.session?.id ?? null, request.clientId, context)
     }
   )
 }
@@ -105,6 +119,8 @@ export const MAX_MESSAGE_BYTES = 4 * 1024
  * somehow keeps sending while paused is closed (1008) at MAX_PENDING_MESSAGES: memory stays bounded (4 KiB each).
  */
 const PAUSE_AT = 32
+/** What a refused upgrade's Retry-After says: a socket of the account's or the address's may have closed by then. */
+const RETRY_SOCKET_AFTER_S = 10
 const RESUME_AT = 8
 const MAX_PENDING_MESSAGES = 512
 
@@ -124,11 +140,16 @@ class LiveConnection implements LiveClient {
   queue = IDLE
   /** Messages received and not yet handled. */
   pending = 0
+  /** Allowances of subscribe/unsubscribe and of the other messages, made at the first such message. */
+  subscribes: TokenBucket | null = null
+  pings: TokenBucket | null = null
 
   constructor(
     readonly socket: WebSocket,
     public account: LiveAccount | null,
     public sessionId: string | null,
+    /** Its address's count of sockets (the hub's SocketCounts), which it holds until it closes. */
+    readonly address: AddressCount,
     readonly context: LiveContext
   ) {}
 
@@ -162,6 +183,15 @@ class LiveConnection implements LiveClient {
       this.socket.close(4401, 'authentication failed')
       return
     }
+    const { hub } = this.context
+    if (hub.sockets.accountFull(result.account.id)) {
+      if (this.authTimer) clearTimeout(this.authTimer)
+      this.authTimer = null
+      this.error('rate_limited', 'Too many live connections for this account. Close one, or try again later.')
+      this.socket.close(1008, 'too many live connections')
+      return
+    }
+    hub.sockets.authenticated(this.address, result.account.id)
     this.account = liveAccount(result.account, this.context.sessionDeps.clock.now())
     this.sessionId = result.session.id
     this.context.hub.adopt(this)
@@ -175,6 +205,20 @@ class LiveConnection implements LiveClient {
     // What a closed socket had sent is dropped unread: no subscribe registers it again, no query runs for it.
     if (!this.open) return
     const message = parse(raw)
+    if (typeof message === 'string' || message.type !== 'auth') {
+      const subscribing = typeof message !== 'string' && message.type !== 'ping'
+      const verdict = subscribing
+        ? (this.subscribes ??= new TokenBucket(SUBSCRIBE_ALLOWANCE, Date.now())).take(Date.now())
+        : (this.pings ??= new TokenBucket(PING_ALLOWANCE, Date.now())).take(Date.now())
+      if (verdict === 'close') {
+        this.socket.close(1008, 'too many messages')
+        // Paused (messages waiting), the socket would never read the client's close frame.
+        return this.socket.resume()
+      }
+      if (verdict === 'refused') {
+        return this.error('rate_limited', 'Too many messages; wait a moment and send it again.', subscribing ? message.channel : undefined)
+      }
+    }
     if (typeof message === 'string') return this.error('validation_failed', message)
     if (message.type === 'ping') return hub.send(this, frame({ type: 'pong' }))
     if (message.type === 'auth') {
@@ -224,6 +268,7 @@ function onClose(this: TaggedSocket) {
   if (!connection) return
   if (connection.authTimer) clearTimeout(connection.authTimer)
   connection.context.hub.remove(connection)
+  connection.context.hub.sockets.close(connection.address, connection.account?.id ?? null)
 }
 function onError(this: TaggedSocket) {
   this.terminate()
@@ -232,8 +277,8 @@ function closeUnauthenticated(socket: WebSocket) {
   socket.close(4401, 'authentication timed out')
 }
 
-function openSocket(socket: TaggedSocket, account: LiveAccount | null, sessionId: string | null, context: LiveContext) {
-  const connection = new LiveConnection(socket, account, sessionId, context)
+function openSocket(socket: TaggedSocket, account: LiveAccount | null, sessionId: string | null, address: string, context: LiveContext) {
+  const connection = new LiveConnection(socket, account, sessionId, context.hub.sockets.open(address, account?.id ?? null), context)
   socket[CONNECTION] = connection
   context.hub.add(connection)
   if (!account) connection.authTimer = setTimeout(closeUnauthenticated, context.authTimeoutMs, socket)

@@ -142,7 +142,7 @@ t.test('sign-ups per address count an IPv6 client by its /64', async (t) => {
 })
 
 t.test('behind one trusted proxy, X-Forwarded-For cannot choose the limited address', async (t) => {
-  const h = await buildTestApp(t, { ...limits({ writesPerIpPerMinute: 3 }), trustProxy: 1 })
+  const h = await buildTestApp(t, { ...limits({ writesPerIpPerMinute: 3 }), trustProxy: '10.0.0.1' })
   const member = await h.signUp()
   const { threadId } = await h.startThread(member, 'general')
   const codes: number[] = []
@@ -158,6 +158,19 @@ t.test('behind one trusted proxy, X-Forwarded-For cannot choose the limited addr
     codes.push(res.statusCode)
   }
   t.same(codes, [201, 201, 201, 429, 429], `the real client 198.51.100.99 is limited: ${codes}`)
+  // Another client behind the same proxy has its own allowance: the proxy's hop is read, not the proxy counted.
+  const other = await h.as(member, {
+    method: 'POST',
+    url: `/api/v1/threads/${threadId}/posts`,
+    remoteAddress: '10.0.0.1',
+    headers: { 'x-forwarded-for': '198.51.100.100' },
+    payload: { body: 'from another client behind the proxy' }
+  })
+  t.equal(other.statusCode, 201, 'another client behind the proxy is not limited with the first')
+})
+
+t.test('a hop count in a Config built by hand is refused: Fastify would trust no hop of it', async (t) => {
+  await t.rejects(buildTestApp(t, { trustProxy: 1 as unknown as false }), /trustProxy/)
 })
 
 t.test('a Config with trustProxy true is refused by buildApp too', async (t) => {
