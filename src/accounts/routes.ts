@@ -90,7 +90,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AccountDeps; hub: 
     async (request, reply) => {
       requireAccount(request)
       if (request.session) {
-        await invalidateSession(deps.db, request.session.id)
+        await invalidateSession(deps.db, request.session.id, deps.clock.now())
         hub.endSession(request.session.id)
       }
       clearSessionCookie(reply, secure)

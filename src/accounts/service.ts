@@ -130,7 +130,7 @@ export async function deleteAccount(deps: Pick<Deps, 'db' | 'clock'>, account: A
     // finds the author gone (each re-reads the row under its lock).
     await tx.select({ id: posts.id }).from(posts).where(eq(posts.authorId, account.id)).orderBy(posts.id).for('update')
     await tx.select({ id: threads.id }).from(threads).where(eq(threads.authorId, account.id)).orderBy(threads.id).for('update')
-    await invalidateAllSessions(tx, account.id)
+    await invalidateAllSessions(tx, account.id, now)
     const withdrawn = await forgetWords(tx, account.id)
     await forgetAuthorInEvents(tx, account.id)
     await tx.update(posts).set({ authorId: null }).where(eq(posts.authorId, account.id))
@@ -325,7 +325,7 @@ export async function createOrPromoteAdmin(deps: Pick<Deps, 'db' | 'clock'>, han
         .set({ role: 'admin', passwordHash })
         .where(eq(accounts.id, existing.id))
         .returning()
-      const sessionsEnded = await invalidateAllSessions(tx, existing.id)
+      const sessionsEnded = await invalidateAllSessions(tx, existing.id, now)
       return { account: accountView(updated!, now), created: false, sessionsEnded }
     }
     const [created] = await tx

@@ -6,6 +6,8 @@ import type { Clock } from '../clock.js'
 import type { Db } from '../db/client.js'
 import { preparedOn } from '../db/prepared.js'
 import { accounts, sessions } from '../db/schema.js'
+import { channel } from '../live/channels.js'
+import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import type { AccountRow } from './model.js'
 
 /**
@@ -127,13 +129,24 @@ export async function validateSessionToken(
   return { session, account: row.account, renewed }
 }
 
-export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.id, sessionId))
+/**
+ * News for every instance that these sessions ended (sign-out, account deletion, create-admin): each closes their
+ * sockets (4401) as soon as it reads the outbox, not at its next session check up to 15 s later. On a channel no
+ * client can subscribe to; it carries the sessions' ids (hashes of their tokens), which open nothing.
+ */
+const sessionsEnded = (ids: string[]): LiveEvent => ({ channel: channel.sessions, event: 'session.ended', data: { sessions: ids } })
+
+export async function invalidateSession(db: Db, sessionId: string, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const ended = await tx.delete(sessions).where(eq(sessions.id, sessionId)).returning({ id: sessions.id })
+    if (ended.length) await writeEvents(tx, now, [sessionsEnded([sessionId])])
+  })
 }
 
-/** Ends every session of an account; resolves to how many there were. */
-export async function invalidateAllSessions(db: Db, accountId: string): Promise<number> {
-  const ended = await db.delete(sessions).where(eq(sessions.accountId, accountId)).returning({ id: sessions.id })
+/** Ends every session of an account, in the caller's transaction; resolves to how many there were. */
+export async function invalidateAllSessions(tx: Db, accountId: string, now: Date): Promise<number> {
+  const ended = await tx.delete(sessions).where(eq(sessions.accountId, accountId)).returning({ id: sessions.id })
+  if (ended.length) await writeEvents(tx, now, [sessionsEnded(ended.map((row) => row.id))])
   return ended.length
 }
 

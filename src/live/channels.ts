@@ -12,7 +12,9 @@ export const channel = {
   board: (slug: string) => `board:${slug}`,
   thread: (id: string) => `thread:${id}`,
   moderation: 'moderation',
-  me: (accountId: string) => `me:${accountId}`
+  me: (accountId: string) => `me:${accountId}`,
+  /** Sessions that ended, for every instance's hub (no client can subscribe to it: channelOf knows no such name). */
+  sessions: 'internal:sessions'
 }
 
 /** What clients see: `me:<id>` is just `me` to its owner. */

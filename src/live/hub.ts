@@ -371,6 +371,7 @@ export class LiveHub {
   }
 
   private deliver(row: EventRow): void {
+    if (row.event === 'session.ended') return this.sessionsEnded((row.data as { sessions?: string[] } | null)?.sessions ?? [])
     if (row.event === 'account.updated' || row.event === 'account.suspended') {
       const view = (row.data as { account?: AccountView } | null)?.account
       if (view) this.refreshAccount({ id: view.id, handle: view.handle, role: view.role, circle: view.circle, suspended: view.status === 'suspended' }, null)
@@ -726,10 +727,18 @@ export class LiveHub {
     this.send(client, frame({ type: 'error', code: 'not_found', message: 'That thread is no longer available.', channel: key }))
   }
 
-  /** Closes the sockets of a session that ended on this instance (sign-out, account deletion). */
+  /** Closes the sockets of a session that ended on this instance (sign-out), before its news comes back. */
   endSession(sessionId: string): void {
     for (const client of this.clients) {
       if (client.sessionId === sessionId) client.socket.close(4401, 'session ended')
+    }
+  }
+
+  /** Sessions that ended on any instance (news on channel.sessions): their sockets here close as endSession's do. */
+  private sessionsEnded(ids: string[]): void {
+    const ended = new Set(ids)
+    for (const client of this.clients) {
+      if (client.sessionId && ended.has(client.sessionId)) client.socket.close(4401, 'session ended')
     }
   }
 
