@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm'
-import { isStaff, type AccountRow, type Role } from '../accounts/model.js'
+import { effectiveStatus, isStaff, type AccountRow, type Role } from '../accounts/model.js'
 import type { Db } from '../db/client.js'
 import { boards, threads } from '../db/schema.js'
 import { DomainError, notFound } from '../errors.js'
@@ -52,12 +52,13 @@ export function channelOf(accountId: string, name: string): string {
 export async function authoriseChannel(
   db: Db,
   account: Pick<AccountRow, 'id' | 'role' | 'circle'> & { suspended?: boolean },
-  name: string
+  name: string,
+  now: Date
 ): Promise<Authorised> {
   // A name that is no channel is not_found before anything is read.
   const internal = channelOf(account.id, name)
   if (name === 'me') return { internal, scope: null, staff: false }
-  const reader = await staffReading(db, account)
+  const reader = await staffReading(db, account, now)
   if (name === 'moderation') {
     // A suspended moderator has no moderation tools, live ones included.
     if (!readsAsStaff(reader)) throw new DomainError('not_found', 'There is no such channel.')
@@ -93,9 +94,12 @@ export async function authoriseChannel(
  * boards, and a moderator with no boards moderates every board. A copy that says member, or suspended, is not read
  * again: no read could give it more before its news arrives (and the news authorises its channels again).
  */
-async function staffReading(db: Db, account: Pick<AccountRow, 'id' | 'role' | 'circle'> & { suspended?: boolean }) {
+async function staffReading(db: Db, account: Pick<AccountRow, 'id' | 'role' | 'circle'> & { suspended?: boolean }, now: Date) {
   const reader = { id: account.id, circle: account.circle, role: 'member' as Role, moderates: null as string[] | null }
   if (!isStaff(account) || account.suspended) return reader
+  // The same read says whether the account is suspended: a suspension whose news this instance has not read yet
+  // takes staff reading away at once, as a demotion does.
   const read = await roleAndBoards(db, account.id)
-  return read ? { ...reader, role: read.role, moderates: read.moderates } : reader
+  if (!read || effectiveStatus(read, now) !== 'active') return reader
+  return { ...reader, role: read.role, moderates: read.moderates }
 }

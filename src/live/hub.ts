@@ -447,7 +447,7 @@ export class LiveHub {
     const ended = () => client.subs.get(key) !== sub
     const unauthorised = sub.auth
     try {
-      const auth = await authoriseChannel(this.db, account, name)
+      const auth = await authoriseChannel(this.db, account, name, this.options.clock.now())
       if (ended()) return
       // The account changed meanwhile and the subscription was authorised again: that read began later.
       if (sub.auth === unauthorised) sub.auth = auth
@@ -675,7 +675,7 @@ export class LiveHub {
     this.hold(sub)
     const current = () => client.subs.get(key) === sub
     try {
-      const auth = await authoriseChannel(this.db, client.account!, key)
+      const auth = await authoriseChannel(this.db, client.account!, key, this.options.clock.now())
       if (!current()) return
       sub.auth = auth
       this.releaseHold(client, sub)

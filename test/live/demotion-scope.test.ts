@@ -95,3 +95,28 @@ t.test('a board moderator made a moderator of every board gets every board at on
   await s.waitFor((m) => JSON.stringify(m).includes('FAMILYQUEUE'))
   t.equal((await s.subscribe(`thread:${familyThread}`)).type, 'subscribed', 'and the family board as staff')
 })
+
+t.test('a suspended moderator gets no staff reading before the instance reads the suspension', async (t) => {
+  const { h, admin, mod } = await setUp(t)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member, 'general', { title: 'A thread', body: 'on a board they moderate' })
+  const held = await h.as(member, { method: 'POST', url: `/api/v1/threads/${threadId}/posts`, payload: { body: 'HELDREPLY call me 07700 900123' } })
+  t.equal(held.json().moderation.state, 'held')
+  await h.app.liveHub.poll()
+  const s = await LiveSocket.open(await liveUrl(h.app), { token: mod.token })
+  t.teardown(() => s.close())
+  t.equal((await s.subscribe(`thread:${threadId}`, '0')).type, 'subscribed')
+  await s.waitFor((m) => JSON.stringify(m).includes('HELDREPLY'), 3000)
+  t.pass('before: as staff of general, the held reply comes in the replay')
+  s.send({ type: 'unsubscribe', channel: `thread:${threadId}` })
+  await sleep(100)
+
+  holdNews(t, h.app)
+  const suspended = await h.as(admin, { method: 'POST', url: `/api/v1/moderation/accounts/${mod.id}/suspend`, payload: { reason: 'misused the tools' } })
+  t.equal(suspended.statusCode, 200)
+  t.match(await s.subscribe('moderation', '0'), { type: 'error', code: 'not_found' }, 'the queue is refused at once')
+  const from = s.messages.length
+  t.equal((await s.subscribe(`thread:${threadId}`, '0')).type, 'subscribed', 'the thread, as a member')
+  await sleep(300)
+  t.notOk(JSON.stringify(s.messages.slice(from)).includes('HELDREPLY'), 'without the held reply')
+})

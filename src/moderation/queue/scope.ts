@@ -14,14 +14,20 @@ import { forbidden } from '../../errors.js'
  */
 export const boardsOfModerator = sql<string[] | null>`case when ${accounts.role} = 'moderator' then (select array_agg(${moderatorBoards.boardSlug} order by ${moderatorBoards.boardSlug}) from ${moderatorBoards} where ${moderatorBoards.accountId} = ${accounts.id}) end`
 
-/** An account's role and the boards it moderates, from one statement; undefined if there is no such account. */
-export async function roleAndBoards(db: Db, accountId: string): Promise<{ role: Role; moderates: string[] | null } | undefined> {
+/**
+ * An account's role, the boards it moderates and its status (a suspension and its end), from one statement; undefined
+ * if there is no such account.
+ */
+export async function roleAndBoards(
+  db: Db,
+  accountId: string
+): Promise<{ role: Role; moderates: string[] | null } & Pick<AccountRow, 'status' | 'suspendedUntil'> | undefined> {
   const [row] = await db
-    .select({ role: accounts.role, moderates: boardsOfModerator })
+    .select({ role: accounts.role, moderates: boardsOfModerator, status: accounts.status, suspendedUntil: accounts.suspendedUntil })
     .from(accounts)
     .where(eq(accounts.id, accountId))
     .limit(1)
-  return row && { role: row.role, moderates: row.moderates ?? null }
+  return row && { ...row, moderates: row.moderates ?? null }
 }
 
 /**
