@@ -71,9 +71,13 @@ t.test('reporting a post', async (t) => {
   const first = await h.as(reporter, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment', note: 'aimed at me' } })
   t.equal(first.statusCode, 201)
   t.match(first.json().report, { postId, reason: 'harassment', note: 'aimed at me' })
-  const again = await h.as(reporter, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'spam' } })
+  const again = await h.as(reporter, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'harassment', note: 'aimed at me' } })
   t.equal(again.statusCode, 200, 'the same account again gets the existing report')
   t.same(again.json().report, first.json().report)
+  // Saying something new amends it (test/forum/reports-said-again.test.ts): the same report, its reason now spam.
+  const amended = await h.as(reporter, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload: { reason: 'spam' } })
+  t.equal(amended.statusCode, 200)
+  t.match(amended.json().report, { id: first.json().report.id, reason: 'spam', note: 'aimed at me' })
 
   for (const payload of [{}, { reason: 'boring' }, { reason: 'spam', note: 'x'.repeat(1001) }, { reason: 'spam', extra: 1 }]) {
     t.equal((await h.as(reporter, { method: 'POST', url: `/api/v1/posts/${postId}/reports`, payload })).statusCode, 400, JSON.stringify(payload).slice(0, 60))
