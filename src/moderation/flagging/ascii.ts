@@ -13,7 +13,23 @@
  * the words that give a home address), so that they only run on the few posts that could
  * contain a phone number, an e-mail address, a handle or a home address.
  */
-import { HOME_MARK_WORDS, MAIL_PROVIDER_JOINED, MAIL_PROVIDER_WORDS, PLATFORM_NAME_WORDS, TWO_DIGIT_WORDS } from './detectors.js'
+import {
+  AREA_CODE_WORD,
+  DIGIT_WORD_NAMES,
+  DODGE_MARKS,
+  HOME_MARK_WORDS,
+  MAIL_PROVIDER_JOINED,
+  MAIL_PROVIDER_WORDS,
+  MAX_PHONE_GAP,
+  MIN_PHONE_DIGITS,
+  PHONE_SEPARATORS,
+  PLATFORM_NAME_WORDS,
+  READ_OUT_DIGITS,
+  REPEATED_RUN_WORDS,
+  SPELLED_PHONE_DIGITS,
+  SPOKEN_SEPARATOR_WORDS,
+  TWO_DIGIT_WORDS
+} from './detectors.js'
 import { ASCII_CLASS, ASCII_LOWER, CharClass, foldCodePoint, TRADE_EMOJI } from './fold.js'
 import { C_APOSTROPHE, C_DIGIT, C_DOT, C_OTHER, C_SEPARATOR, C_SYMBOL, HARD, SOFT_BASE, SkimAutomaton, UNBUILT, type SkimmerBounds, type SoftAction } from './dfa.js'
 import { TRIE_CUT, TRIE_DEAD, TRIE_ROOT, TRIE_STRIDE, trieSteps } from './letter-trie.js'
@@ -71,13 +87,11 @@ const LOWER_L = 0x6c
 const LOWER_O = 0x6f
 
 /**
- * `[\s().\-/]`, what PHONE_LIKE in detectors.ts allows between digits, `_`, which the detector reads as a space,
- * and `| ~ * : = + #`, which it reads as spaces between the groups of a number (undodge).
+ * White space and PHONE_SEPARATORS, what PHONE_LIKE in detectors.ts allows between digits, `_`, which the detector
+ * reads as a space, and DODGE_MARKS, which it reads as spaces between the groups of a number (undodge).
  */
 const PHONE_GAP = new Uint8Array(256)
-for (const ch of '\t\n\v\f\r ().-/_|~*:=+#') PHONE_GAP[ch.charCodeAt(0)] = 1
-const MAX_PHONE_GAP = 3
-const PHONE_DIGITS = 7
+for (const ch of '\t\n\v\f\r _' + PHONE_SEPARATORS + DODGE_MARKS) PHONE_GAP[ch.charCodeAt(0)] = 1
 
 const GAP_BROKEN = 1 << 30
 
@@ -97,11 +111,10 @@ const MARK_REACH = 64
 const MARK_HOME = 128
 const MARKED_WORDS: ReadonlyArray<[string, number]> = [
   ['at', MARK_AT],
-  ['dot', MARK_DOT],
-  ['period', MARK_DOT],
-  ...'zero oh one two three four five six seven eight nine'.split(' ').map((w): [string, number] => [w, MARK_DIGIT_WORD]),
+  ...SPOKEN_SEPARATOR_WORDS.map((w): [string, number] => [w, MARK_DOT]),
+  ...DIGIT_WORD_NAMES.map((w): [string, number] => [w, MARK_DIGIT_WORD]),
   ...MAIL_PROVIDER_WORDS.map((w): [string, number] => [w, MARK_PROVIDER]),
-  ['code', MARK_CODE],
+  [AREA_CODE_WORD, MARK_CODE],
   ...TWO_DIGIT_WORDS.map((w): [string, number] => [w, MARK_TWO_DIGITS]),
   ...[...MAIL_PROVIDER_JOINED, ...PLATFORM_NAME_WORDS].map((w): [string, number] => [w, MARK_REACH]),
   ...HOME_MARK_WORDS.map((w): [string, number] => [w, MARK_HOME])
@@ -156,16 +169,31 @@ const VANISHES = 0xfe
 const BOUNDARY_BYTE = 0
 /** Units that are separators folding to `.` (`．`): read as a space, but the e-mail detector reads them as a dot. */
 const FOLDS_TO_DOT = new Uint8Array(0x10000)
-/** What translate() answers: the text has no one-byte reading; it has one; it has one and held a separator folding to `.`. */
+/**
+ * What translate() answers: the text has no one-byte reading (0), or it has one (READ), with these flags: it held
+ * a separator folding to `.`; it held an invisible character or a mark, which the detectors read as nothing and
+ * the bytes as a boundary.
+ */
 const UNREADABLE = 0
 const READ = 1
-const READ_WITH_DOT = 2
+const WITH_DOT = 2
+const WITH_INVISIBLE = 4
 
+/** A decimal digit: the detectors read any as the ASCII digit (detectors.ts wideReading). */
+const DECIMAL_DIGIT = /^\p{Nd}$/u
+
+/**
+ * What a code point reads as (TRANSLATED's values). It also notes, once for each, the separators that fold to `.`
+ * in FOLDS_TO_DOT: translate() reads that table only after TRANSLATED, which caches the first answer, is filled.
+ */
 function translation(cp: number): number {
   const emoji = EMOJI_INDEX.get(cp)
   if (emoji !== undefined) return EMOJI_BYTE + emoji + 1
   const folded = foldCodePoint(cp)
   const cls = folded.classes[0]
+  // Decimal digits that do not fold to an ASCII one (`٣`, and `١`, which folds to l) are digits to the detectors
+  // (detectors.ts wideReading), which the gates here would not count: the general path, with every gate open.
+  if (DECIMAL_DIGIT.test(String.fromCodePoint(cp)) && !(folded.codes.length === 1 && cls === CharClass.Digit && (folded.codes[0] ?? 128) < 128)) return UNTRANSLATABLE
   if (folded.codes.length === 0) return VANISHES
   if (folded.codes.length !== 1) return UNTRANSLATABLE
   const code = folded.codes[0] ?? 0
@@ -197,12 +225,13 @@ function translate(text: string, bytes: Uint8Array): number {
     } else {
       v = TRANSLATED[u] ?? 0
       if (v === 0) v = TRANSLATED[u] = translation(u)
-      if (v === 0x20 + 1 && FOLDS_TO_DOT[u] === 1) read = READ_WITH_DOT
+      if (v === 0x20 + 1 && FOLDS_TO_DOT[u] === 1) read |= WITH_DOT
     }
     if (v === UNTRANSLATABLE) return UNREADABLE
     if (v === VANISHES) {
       if (!afterBoundary) return UNREADABLE
       v = BOUNDARY_BYTE + 1
+      read |= WITH_INVISIBLE
     }
     const byte = v - 1
     bytes[i] = byte
@@ -406,7 +435,7 @@ export class AsciiScanner {
     const bytes = this.bytes
     const read = encoder.encodeInto(text, bytes).written === n ? READ : translate(text, bytes)
     if (read === UNREADABLE) return null
-    const wideDot = read === READ_WITH_DOT
+    const wideDot = (read & WITH_DOT) !== 0
     // A boundary after the last byte lets the word loops below read one past a word without a bounds test.
     bytes[n] = 0
     const a = this.automaton
@@ -523,7 +552,7 @@ export class AsciiScanner {
             if (k < K_LETTER) digits++
             numerals++
             if (i - lastDigit <= MAX_PHONE_GAP + 1 && phoneGap(bytes, lastDigit + 1, i)) {
-              if (++chain >= PHONE_DIGITS) phoneLike = true
+              if (++chain >= MIN_PHONE_DIGITS) phoneLike = true
             } else {
               chain = 1
             }
@@ -566,17 +595,8 @@ export class AsciiScanner {
         this.runOpen = false
         if (digits === 0 && !stretched) {
           const e = this.find(h, len, bytes, first, last, FOLD)
-          if (e >= 0) {
-            const mark = this.marks[e] ?? 0
-            if (mark !== 0) this.mark(mark)
-            if (this.starts[e] === 1 || !a.idle()) {
-              const id = this.wordIds[e] ?? -1
-              if (id >= 0) a.stepWord(id, first, last + 1)
-              else a.step(NONE, first, last + 1)
-            }
-          } else if (!a.idle()) {
-            a.step(NONE, first, last + 1)
-          }
+          if (e >= 0) this.hit(e, first, last + 1)
+          else if (!a.idle()) a.step(NONE, first, last + 1)
         } else {
           this.unusual(bytes, first, last, len, h, digits, stretched)
         }
@@ -588,13 +608,18 @@ export class AsciiScanner {
     // Read out digit by digit (eight items or more), or ten digits and more with two digit words, a spoken dot or an area code among
     // them, or with numbers of two digits said (findReadOutPhones: three digit words or more among them, two digits for each such number).
     this.spelledLike =
-      this.spelledItems >= 8 ||
-      (numerals + this.spelledItems >= 10 && (this.spelledItems >= 2 || (this.wordMarks & (MARK_DOT | MARK_CODE)) !== 0)) ||
-      (this.twoDigitWords > 0 && this.spelledItems >= 3 && numerals + this.spelledItems + 2 * this.twoDigitWords >= 10)
+      this.spelledItems >= REPEATED_RUN_WORDS ||
+      (numerals + this.spelledItems >= SPELLED_PHONE_DIGITS && (this.spelledItems >= 2 || (this.wordMarks & (MARK_DOT | MARK_CODE)) !== 0)) ||
+      (this.twoDigitWords > 0 && this.spelledItems >= READ_OUT_DIGITS && numerals + this.spelledItems + 2 * this.twoDigitWords >= SPELLED_PHONE_DIGITS)
     // A real at-sign may come with a spaced or bracketed dot (`gmail [.] com`), which this pass does not follow.
     this.emailLike = atSign || (this.wordMarks & MARK_REACH) !== 0 || ((this.wordMarks & MARK_AT) !== 0 && (dotLetter || wideDot || this.spelledOut || (this.wordMarks & (MARK_DOT | MARK_PROVIDER)) !== 0))
     this.profileLike = (this.wordMarks & MARK_REACH) !== 0
     this.homeLike = (this.wordMarks & MARK_HOME) !== 0 && numerals > 0
+    if ((read & WITH_INVISIBLE) !== 0) {
+      // The detectors read the text without the invisible characters (`(415)\u200b555…`), which the bytes read
+      // as boundaries: these gates, worked out on the bytes, may say less than the detectors can find.
+      this.phoneLike = this.spelledLike = this.emailLike = this.profileLike = this.homeLike = true
+    }
     return a.finish()
   }
 

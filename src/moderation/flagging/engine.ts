@@ -5,7 +5,7 @@
 import { AsciiScanner, scannerTables } from './ascii.js'
 import { CRISIS_NET, shippedCrisisModel } from './crisis-model.js'
 import type { SkimmerBounds } from './dfa.js'
-import { findEmails, findHomeAddresses, findLinks, findPhones, findProfiles, overlaps, type PhoneGates } from './detectors.js'
+import { findEmails, findHomeAddresses, findLinks, findPhones, findProfiles, OPEN_GATES, overlaps, reading, type PhoneGates, type Reading } from './detectors.js'
 import { WordAutomaton, type RawMatch } from './matcher.js'
 import { parsePattern } from './pattern.js'
 import { SOURCING_NET, shippedSourcingModel } from './sourcing-model.js'
@@ -27,7 +27,6 @@ export interface EngineOptions {
   skipInvalid?: boolean
 }
 
-const OPEN_GATES: PhoneGates = { numbers: true, spelled: true }
 /** Every combination of the phone gates, by numbers + 2 * spelled, so that a scan allocates none. */
 const GATES: readonly PhoneGates[] = [
   { numbers: false, spelled: false },
@@ -132,21 +131,26 @@ function* compileSteps(rules: readonly FlagRule[], engine: EngineOptions): Steps
         excerpt: text.slice(raw.start, raw.end)
       })
     }
-    const emails = options.detectPersonalInfo === false || !emailLike ? [] : findEmails(text)
-    if (options.detectPersonalInfo !== false) {
+    const personalInfo = options.detectPersonalInfo !== false
+    // What the detectors read (the text without invisible characters, compatibility forms as ASCII), worked out
+    // once for all of them, and only when one of them will read it: most posts open none of the gates.
+    let read: Reading | null = null
+    if ((personalInfo && (emailLike || gates.numbers || gates.spelled || profileLike || homeLike)) || (options.detectLinks === true && emailLike)) read = reading(text)
+    const emails = read === null || !emailLike ? [] : findEmails(read)
+    if (personalInfo && read !== null) {
       for (const span of emails) {
         matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'email' })
       }
-      for (const span of findPhones(text, gates)) {
+      for (const span of findPhones(read, gates)) {
         matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'phone' })
       }
       if (profileLike) {
-        for (const span of findProfiles(text)) {
+        for (const span of findProfiles(read)) {
           matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'handle' })
         }
       }
       if (homeLike) {
-        for (const span of findHomeAddresses(text)) {
+        for (const span of findHomeAddresses(read)) {
           matches.push({ ruleId: null, category: 'personal_info', action: 'hold', ...span, excerpt: text.slice(span.start, span.end), detector: 'address' })
         }
       }
@@ -165,9 +169,8 @@ function* compileSteps(rules: readonly FlagRule[], engine: EngineOptions): Steps
     }
     if (options.detectLinks === true) {
       // An e-mail's domain is not a link of its own.
-      const addresses = emails.length > 0 || !emailLike ? emails : findEmails(text)
       for (const span of findLinks(text)) {
-        if (overlaps(span, addresses)) continue
+        if (overlaps(span, emails)) continue
         matches.push({ ruleId: null, category: 'spam', action: 'flag', ...span, excerpt: text.slice(span.start, span.end), detector: 'link' })
       }
     }

@@ -62,9 +62,11 @@ t.test('an automaton bounded to a few states, or to a few builds per scan, hands
 })
 
 t.test('a dot skimmed past just before the automaton ran out of states still opens the e-mail gate', async (t) => {
-  // Found by the property above: the word loop started after the dot of `so.to` and never saw it.
+  // Found by the property above: the word loop started after the dot of `so.to` and never saw it. Since a site
+  // named after a spoken "at" (`kms at so.to`) is no longer an address, the domain here is a mail provider's
+  // (`me.to`), of the same shape: with the fix in ascii.ts taken out, the fast path misses this address too.
   const pair = engines([{ id: 'r0', pattern: 'i', category: 'custom', action: 'flag' }], { states: 7, buildsPerScan: 10 })
-  for (const x of ['kms at so.to ', 'km at so.to']) {
+  for (const x of ['kms at me.to ', 'km at me.to']) {
     t.same(pair?.fast.scan(x), pair?.general.scan(x), x)
     t.equal(pair?.fast.scan(x).filter((m) => m.detector === 'email').length, 1, `${x}: the address is found`)
   }
