@@ -11,7 +11,7 @@ import { type LiveEvent, writeEvents } from '../live/outbox.js'
 import type { CrisisResource } from '../moderation/crisis-resources.js'
 import { enqueue, lockOpenItem, type QueueItemRow } from '../moderation/queue/enqueue.js'
 import { approvedAsItIs, openingPostNews } from '../moderation/queue/service.js'
-import { PRIORITY, priorityOf } from '../moderation/screening.js'
+import { countedReporters, PRIORITY, priorityOf } from '../moderation/screening.js'
 import { assertReportable, reportablePost } from './posts.js'
 import { lastAuthorEdit } from './revisions.js'
 import type { PostRow } from './views.js'
@@ -87,9 +87,14 @@ export async function reportPost(
     // Ranked as a crisis while the account has made fewer than REPORT_CRISIS_PER_HOUR such reports in the last hour.
     const asCrisis = input.reason === 'crisis' || noteIsCrisis
     const crisis = asCrisis && (await crisisReportsWithinHour(tx, reporter.id, earlier?.id, now)) < deps.config.reportCrisisPerHour
+    // An amended report ranks as a crisis once: one that did stays so (changing its words back and forth makes no new
+    // crisis), and one that did not rises when it tells of one now.
+    const amending = again === 'amended'
+    const ranked = amending ? earlier!.rankedAsCrisis || crisis : crisis
+    const rises = amending && crisis && !earlier!.rankedAsCrisis
     // The post's open queue item first, before this report's row takes a key-share lock on the post: the order
     // an author's edit and a moderator's decision take them (src/forum/posts.ts editOnce), so they never deadlock.
-    await lockOpenItem(tx, post.id)
+    const openItem = await lockOpenItem(tx, post.id)
     // A removal decided while this report was on its way (it locks the item too) leaves nothing to report.
     const [read] = await tx.select({ state: posts.state, authorId: posts.authorId, editedAt: posts.editedAt }).from(posts).where(eq(posts.id, post.id))
     const current = read ?? { state: 'deleted' as const, authorId: null, editedAt: null }
@@ -97,10 +102,16 @@ export async function reportPost(
     let stored: ReportRow | undefined
     if (!earlier) stored = await insertReport(tx, post.id, reporter.id, input.reason, note, crisis, now)
     // A post removed meanwhile keeps an earlier report as it was.
-    else if (!gone(current)) stored = await rewriteReport(tx, earlier, input.reason, note, crisis, now)
+    else if (!gone(current)) stored = await rewriteReport(tx, earlier, input.reason, note, ranked, now)
     if (!stored) {
       const [existing] = await tx.select().from(reports).where(mine)
       return { report: existing!, created: false }
+    }
+    // An amendment is kept on the report, and queued: on the post's open item, up to AMENDMENT_LINES lines of the report
+    // (each changes the item under a moderator's hand); after a decision, in a new item only when it makes the report a
+    // crisis. Otherwise staff decided on this report already, and one account could queue the post again and again.
+    if (amending && !rises && (openItem === null || linesOf(openItem.reasons, stored.id) >= AMENDMENT_LINES)) {
+      return { report: stored, created: false }
     }
     const reason: QueueReason = {
       source: 'report',
@@ -144,6 +155,11 @@ function reportAgain(earlier: ReportRow, authorEditedAt: Date | null, reason: Re
   if (authorEditedAt !== null && authorEditedAt.getTime() >= earlier.createdAt.getTime()) return 'renewed'
   return reason !== earlier.reason || (note !== null && note !== earlier.note) ? 'amended' : null
 }
+
+/** How many lines one report may put on a post's open item: the first, and two amendments (a crisis one always). */
+const AMENDMENT_LINES = 3
+
+const linesOf = (reasons: QueueReason[], reportId: string) => reasons.filter((r) => r.source === 'report' && r.reportId === reportId).length
 
 /** Whether the reporter's account is younger than REPORT_HOLD_MIN_ACCOUNT_DAYS (0: no account is). */
 const isNewReporter = (reporter: Pick<AccountRow, 'createdAt'>, minDays: number, now: Date) =>
@@ -322,8 +338,7 @@ async function reportsHold(
   post: Pick<PostRow, 'id' | 'authorId' | 'editedAt' | 'opening' | 'threadId'>
 ): Promise<boolean> {
   if (item.reasons.some(shieldsAsCrisis)) return false
-  const counted = new Set(item.reasons.filter((r) => r.source === 'report' && !r.newReporter).map((r) => r.reportId))
-  if (counted.size < threshold) return false
+  if (countedReporters(item.reasons) < threshold) return false
   if (post.opening && (await crisisInThread(tx, post.threadId))) return false
   const [author] = post.authorId ? await tx.select({ role: accounts.role }).from(accounts).where(eq(accounts.id, post.authorId)) : []
   if (author && isStaff(author)) return false

@@ -122,6 +122,9 @@ export async function forgetAuthorInEvents(tx: Db, accountId: string): Promise<v
  * them. Staff's alerts about its posts' queue items lose the post's text, content warning and earlier texts, and
  * take the items' reasons as they are now (without the words they quoted). Others' words (their reports) stay.
  */
+/** The item's reasons as staff read them (queue views): without `newReporter`, which is the server's own mark. */
+const staffReasons = sql`(select coalesce(jsonb_agg(reason - 'newReporter' order by at), '[]'::jsonb) from jsonb_array_elements(${queueItems.reasons}) with ordinality as r(reason, at))`
+
 async function forgetWordsInEvents(
   tx: Db,
   accountId: string,
@@ -139,6 +142,6 @@ async function forgetWordsInEvents(
   await tx.execute(sql`
     update ${events} set data = jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(${events.data},
       '{post,body}', 'null', false), '{post,bodyHtml}', 'null', false), '{post,contentWarning}', 'null', false),
-      '{post,revisions}', '[]', false), '{reasons}', ${queueItems.reasons}, false)
+      '{post,revisions}', '[]', false), '{reasons}', ${staffReasons}, false)
     from ${queueItems}, ${ofSubjects(items)} and ${queueItems.id}::text = subject.id`)
 }

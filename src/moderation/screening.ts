@@ -154,13 +154,20 @@ export function screen(input: ScreeningInput): Screening {
 }
 
 /**
+ * How many accounts' reports on an item count towards holding its post (REPORT_HIDE_THRESHOLD): a report made again
+ * (renewed, amended) counts once, and a report from an account younger than REPORT_HOLD_MIN_ACCOUNT_DAYS not at all.
+ */
+export const countedReporters = (reasons: QueueReason[]) =>
+  new Set(reasons.filter((r) => r.source === 'report' && !r.newReporter).map((r) => r.reportId)).size
+
+/**
  * Whether a held post's open item holds it only because its account is new: none of its other reasons holds a post
  * (personal information, a hold rule or the sourcing model, reports from `reportHideThreshold` accounts). Flags and
  * escalations do not hold. A rule no longer enabled, whose action is unknown now, counts as holding: in doubt, the
  * post waits for a moderator.
  */
 export function heldOnlyAsNewAccount(reasons: QueueReason[], rulesById: Map<string, RuleRow>, reportHideThreshold: number): boolean {
-  const reports = reasons.filter((r) => r.source === 'report').length
+  const reports = countedReporters(reasons)
   const holds = (reason: QueueReason): boolean => {
     switch (reason.source) {
       case 'new_account':

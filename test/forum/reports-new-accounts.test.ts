@@ -5,8 +5,10 @@
  * so a trio made a second earlier must not hide any post it likes, nor shield a dealer's post by calling it a crisis.
  */
 import { spawn } from 'node:child_process'
+import { eq } from 'drizzle-orm'
 import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../../src/config.js'
+import { events } from '../../src/db/schema.js'
 import { buildTestApp, type TestAccount, type TestApp } from '../helpers/app.js'
 
 const DAY = 86_400_000
@@ -156,4 +158,19 @@ t.test("an older account's crisis report still keeps reports from holding the po
   await reportAll(t, h, await accounts(h, 1), crisisId, 'crisis')
   await reportAll(t, h, established.slice(3), crisisId, 'spam')
   t.ok(await shownTo(h, reader, threadId, crisisId), 'a crisis the rules read in its own words is never held by reports')
+})
+
+t.test("the server's mark on a young account's report never reaches staff, nor the news rewritten when its post's author leaves", async (t) => {
+  const h = await buildTestApp(t, { reportHoldMinAccountDays: 7 })
+  const author = await h.signUp()
+  const moderator = await h.signUp({ role: 'moderator' })
+  const { threadId } = await h.startThread(author, 'general', { body: 'Anyone else up?' })
+  const { postId } = await h.reply(author, threadId, 'I am, can not sleep again')
+  const young = await h.signUp()
+  t.equal((await report(h, young, postId)).statusCode, 201)
+  t.notOk(JSON.stringify(await itemOf(h, moderator, postId)).includes('newReporter'), 'not in the queue view')
+  t.equal((await h.as(author, { method: 'DELETE', url: '/api/v1/me', payload: { password: 'a long enough password' } })).statusCode, 204)
+  const rows = await h.db.database.db.select({ data: events.data }).from(events).where(eq(events.channel, 'moderation'))
+  t.ok(rows.length > 0, 'staff news of the item is kept')
+  t.notOk(rows.some((r) => JSON.stringify(r.data).includes('newReporter')), 'and carries no mark')
 })

@@ -147,3 +147,46 @@ t.test(
     }
   }
 )
+
+t.test('one account cannot queue a decided post again and again by changing its report back and forth', async (t) => {
+  const h = await buildTestApp(t)
+  const { reporter, moderator, postId } = await setting(h)
+  t.equal((await report(h, reporter, postId, { reason: 'spam' })).statusCode, 201)
+  const decide = async () => {
+    const item = await itemOf(h, moderator, postId)
+    t.equal((await h.as(moderator, { method: 'POST', url: `/api/v1/moderation/queue/${item!.id}/resolve`, payload: { decision: 'approve' } })).statusCode, 200)
+  }
+  await decide()
+  h.clock.advance(1000)
+  t.equal((await report(h, reporter, postId, { reason: 'harassment', note: 'he means me' })).statusCode, 200)
+  t.equal(await itemOf(h, moderator, postId), undefined, 'another reason after a decision is kept on the report, not queued again')
+  t.match(await stored(h, reporter), { reason: 'harassment', note: 'he means me' }, 'kept')
+  h.clock.advance(1000)
+  t.equal((await report(h, reporter, postId, { reason: 'crisis', note: CRISIS_NOTE })).statusCode, 200)
+  t.match(await itemOf(h, moderator, postId), { priority: 0 }, 'a crisis told after the decision is queued, first')
+  await decide()
+  for (const [i, payload] of [{ reason: 'spam' }, { reason: 'crisis', note: `${CRISIS_NOTE}, again` }, { reason: 'other', note: 'x' }, { reason: 'crisis', note: CRISIS_NOTE }].entries()) {
+    h.clock.advance(1000)
+    t.equal((await report(h, reporter, postId, payload)).statusCode, 200, `amendment ${i}`)
+    t.equal(await itemOf(h, moderator, postId), undefined, `amendment ${i}: the report ranked as a crisis once already, nothing is queued again`)
+  }
+  t.match(await stored(h, reporter), { reason: 'crisis', note: CRISIS_NOTE, rankedAsCrisis: true })
+})
+
+t.test("a report puts at most three lines on a post's open item, however often it is amended", async (t) => {
+  const h = await buildTestApp(t)
+  const { reporter, moderator, postId } = await setting(h)
+  t.equal((await report(h, reporter, postId, { reason: 'spam' })).statusCode, 201)
+  for (let i = 0; i < 6; i++) {
+    h.clock.advance(1000)
+    t.equal((await report(h, reporter, postId, { reason: 'other', note: `note ${i}` })).statusCode, 200)
+  }
+  const item = await itemOf(h, moderator, postId)
+  t.equal(item?.reasons.filter((r) => r.source === 'report').length, 3, 'the first and two amendments')
+  t.match(await stored(h, reporter), { note: 'note 5' }, 'the last note is kept on the report')
+  h.clock.advance(1000)
+  t.equal((await report(h, reporter, postId, { reason: 'crisis', note: CRISIS_NOTE })).statusCode, 200)
+  const after = await itemOf(h, moderator, postId)
+  t.equal(after?.priority, 0, 'a crisis amendment is queued past the bound')
+  t.equal(after?.reasons.length, 4)
+})
