@@ -27,8 +27,9 @@ export interface Config {
   claimLeaseSeconds: number
   logLevel: string
   /**
-   * Which proxies' X-Forwarded-For to believe: a hop count, or the proxies' addresses/CIDRs (comma-separated);
-   * false trusts none. Never `true`: trusting every hop would let any client name its own address.
+   * Which proxies' X-Forwarded-For to believe: the proxies' addresses/CIDRs (comma-separated); false trusts none.
+   * Never `true` (trusting every hop would let any client name its own address), nor a hop count (Fastify trusts no
+   * hop of a count).
    */
   trustProxy: false | string
   /** Timeouts on the PostgreSQL connections (ignored for the embedded database). */

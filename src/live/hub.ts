@@ -458,13 +458,7 @@ export class LiveHub {
         this.releaseHold(client, sub)
         return
       }
-      // A resume takes a turn (src/live/limits.ts): its reads, and its one page in memory, wait for it.
-      const release = await this.replays.acquire(account.id)
-      try {
-        if (!ended()) await this.replay(client, key, sub, since, ended)
-      } finally {
-        release()
-      }
+      await this.replay(client, key, sub, since, ended)
     } catch (error) {
       if (ended()) return
       this.unsubscribe(client, key)
@@ -482,6 +476,33 @@ export class LiveHub {
    * subscription through deliver, in order (sendIfNew drops what the replay already sent).
    */
   private async replay(client: LiveClient, key: string, sub: Subscription, since: string, ended: () => boolean): Promise<void> {
+    const accountId = client.account!.id
+    // A resume reads under a turn (src/live/limits.ts), and gives it back while it waits for its client to read: a
+    // client that reads slowly, or hardly at all, holds no turn and no page (the next page is read after it drains).
+    let release: (() => void) | null = await this.replays.acquire(accountId)
+    try {
+      if (ended()) return
+      await this.replayInTurns(client, key, sub, since, ended, async (below) => {
+        if (client.socket.bufferedAmount <= below) return client.socket.readyState === client.socket.OPEN
+        release?.()
+        release = null
+        if (!(await this.drained(client, below))) return false
+        release = await this.replays.acquire(accountId)
+        return !ended()
+      })
+    } finally {
+      release?.()
+    }
+  }
+
+  private async replayInTurns(
+    client: LiveClient,
+    key: string,
+    sub: Subscription,
+    since: string,
+    ended: () => boolean,
+    drained: (below: number) => Promise<boolean>
+  ): Promise<void> {
     const accountId = client.account!.id
     const from = Number(since)
     const gone = () => new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
@@ -503,7 +524,7 @@ export class LiveHub {
     sub.lastSent = from
     const below = Math.min(REPLAY_DRAIN_BELOW_BYTES, this.options.maxBufferedBytes / 4)
     for (;;) {
-      if (!(await this.drained(client, below)) || !(await this.settled(sub, ended))) return
+      if (!(await drained(below)) || !(await this.settled(sub, ended))) return
       if (this.hiddenFrom(client, sub)) return this.endHidden(client, key)
       const auth = sub.auth
       const page = await this.replayPage(auth, accountId, sub.lastSent, cap)
@@ -511,9 +532,9 @@ export class LiveHub {
       let more = page.length === REPLAY_PAGE_ROWS
       for (const row of page) {
         if (!row.included) break
-        if (client.socket.bufferedAmount > below && (!(await this.drained(client, below)) || ended())) return
-        // Authorised again meanwhile (or being so): the rest is read again, from what was sent, under the new answer.
-        if (sub.holds > 1 || sub.auth !== auth) {
+        // The client has not read enough yet, or the subscription was authorised again meanwhile (or is being so): the
+        // page is let go, and the rest read again from what was sent, once the client has read, under the answer then.
+        if (client.socket.bufferedAmount > below || sub.holds > 1 || sub.auth !== auth) {
           more = true
           break
         }
@@ -729,9 +750,7 @@ export class LiveHub {
 
   /** Closes the sockets of a session that ended on this instance (sign-out), before its news comes back. */
   endSession(sessionId: string): void {
-    for (const client of this.clients) {
-      if (client.sessionId === sessionId) client.socket.close(4401, 'session ended')
-    }
+    this.sessionsEnded([sessionId])
   }
 
   /** Sessions that ended on any instance (news on channel.sessions): their sockets here close as endSession's do. */

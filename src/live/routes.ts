@@ -92,6 +92,8 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       if (refusal) {
         socket.send(frame({ type: 'error', code: 'rate_limited', message: `${refusal} Close one, or try again later.` }))
         socket.close(1008, 'too many live connections')
+        // Counted nowhere: a peer that never answers the close is cut, not left for ws's 30 s.
+        setTimeout(() => socket.terminate(), 1000).unref()
         return
       }
       openSocket(socket, account, request.session?.id ?? null, request.clientId, context)
@@ -205,8 +207,9 @@ class LiveConnection implements LiveClient {
     // What a closed socket had sent is dropped unread: no subscribe registers it again, no query runs for it.
     if (!this.open) return
     const message = parse(raw)
-    if (typeof message === 'string' || message.type !== 'auth') {
-      const subscribing = typeof message !== 'string' && message.type !== 'ping'
+    // Every message counts but the first `auth` (one that comes after it is answered, and counted, as any other).
+    if (typeof message === 'string' || message.type !== 'auth' || this.account) {
+      const subscribing = typeof message !== 'string' && (message.type === 'subscribe' || message.type === 'unsubscribe')
       const verdict = subscribing
         ? (this.subscribes ??= new TokenBucket(SUBSCRIBE_ALLOWANCE, Date.now())).take(Date.now())
         : (this.pings ??= new TokenBucket(PING_ALLOWANCE, Date.now())).take(Date.now())

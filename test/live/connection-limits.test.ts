@@ -154,3 +154,16 @@ t.test('pings past a burst of 250 are answered rate_limited, then the socket is 
   for (let i = 0; i < 300; i++) s.send({ type: 'ping' })
   t.equal(await closedWithin(s, 3000), 1008, 'another burst closes it')
 })
+
+t.test('auth messages after authenticating count like any other message', async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const member = await h.signUp()
+  const s = await LiveSocket.open(url, { token: member.token })
+  t.teardown(() => s.close())
+  for (let i = 0; i < 300; i++) s.send({ type: 'auth', token: member.token })
+  await s.waitFor(() => s.messages.length >= 300, 5000)
+  t.ok(s.messages.some((m) => m.type === 'error' && m.code === 'rate_limited'), 'past the burst, refused')
+  for (let i = 0; i < 300; i++) s.send({ type: 'auth', token: member.token })
+  t.equal(await closedWithin(s, 3000), 1008, 'another burst closes it')
+})

@@ -196,3 +196,29 @@ t.test('a replay leaves out, in the database, what the subscriber may not read: 
   await author.waitFor(() => author.events(channel).some((m) => m.data?.id === 'last'), 5000)
   t.equal(author.events(channel).filter((m) => String(m.data?.id).startsWith('held-')).length, 300, 'their author gets all of them, over two pages')
 })
+
+t.test('clients that read their resumes slowly hold no turn: another resume is served meanwhile', async (t) => {
+  const h = await buildTestApp(t)
+  const url = await liveUrl(h.app)
+  const member = await h.signUp()
+  const { threadId } = await h.startThread(member)
+  const low = await fill(h, threadId, 500, 20_000)
+  // More stalled resumes than an instance runs at once (4), from accounts of their own (2 each at most).
+  const stalled: LiveSocket[] = []
+  t.teardown(() => stalled.forEach((s) => s.close()))
+  for (let i = 0; i < 6; i++) {
+    const s = await LiveSocket.open(url, { token: (await h.signUp()).token })
+    ;(s.ws as unknown as { _socket: import('node:net').Socket })._socket.pause()
+    s.send({ type: 'subscribe', channel: `thread:${threadId}`, since: low })
+    stalled.push(s)
+  }
+  await sleep(1000)
+  const other = await h.startThread(member)
+  const { postId } = await h.reply(member, other.threadId, 'a reply on a quiet thread')
+  const reader = await LiveSocket.open(url, { token: (await h.signUp()).token })
+  t.teardown(() => reader.close())
+  const started = Date.now()
+  t.equal((await reader.subscribe(`thread:${other.threadId}`, '0')).type, 'subscribed', 'served while six resumes wait for their clients')
+  await reader.waitFor((m) => m.data?.id === postId, 5000)
+  t.ok(Date.now() - started < 5000, `in ${Date.now() - started} ms`)
+})
