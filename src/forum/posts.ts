@@ -261,7 +261,7 @@ export function sessionWithReplyTarget(threadId: string, found: (target: ReplyTa
     const [row] = await preparedOn(db, 'session_reply_target', prepareSessionWithReplyTarget).execute({ id, threadId })
     if (!row) return undefined
     found(toTarget(row))
-    return { session: row.session, account: { ...row.account, moderates: row.moderates } }
+    return { session: row.session, account: Object.assign(row.account, { moderates: row.moderates }) }
   }
 }
 
