@@ -51,15 +51,24 @@ export const SUBSCRIBE_ALLOWANCE: Allowance = { rate: 20, burst: 100 }
 /** ping (and anything else that is not auth): a heartbeat is one every few seconds; a burst of 200 is still answered. */
 export const PING_ALLOWANCE: Allowance = { rate: 10, burst: 250 }
 
+/**
+ * A socket's first messages are only counted (one small integer): its buckets are made at the next one, with these
+ * taken from them. Most sockets send a few subscribes and nothing more, and an idle socket's memory is a target
+ * (under 4 KiB): two buckets each would cost it about 80 bytes.
+ */
+export const FREE_MESSAGES = 20
+
 export class TokenBucket {
   private tokens: number
   private at: number
 
+  /** `spent`: messages already taken before the bucket was made (FREE_MESSAGES), as if all just now. */
   constructor(
     private readonly allowance: Allowance,
-    now: number
+    now: number,
+    spent = 0
   ) {
-    this.tokens = allowance.burst
+    this.tokens = allowance.burst - spent
     this.at = now
   }
 

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import { originAllowed } from '../http/auth.js'
 import { frame, liveAccount, type LiveAccount, type LiveClient, type LiveHub } from './hub.js'
-import { type AddressCount, PING_ALLOWANCE, SUBSCRIBE_ALLOWANCE, TokenBucket } from './limits.js'
+import { type AddressCount, FREE_MESSAGES, PING_ALLOWANCE, SUBSCRIBE_ALLOWANCE, TokenBucket } from './limits.js'
 
 export interface LiveRouteOptions {
   deps: Deps
@@ -84,11 +84,16 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
       // Only what the socket needs is kept: the upgrade request and its reply are not retained per socket
       // (the plugin's error listener closes over them, and the TCP socket still points at the HTTP response).
       socket.removeAllListeners('error')
-      const tcp = request.raw.socket as { _httpMessage?: { detachSocket(s: unknown): void } | null }
+      const tcp = request.raw.socket as { _httpMessage?: { detachSocket(s: unknown): void } | null; _peername?: unknown }
       tcp._httpMessage?.detachSocket(tcp)
       const account = request.account ? liveAccount(request.account, deps.clock.now()) : null
+      const address = request.clientId
+      // Reading the client's address made the TCP socket keep it (net.Socket caches its peer's address, port and
+      // family in an object): about 90 bytes for the socket's whole life, of a budget of 4 KiB per idle socket. Let go;
+      // read again should anything ask.
+      tcp._peername = undefined
       // Upgrades that passed the check side by side may have filled the allowance meanwhile.
-      const refusal = hub.sockets.refusal(request.clientId, account?.id ?? null)
+      const refusal = hub.sockets.refusal(address, account?.id ?? null)
       if (refusal) {
         socket.send(frame({ type: 'error', code: 'rate_limited', message: `${refusal} Close one, or try again later.` }))
         socket.close(1008, 'too many live connections')
@@ -96,7 +101,7 @@ export async function liveRoutes(app: FastifyInstance, { deps, hub, authTimeoutM
         setTimeout(() => socket.terminate(), 1000).unref()
         return
       }
-      openSocket(socket, account, request.session?.id ?? null, request.clientId, context)
+      openSocket(socket, account, request.session?.id ?? null, address, context)
     }
   )
 }
@@ -145,6 +150,8 @@ class LiveConnection implements LiveClient {
   /** Allowances of subscribe/unsubscribe and of the other messages, made at the first such message. */
   subscribes: TokenBucket | null = null
   pings: TokenBucket | null = null
+  /** Messages counted before the buckets are made (FREE_MESSAGES). */
+  messages = 0
 
   constructor(
     readonly socket: WebSocket,
@@ -208,11 +215,12 @@ class LiveConnection implements LiveClient {
     if (!this.open) return
     const message = parse(raw)
     // Every message counts but the first `auth` (one that comes after it is answered, and counted, as any other).
-    if (typeof message === 'string' || message.type !== 'auth' || this.account) {
+    if ((typeof message === 'string' || message.type !== 'auth' || this.account) && ++this.messages > FREE_MESSAGES) {
       const subscribing = typeof message !== 'string' && (message.type === 'subscribe' || message.type === 'unsubscribe')
+      const now = Date.now()
       const verdict = subscribing
-        ? (this.subscribes ??= new TokenBucket(SUBSCRIBE_ALLOWANCE, Date.now())).take(Date.now())
-        : (this.pings ??= new TokenBucket(PING_ALLOWANCE, Date.now())).take(Date.now())
+        ? (this.subscribes ??= new TokenBucket(SUBSCRIBE_ALLOWANCE, now, FREE_MESSAGES)).take(now)
+        : (this.pings ??= new TokenBucket(PING_ALLOWANCE, now, FREE_MESSAGES)).take(now)
       if (verdict === 'close') {
         this.socket.close(1008, 'too many messages')
         // Paused (messages waiting), the socket would never read the client's close frame.
