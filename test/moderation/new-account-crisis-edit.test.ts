@@ -152,8 +152,20 @@ t.test('what holds a post, read from its reasons', async (t) => {
   t.ok(only({ source: 'rule', category: 'harassment', detail: 'x', ruleId: 'flagging', at }), 'and a flag rule')
   t.ok(only({ source: 'rule', category: 'crisis', detail: 'x', ruleId: 'escalating', at }), 'and an escalate rule')
   t.ok(only({ source: 'rule', category: 'crisis', detail: 'reads as a crisis (model)', at }), 'and the crisis model')
-  t.ok(only({ source: 'report', category: 'spam', detail: 'x', at }), 'and reports below the threshold')
-  t.notOk(only({ source: 'report', category: 'spam', detail: 'x', at }, { source: 'report', category: 'other', detail: 'y', at }), 'reports at the threshold hold')
+  t.ok(only({ source: 'report', category: 'spam', detail: 'x', reportId: 'r1', at }), 'and reports below the threshold')
+  t.notOk(
+    only({ source: 'report', category: 'spam', detail: 'x', reportId: 'r1', at }, { source: 'report', category: 'other', detail: 'y', reportId: 'r2', at }),
+    'reports of two accounts at the threshold hold'
+  )
+  // Reporters are counted as the hold counts them (countedReporters): one report amended is one, a young account's none.
+  t.ok(
+    only({ source: 'report', category: 'spam', detail: 'x', reportId: 'r1', at }, { source: 'report', category: 'other', detail: 'y', reportId: 'r1', at }),
+    'one report with an amendment is one reporter'
+  )
+  t.ok(
+    only({ source: 'report', category: 'spam', detail: 'x', reportId: 'r1', at }, { source: 'report', category: 'other', detail: 'y', reportId: 'r2', newReporter: true, at }),
+    "a young account's report does not count"
+  )
   t.notOk(only({ source: 'pii', category: 'personal_info', detail: 'phone number', at }), 'personal information holds')
   t.notOk(only({ source: 'rule', category: 'sourcing', detail: 'x', ruleId: 'holding', at }), 'a hold rule holds')
   t.notOk(only({ source: 'rule', category: 'sourcing', detail: 'reads as sourcing (model)', at }), 'the sourcing model holds')
