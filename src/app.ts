@@ -277,11 +277,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log: app.log,
     retentionHours: config.eventRetentionHours,
     maxBufferedBytes: config.liveMaxBufferedBytes,
-    limits: {
-      socketsPerAccount: config.liveSockets.perAccount,
-      socketsPerAddress: config.liveSockets.perAddress,
-      unauthenticatedPerAddress: config.liveSockets.unauthenticatedPerAddress
-    },
+    sockets: config.liveSockets,
     ...(options.live?.sessionCheckMs ? { sessionCheckMs: options.live.sessionCheckMs } : {}),
     ...(options.live?.heartbeatMs ? { heartbeatMs: options.live.heartbeatMs } : {})
   })

@@ -11,7 +11,7 @@ import { accounts, sessions } from '../db/schema.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import type { StaffFacts } from '../forum/audience.js'
-import { boardsOfModerator, roleAndBoards } from '../moderation/queue/scope.js'
+import { boardsOfModerator, staffFactsNow } from '../moderation/queue/scope.js'
 
 export const SESSION_COOKIE = 'lantern_session'
 
@@ -92,14 +92,10 @@ const sessionWithBoards: SessionLookup = async (db, id) => {
  * everywhere). A route's own lookup that did not bring the boards costs a moderator one more read, of the role and
  * the boards together, and both are taken from it.
  */
-async function withStaffFacts(deps: Deps, found: AccountRow): Promise<AccountRow> {
-  let account: AccountRow & StaffFacts = found
-  if (found.moderates === undefined && found.role === 'moderator') {
-    const read = await roleAndBoards(deps.db, found.id)
-    account = { ...found, role: read?.role ?? 'member', moderates: read?.moderates ?? null }
-  }
-  if (isStaff(account)) account = { ...account, suspended: effectiveStatus(account, deps.clock.now()) === 'suspended' }
-  return account
+async function withStaffFacts(deps: Deps, found: AccountRow): Promise<AccountRow & StaffFacts> {
+  const now = deps.clock.now()
+  if (found.moderates === undefined && found.role === 'moderator') return { ...found, ...(await staffFactsNow(deps.db, found.id, now)) }
+  return { ...found, suspended: effectiveStatus(found, now) === 'suspended' }
 }
 
 /**

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm'
-import { effectiveStatus, isStaff, type AccountRow, type Role } from '../accounts/model.js'
+import { isStaff, type AccountRow, type Role } from '../accounts/model.js'
 import type { Db } from '../db/client.js'
 import { boards, threads } from '../db/schema.js'
 import { DomainError, notFound } from '../errors.js'
 import { audienceAllows, readerOn, readsAsStaff } from '../forum/audience.js'
 import { threadVisibleTo } from '../forum/posts.js'
-import { roleAndBoards } from '../moderation/queue/scope.js'
+import { staffFactsNow } from '../moderation/queue/scope.js'
 
 /** Internal channel names; `me` is per account inside the server. */
 export const channel = {
@@ -95,11 +95,8 @@ export async function authoriseChannel(
  * again: no read could give it more before its news arrives (and the news authorises its channels again).
  */
 async function staffReading(db: Db, account: Pick<AccountRow, 'id' | 'role' | 'circle'> & { suspended?: boolean }, now: Date) {
-  const reader = { id: account.id, circle: account.circle, role: 'member' as Role, moderates: null as string[] | null }
-  if (!isStaff(account) || account.suspended) return reader
+  if (!isStaff(account) || account.suspended) return { id: account.id, circle: account.circle, role: 'member' as Role, moderates: null, suspended: false }
   // The same read says whether the account is suspended: a suspension whose news this instance has not read yet
   // takes staff reading away at once, as a demotion does.
-  const read = await roleAndBoards(db, account.id)
-  if (!read || effectiveStatus(read, now) !== 'active') return reader
-  return { ...reader, role: read.role, moderates: read.moderates }
+  return { id: account.id, circle: account.circle, ...(await staffFactsNow(db, account.id, now)) }
 }

@@ -11,14 +11,13 @@ import { accounts, eventRetention, events, sessions } from '../db/schema.js'
 import { DomainError } from '../errors.js'
 import { type Authorised, authoriseChannel, channelOf, publicName } from './channels.js'
 import {
-  LIVE_LIMITS,
-  type LiveLimits,
   REPLAY_DRAIN_BELOW_BYTES,
   REPLAY_PAGE_BYTES,
   REPLAY_PAGE_ROWS,
   REPLAY_STALL_MS,
   ReplayGate,
-  SocketCounts
+  SocketCounts,
+  type SocketLimits
 } from './limits.js'
 import { EVENTS_CHANNEL } from './outbox.js'
 
@@ -79,8 +78,8 @@ export interface HubOptions {
   log: FastifyBaseLogger
   retentionHours: number
   maxBufferedBytes: number
-  /** Sockets per account and per address (the LIVE_SOCKETS_* settings); the rest of LIVE_LIMITS otherwise. */
-  limits?: Partial<LiveLimits>
+  /** Sockets per account and per address (the LIVE_SOCKETS_* settings). */
+  sockets: SocketLimits
   /** How often sessions behind open sockets are re-checked (ms). */
   sessionCheckMs?: number
   heartbeatMs?: number
@@ -130,11 +129,9 @@ const prepareOutboxAfter = (db: Db) =>
     .prepare('lantern_outbox_after')
 
 export class LiveHub {
-  /** This instance's live limits (src/live/limits.ts, the LIVE_SOCKETS_* settings); one object, read where they apply. */
-  readonly limits: LiveLimits
   /** Open sockets per account and per address (src/live/routes.ts refuses upgrades over them). */
   readonly sockets: SocketCounts
-  private readonly replays: ReplayGate
+  private readonly replays = new ReplayGate()
   private readonly channels = new Map<string, Set<LiveClient>>()
   private readonly clients = new Set<LiveClient>()
   private lastSeen = 0
@@ -150,9 +147,7 @@ export class LiveHub {
     private readonly database: Database,
     private readonly options: HubOptions
   ) {
-    this.limits = { ...LIVE_LIMITS, ...options.limits }
-    this.sockets = new SocketCounts(this.limits)
-    this.replays = new ReplayGate(this.limits)
+    this.sockets = new SocketCounts(options.sockets)
   }
 
   private get db(): Db {
@@ -477,80 +472,70 @@ export class LiveHub {
    */
   private async replay(client: LiveClient, key: string, sub: Subscription, since: string, ended: () => boolean): Promise<void> {
     const accountId = client.account!.id
+    const below = Math.min(REPLAY_DRAIN_BELOW_BYTES, this.options.maxBufferedBytes / 4)
     // A resume reads under a turn (src/live/limits.ts), and gives it back while it waits for its client to read: a
     // client that reads slowly, or hardly at all, holds no turn and no page (the next page is read after it drains).
     let release: (() => void) | null = await this.replays.acquire(accountId)
+    /** Waits until the client has read its socket down to `below`, without the turn meanwhile: false if it went. */
+    const clientRead = async () => {
+      if (client.socket.bufferedAmount <= below) return client.socket.readyState === client.socket.OPEN
+      release?.()
+      release = null
+      if (!(await this.drained(client, below))) return false
+      release = await this.replays.acquire(accountId)
+      return !ended()
+    }
     try {
       if (ended()) return
-      await this.replayInTurns(client, key, sub, since, ended, async (below) => {
-        if (client.socket.bufferedAmount <= below) return client.socket.readyState === client.socket.OPEN
-        release?.()
-        release = null
-        if (!(await this.drained(client, below))) return false
-        release = await this.replays.acquire(accountId)
-        return !ended()
-      })
+      const from = Number(since)
+      const gone = () => new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
+      const latest = await this.latestId()
+      if (ended()) return
+      if (from > latest) throw gone()
+      const cap = this.lastSeen
+      const [counted] = await rows<{ n: string | number }>(
+        this.db,
+        sql`select count(*) as n from (select 1 from ${events} where ${this.replayable(sub.auth, accountId, from, cap)} limit ${MAX_REPLAY + 1}) kept`
+      )
+      // The retention bound is read after the count: a purge that committed before the count's read also shows here,
+      // so a replay it cut short is never taken for a whole one.
+      const purged = await this.purgedThrough()
+      if (ended()) return
+      if (from < purged) throw gone()
+      if (Number(counted?.n ?? 0) > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
+      this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
+      sub.lastSent = from
+      for (;;) {
+        if (!(await clientRead()) || !(await this.settled(sub, ended))) return
+        if (this.hiddenFrom(client, sub)) return this.endHidden(client, key)
+        const auth = sub.auth
+        const page = await this.replayPage(auth, accountId, sub.lastSent, cap)
+        if (ended()) return
+        let more = page.length === REPLAY_PAGE_ROWS
+        for (const row of page) {
+          if (!row.included) break
+          // The client has not read enough yet, or the subscription was authorised again meanwhile (or is being so): the
+          // page is let go, and the rest read again from what was sent, once the client has read, under the answer then.
+          if (client.socket.bufferedAmount > below || sub.holds > 1 || sub.auth !== auth) {
+            more = true
+            break
+          }
+          this.sendIfNew(client, sub, row)
+        }
+        if (!more && page.every((row) => row.included)) break
+      }
+      // A purge that ran while the pages were read may have taken some before they were read: the client reloads.
+      const purgedSince = await this.purgedThrough()
+      if (ended()) return
+      if (purgedSince > purged && purgedSince > from) {
+        this.unsubscribe(client, key)
+        this.send(client, frame({ type: 'error', code: 'resync_required', message: 'Those events are no longer kept; reload and subscribe again.', channel: key }))
+        return
+      }
+      this.releaseHold(client, sub)
     } finally {
       release?.()
     }
-  }
-
-  private async replayInTurns(
-    client: LiveClient,
-    key: string,
-    sub: Subscription,
-    since: string,
-    ended: () => boolean,
-    drained: (below: number) => Promise<boolean>
-  ): Promise<void> {
-    const accountId = client.account!.id
-    const from = Number(since)
-    const gone = () => new DomainError('resync_required', 'Those events are no longer kept; reload and subscribe again.')
-    const latest = await this.latestId()
-    if (ended()) return
-    if (from > latest) throw gone()
-    const cap = this.lastSeen
-    const [counted] = await rows<{ n: string | number }>(
-      this.db,
-      sql`select count(*) as n from (select 1 from ${events} where ${this.replayable(sub.auth, accountId, from, cap)} limit ${MAX_REPLAY + 1}) kept`
-    )
-    // The retention bound is read after the count: a purge that committed before the count's read also shows here,
-    // so a replay it cut short is never taken for a whole one.
-    const purged = await this.purgedThrough()
-    if (ended()) return
-    if (from < purged) throw gone()
-    if (Number(counted?.n ?? 0) > MAX_REPLAY) throw new DomainError('resync_required', 'Too many events missed; reload and subscribe again.')
-    this.send(client, frame({ type: 'subscribed', channel: key, cursor: since }))
-    sub.lastSent = from
-    const below = Math.min(REPLAY_DRAIN_BELOW_BYTES, this.options.maxBufferedBytes / 4)
-    for (;;) {
-      if (!(await drained(below)) || !(await this.settled(sub, ended))) return
-      if (this.hiddenFrom(client, sub)) return this.endHidden(client, key)
-      const auth = sub.auth
-      const page = await this.replayPage(auth, accountId, sub.lastSent, cap)
-      if (ended()) return
-      let more = page.length === REPLAY_PAGE_ROWS
-      for (const row of page) {
-        if (!row.included) break
-        // The client has not read enough yet, or the subscription was authorised again meanwhile (or is being so): the
-        // page is let go, and the rest read again from what was sent, once the client has read, under the answer then.
-        if (client.socket.bufferedAmount > below || sub.holds > 1 || sub.auth !== auth) {
-          more = true
-          break
-        }
-        this.sendIfNew(client, sub, row)
-      }
-      if (!more && page.every((row) => row.included)) break
-    }
-    // A purge that ran while the pages were read may have taken some before they were read: the client reloads.
-    const purgedSince = await this.purgedThrough()
-    if (ended()) return
-    if (purgedSince > purged && purgedSince > from) {
-      this.unsubscribe(client, key)
-      this.send(client, frame({ type: 'error', code: 'resync_required', message: 'Those events are no longer kept; reload and subscribe again.', channel: key }))
-      return
-    }
-    this.releaseHold(client, sub)
   }
 
   private async purgedThrough(): Promise<number> {

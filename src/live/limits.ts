@@ -4,26 +4,18 @@
  * (LIVE_SOCKETS_PER_ACCOUNT, LIVE_SOCKETS_PER_ADDRESS, LIVE_UNAUTHENTICATED_SOCKETS_PER_ADDRESS; src/config.ts), the
  * replays' turns constants. Each instance counts its own: behind N instances a client may hold N times as many sockets.
  */
-export interface LiveLimits {
+/** Open sockets an instance allows (the LIVE_SOCKETS_* settings: Config['liveSockets']). */
+export interface SocketLimits {
   /** Sockets of one account on this instance: tabs and devices, with room for reconnects not yet noticed as closed. */
-  socketsPerAccount: number
+  perAccount: number
   /** Sockets from one client address (as rate limits count it: src/http/security.ts addressKey), signed in or not. */
-  socketsPerAddress: number
+  perAddress: number
   /** Sockets from one address that have not authenticated yet (each may try one token within the auth timeout). */
   unauthenticatedPerAddress: number
-  /** Resumes replaying at once on this instance; more wait their turn (each holds at most one page in memory). */
-  replaysPerInstance: number
-  /** Resumes of one account replaying at once on this instance (a socket replays one at a time already). */
-  replaysPerAccount: number
 }
 
-export const LIVE_LIMITS: Readonly<LiveLimits> = {
-  socketsPerAccount: 20,
-  socketsPerAddress: 100,
-  unauthenticatedPerAddress: 10,
-  replaysPerInstance: 4,
-  replaysPerAccount: 2
-}
+/** Resumes reading at once on an instance, and of one account (a socket replays one at a time already); more wait their turn. */
+export const REPLAY_TURNS = { perInstance: 4, perAccount: 2 } as const
 
 /** A replay is read in pages of at most this many events (keyset on position)… */
 export const REPLAY_PAGE_ROWS = 200
@@ -98,12 +90,12 @@ export class SocketCounts {
   private readonly addresses = new Map<string, AddressCount>()
   private readonly accounts = new Map<string, number>()
 
-  constructor(readonly limits: LiveLimits) {}
+  constructor(private readonly limits: SocketLimits) {}
 
   /** Why an upgrade from this address (and account, if the request carried a session) is refused, or null. */
   refusal(address: string, accountId: string | null): string | null {
     const count = this.addresses.get(address)
-    if (count && count.sockets >= this.limits.socketsPerAddress) return 'Too many live connections from this address.'
+    if (count && count.sockets >= this.limits.perAddress) return 'Too many live connections from this address.'
     if (accountId === null) {
       return count && count.unauthenticated >= this.limits.unauthenticatedPerAddress ? 'Too many unauthenticated live connections from this address.' : null
     }
@@ -111,7 +103,7 @@ export class SocketCounts {
   }
 
   accountFull(accountId: string): boolean {
-    return (this.accounts.get(accountId) ?? 0) >= this.limits.socketsPerAccount
+    return (this.accounts.get(accountId) ?? 0) >= this.limits.perAccount
   }
 
   open(address: string, accountId: string | null): AddressCount {
@@ -149,8 +141,6 @@ export class ReplayGate {
   private readonly perAccount = new Map<string, number>()
   private readonly waiting: Array<{ accountId: string; grant: () => void }> = []
 
-  constructor(private readonly limits: LiveLimits) {}
-
   /** Resolves with the function that gives the turn back (call it exactly once). */
   acquire(accountId: string): Promise<() => void> {
     return new Promise((resolve) => {
@@ -168,10 +158,10 @@ export class ReplayGate {
   }
 
   private next(): void {
-    for (let i = 0; i < this.waiting.length && this.running < this.limits.replaysPerInstance; ) {
+    for (let i = 0; i < this.waiting.length && this.running < REPLAY_TURNS.perInstance; ) {
       const { accountId, grant } = this.waiting[i]!
       const own = this.perAccount.get(accountId) ?? 0
-      if (own >= this.limits.replaysPerAccount) {
+      if (own >= REPLAY_TURNS.perAccount) {
         i++
         continue
       }

@@ -197,7 +197,7 @@ t.test("an instance's own NOTIFY does not send it back to the outbox; another in
         onReconnect
       )
   }
-  const hub = new LiveHub(recording, { clock: h.clock, log: h.app.log, retentionHours: 24, maxBufferedBytes: 1 << 20 })
+  const hub = new LiveHub(recording, { clock: h.clock, log: h.app.log, retentionHours: 24, maxBufferedBytes: 1 << 20, sockets: h.config.liveSockets })
   const poll = hub.poll.bind(hub)
   hub.poll = () => (polls++, poll())
   await hub.start()
@@ -447,7 +447,7 @@ t.test('a slow consumer is disconnected instead of growing memory', async (t) =>
     close: (code: number, reason: string) => closed.push([code, reason]),
     terminate: () => {}
   }
-  const hub = new LiveHub({} as never, { clock: { now: () => new Date() }, log: { info() {}, warn() {} } as never, retentionHours: 24, maxBufferedBytes: 1000 })
+  const hub = new LiveHub({} as never, { clock: { now: () => new Date() }, log: { info() {}, warn() {} } as never, retentionHours: 24, maxBufferedBytes: 1000, sockets: testConfig().liveSockets })
   const client = { socket, account: null, sessionId: null, subs: new Map(), alive: true } as unknown as LiveClient
   hub.add(client)
   hub.send(client, 'fits')

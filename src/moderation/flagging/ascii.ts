@@ -15,6 +15,7 @@
  */
 import {
   AREA_CODE_WORD,
+  DECIMAL_DIGIT,
   DIGIT_WORD_NAMES,
   DODGE_MARKS,
   HOME_MARK_WORDS,
@@ -90,8 +91,8 @@ const LOWER_O = 0x6f
  * White space and PHONE_SEPARATORS, what PHONE_LIKE in detectors.ts allows between digits, `_`, which the detector
  * reads as a space, and DODGE_MARKS, which it reads as spaces between the groups of a number (undodge).
  */
-const PHONE_GAP = new Uint8Array(256)
-for (const ch of '\t\n\v\f\r _' + PHONE_SEPARATORS + DODGE_MARKS) PHONE_GAP[ch.charCodeAt(0)] = 1
+const GAP_BYTE = new Uint8Array(256)
+for (const ch of '\t\n\v\f\r _' + PHONE_SEPARATORS + DODGE_MARKS) GAP_BYTE[ch.charCodeAt(0)] = 1
 
 const GAP_BROKEN = 1 << 30
 
@@ -179,8 +180,6 @@ const READ = 1
 const WITH_DOT = 2
 const WITH_INVISIBLE = 4
 
-/** A decimal digit: the detectors read any as the ASCII digit (detectors.ts wideReading). */
-const DECIMAL_DIGIT = /^\p{Nd}$/u
 
 /**
  * What a code point reads as (TRANSLATED's values). It also notes, once for each, the separators that fold to `.`
@@ -249,7 +248,7 @@ function hashOf(word: string): number {
 }
 
 function phoneGap(bytes: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (PHONE_GAP[bytes[i] ?? 0] !== 1) return false
+  for (let i = from; i < to; i++) if (GAP_BYTE[bytes[i] ?? 0] !== 1) return false
   return true
 }
 

@@ -335,7 +335,8 @@ const WIDE = new Uint8Array(0x10000)
 const KEEP = 1
 const DROP = 0xff
 const NOT_ASCII = /\P{ASCII}/u
-const DECIMAL_DIGIT = /^\p{Nd}$/u
+/** A decimal digit of any script: the detectors read any as the ASCII digit (wideReading). */
+export const DECIMAL_DIGIT = /^\p{Nd}$/u
 
 function wideReading(cp: number): number {
   if ((cp >= 0xd800 && cp <= 0xdfff) || cp === KEYCAP) return KEEP

@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm'
 import type { AccountRow, Role } from '../../accounts/model.js'
-import { isStaff } from '../../accounts/model.js'
+import { effectiveStatus, isStaff } from '../../accounts/model.js'
 import type { Db } from '../../db/client.js'
 import { accounts, moderatorBoards } from '../../db/schema.js'
 import { forbidden } from '../../errors.js'
+import type { StaffFacts } from '../../forum/audience.js'
 
 /**
  * The boards of the account in the same statement's row, read with its role: a moderator's list (null when they
@@ -28,6 +29,16 @@ export async function roleAndBoards(
     .where(eq(accounts.id, accountId))
     .limit(1)
   return row && { ...row, moderates: row.moderates ?? null }
+}
+
+/**
+ * What the reading rules need of the account now (src/forum/audience.ts StaffFacts): its role, boards and suspension
+ * from one read (roleAndBoards), never mixed with an earlier copy of any of them. No such account reads as a member.
+ */
+export async function staffFactsNow(db: Db, accountId: string, now: Date): Promise<Required<StaffFacts> & { moderates: string[] | null }> {
+  const read = await roleAndBoards(db, accountId)
+  if (!read) return { role: 'member', moderates: null, suspended: false }
+  return { role: read.role, moderates: read.moderates, suspended: effectiveStatus(read, now) === 'suspended' }
 }
 
 /**
